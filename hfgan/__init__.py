@@ -1,0 +1,31 @@
+"""hfgan: GANs as Hugging Face Hub models.
+
+>>> from hfgan import GANPipeline
+>>> pipe = GANPipeline.from_pretrained("pipelines/dcgan-fashion-mnist")
+>>> images = pipe(batch_size=16).images
+"""
+
+# Re-exported so that diffusers' loader recognizes hfgan components as ModelMixin subclasses when it
+# resolves ["hfgan", "<Class>"] entries of a model_index.json.
+from diffusers.models.modeling_utils import ModelMixin
+
+from .errors import CheckpointError, ConfigError, HFGANError
+from .models import (
+    FASHION_MNIST_CLASSES,
+    DCGANDiscriminator,
+    DCGANGenerator,
+    MLPGANDiscriminator,
+    MLPGANGenerator,
+    create_model,
+    get_model_entry,
+    list_models,
+)
+from .pipelines import GANPipeline, ImagePipelineOutput
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "GANPipeline", "ImagePipelineOutput", "DCGANGenerator", "DCGANDiscriminator", "MLPGANGenerator",
+    "MLPGANDiscriminator", "FASHION_MNIST_CLASSES", "create_model", "get_model_entry", "list_models",
+    "HFGANError", "CheckpointError", "ConfigError", "ModelMixin", "__version__",
+]

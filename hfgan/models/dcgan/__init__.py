@@ -1,0 +1,3 @@
+from .modeling_dcgan import DCGANDiscriminator, DCGANGenerator
+
+__all__ = ["DCGANGenerator", "DCGANDiscriminator"]

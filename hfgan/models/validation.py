@@ -1,0 +1,98 @@
+"""Input and config checks shared by every family: one clear message instead of a deep torch traceback."""
+
+from typing import Optional
+
+import torch
+
+from ..errors import ConfigError, HFGANError
+
+_POSITIVE_INTS = ("latent_dim", "base_channels", "max_channels", "class_embed_dim", "mapping_layers")
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def valid_sample_sizes(max_size: int = 1024):
+    """Image sizes the convolutional families support: 4 * 2**k and 7 * 2**k, k >= 1."""
+    sizes = set()
+    for base in (4, 7):
+        size = base * 2
+        while size <= max_size:
+            sizes.add(size)
+            size *= 2
+    return sorted(sizes)
+
+
+def num_upsamplings(sample_size: int):
+    """``(base, k)`` with ``sample_size == base * 2**k``, base in (4, 7), k >= 1."""
+    for base in (4, 7):
+        k, size = 0, sample_size
+        while size > base and size % 2 == 0:
+            size //= 2
+            k += 1
+        if size == base and k >= 1:
+            return base, k
+    raise ConfigError(
+        f"sample_size={sample_size} is not supported: use 4 or 7 times a power of two, e.g. {valid_sample_sizes(64)}"
+    )
+
+
+def validate_config(model, image: bool = True, conditional: bool = False, in_channels: bool = False) -> None:
+    """Check the registered config of ``model`` and raise :class:`ConfigError` naming the bad field."""
+    cfg = model.config
+    name = type(model).__name__
+    for key in _POSITIVE_INTS:
+        if key in cfg and not (_is_int(cfg[key]) and cfg[key] > 0):
+            raise ConfigError(f"{name}: config '{key}' must be a positive integer, got {cfg[key]!r}")
+    if image:
+        if not (_is_int(cfg.sample_size) and cfg.sample_size > 0):
+            raise ConfigError(f"{name}: config 'sample_size' must be a positive integer, got {cfg.sample_size!r}")
+        channels_key = "in_channels" if in_channels else "out_channels"
+        if cfg.get(channels_key) not in (1, 3):
+            raise ConfigError(f"{name}: config '{channels_key}' must be 1 or 3, got {cfg.get(channels_key)!r}")
+    for key in ("hidden_dims",):
+        if key in cfg:
+            dims = cfg[key]
+            if not isinstance(dims, (list, tuple)) or not dims or not all(_is_int(d) and d > 0 for d in dims):
+                raise ConfigError(f"{name}: config '{key}' must be a non-empty list of positive integers, got {dims!r}")
+    if conditional:
+        num_classes = cfg.get("num_classes")
+        if num_classes is not None and not (_is_int(num_classes) and num_classes >= 2):
+            raise ConfigError(f"{name}: config 'num_classes' must be None or an integer >= 2, got {num_classes!r}")
+        names = cfg.get("class_names")
+        if names is not None:
+            if not num_classes or not isinstance(names, (list, tuple)) or len(names) != num_classes:
+                raise ConfigError(f"{name}: config 'class_names' must list exactly num_classes={num_classes} names")
+
+
+def check_latents(latents: torch.Tensor, latent_dim: int) -> None:
+    if not isinstance(latents, torch.Tensor):
+        raise HFGANError(f"latents must be a torch.Tensor, got {type(latents).__name__}")
+    if latents.ndim != 2 or latents.shape[1] != latent_dim:
+        raise HFGANError(f"latents must have shape [batch_size, {latent_dim}], got {list(latents.shape)}")
+
+
+def check_pixel_values(pixel_values: torch.Tensor, channels: int, sample_size: int) -> None:
+    if not isinstance(pixel_values, torch.Tensor):
+        raise HFGANError(f"pixel_values must be a torch.Tensor, got {type(pixel_values).__name__}")
+    expected = (channels, sample_size, sample_size)
+    if pixel_values.ndim != 4 or tuple(pixel_values.shape[1:]) != expected:
+        raise HFGANError(f"pixel_values must have shape [batch_size, {channels}, {sample_size}, {sample_size}], got {list(pixel_values.shape)}")
+
+
+def check_class_labels(class_labels, num_classes: Optional[int], batch_size: int) -> Optional[torch.Tensor]:
+    """Validate ``class_labels`` ([N] integer tensor) against the model's ``num_classes``."""
+    if not num_classes:
+        if class_labels is not None:
+            raise HFGANError("class_labels were given, but this model is unconditional (num_classes is None)")
+        return None
+    if class_labels is None:
+        raise HFGANError(f"this model is class-conditional: pass class_labels, integers in [0, {num_classes - 1}]")
+    if not isinstance(class_labels, torch.Tensor) or class_labels.dtype not in (torch.int64, torch.int32, torch.int16, torch.uint8):
+        raise HFGANError("class_labels must be an integer torch.Tensor of shape [batch_size]")
+    if class_labels.ndim != 1 or class_labels.shape[0] != batch_size:
+        raise HFGANError(f"class_labels must have shape [{batch_size}], got {list(class_labels.shape)}")
+    if class_labels.numel() and (int(class_labels.min()) < 0 or int(class_labels.max()) >= num_classes):
+        raise HFGANError(f"class_labels must lie in [0, {num_classes - 1}], got values in [{int(class_labels.min())}, {int(class_labels.max())}]")
+    return class_labels.long()
