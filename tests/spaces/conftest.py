@@ -1,0 +1,82 @@
+"""Fixtures for the Gradio Space tests: tiny random-init pipelines and the app module."""
+
+import importlib.util
+import os
+import socket
+import sys
+from pathlib import Path
+
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # no test may reach the Hub: a repo id fails fast and clearly
+
+import pytest
+import torch
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+APP_PATH = REPO_ROOT / "spaces" / "hfgan-playground" / "app.py"
+CLASS_NAMES = ["shirt", "shoe", "bag"]
+
+
+def load_app_module():
+    """Import spaces/hfgan-playground/app.py (its folder name is not a package name)."""
+    if "hfgan_playground_app" in sys.modules:
+        return sys.modules["hfgan_playground_app"]
+    spec = importlib.util.spec_from_file_location("hfgan_playground_app", APP_PATH)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["hfgan_playground_app"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def build_tiny_pipelines(root: Path) -> Path:
+    """Three tiny random-init pipelines, as the published folders will be laid out, plus two broken folders."""
+    import hfgan
+
+    torch.manual_seed(0)
+    specs = {
+        "dcgan-tiny": (hfgan.DCGANGenerator(latent_dim=8, sample_size=16, base_channels=8, max_channels=16),
+                       {"dataset": "fashion_mnist", "name": "Tiny DCGAN", "description": "A random-init test model.",
+                        "metrics": [{"type": "fid", "name": "FID", "value": 123.4, "features": "inception", "split": "test",
+                                     "num_samples": 100}]}),
+        "cdcgan-tiny": (hfgan.DCGANGenerator(latent_dim=8, sample_size=16, base_channels=8, max_channels=16, num_classes=3,
+                                             class_names=CLASS_NAMES), {"dataset": "fashion_mnist"}),
+        "mlp-gan-tiny": (hfgan.MLPGANGenerator(latent_dim=8, hidden_dims=(16, 32), sample_size=16), {}),
+    }
+    root.mkdir(parents=True, exist_ok=True)
+    for name, (generator, card) in specs.items():
+        pipe = hfgan.GANPipeline(generator)
+        pipe.card_data = card
+        pipe.save_pretrained(root / name)
+    (root / "not-a-pipeline").mkdir(exist_ok=True)  # ignored: no model_index.json
+    broken = root / "broken-weights"
+    broken.mkdir(exist_ok=True)
+    (broken / "model_index.json").write_text('{"_class_name": "GANPipeline", "generator": ["hfgan", "DCGANGenerator"]}')
+    return root
+
+
+@pytest.fixture(scope="session")
+def tiny_pipelines_dir(tmp_path_factory) -> Path:
+    return build_tiny_pipelines(tmp_path_factory.mktemp("pipelines"))
+
+
+@pytest.fixture(scope="session")
+def app_module():
+    return load_app_module()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def launched_app(app_module, tiny_pipelines_dir):
+    """The app served on 127.0.0.1 at a free port for the whole module; yields ``(demo, url)``."""
+    demo = app_module.build_demo(pipelines_dir=tiny_pipelines_dir)
+    demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
+    try:
+        yield demo, demo.local_url
+    finally:
+        demo.close()
