@@ -1,0 +1,199 @@
+"""The typed training config: a preset name or a YAML/JSON file, plus ``--key value`` overrides."""
+
+import dataclasses
+import json
+import os
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence
+
+from ..errors import ConfigError
+
+
+@dataclass
+class TrainConfig:
+    """Everything one training run needs. Field names follow diffusers' example scripts where they exist."""
+
+    # model: a registry name (``hfgan list``) plus config overrides for each network
+    model: str = "dcgan-28"
+    generator_kwargs: Dict[str, Any] = field(default_factory=dict)
+    discriminator_kwargs: Dict[str, Any] = field(default_factory=dict)
+    # data
+    dataset: str = "fashion_mnist"
+    dataset_split: str = "train"
+    image_column: Optional[str] = None
+    label_column: Optional[str] = None
+    center_crop: bool = True
+    random_flip: bool = False
+    max_train_samples: Optional[int] = None
+    # objective and tricks
+    loss: str = "nonsaturating"  # minimax | nonsaturating | hinge | wasserstein | least_squares
+    gp_weight: float = 0.0  # WGAN-GP gradient penalty weight (10 in the paper)
+    r1_gamma: float = 0.0  # R1 penalty weight (gamma / 2 * ||grad||^2)
+    r1_interval: int = 1  # lazy regularization: apply R1 every N discriminator steps
+    n_critic: int = 1  # discriminator steps per generator step
+    label_smoothing: float = 0.0  # one-sided: real target = 1 - label_smoothing
+    feature_matching_weight: float = 0.0  # add feature matching to the generator loss
+    # optimization
+    train_batch_size: int = 128  # per device
+    gradient_accumulation_steps: int = 1
+    max_train_steps: int = 5000  # generator steps
+    learning_rate_g: float = 2e-4
+    learning_rate_d: float = 2e-4  # TTUR: set different rates
+    adam_beta1: float = 0.5
+    adam_beta2: float = 0.999
+    adam_weight_decay: float = 0.0
+    max_grad_norm: Optional[float] = None
+    mixed_precision: str = "no"  # no | fp16 | bf16
+    seed: int = 0
+    # EMA generator (what gets published)
+    use_ema: bool = True
+    ema_decay: float = 0.999
+    ema_warmup_steps: int = 100
+    # outputs
+    output_dir: str = "runs/hfgan"
+    logging_steps: int = 50
+    sample_steps: int = 500
+    num_sample_images: int = 64
+    checkpointing_steps: int = 500
+    checkpoints_total_limit: int = 3
+    resume_from_checkpoint: Optional[str] = None  # a checkpoint folder or "latest"
+    report_to: str = "tensorboard"  # any Accelerate tracker name, or "none"
+    # evaluation during training (hfgan.metrics)
+    eval_steps: int = 0  # 0: off
+    eval_metric: str = "fid"
+    eval_num_samples: int = 5000
+    eval_features: str = "fashion-mnist-classifier"
+    # publishing metadata
+    name: Optional[str] = None
+    num_threads: Optional[int] = None  # torch CPU threads (default: torch's own)
+
+    def validate(self) -> "TrainConfig":
+        from ..losses import OBJECTIVES
+
+        if self.loss not in OBJECTIVES:
+            raise ConfigError(f"loss must be one of {sorted(OBJECTIVES)}, got {self.loss!r}")
+        if self.mixed_precision not in ("no", "fp16", "bf16"):
+            raise ConfigError(f"mixed_precision must be 'no', 'fp16' or 'bf16', got {self.mixed_precision!r}")
+        for key in ("train_batch_size", "gradient_accumulation_steps", "max_train_steps", "n_critic", "r1_interval",
+                    "logging_steps", "sample_steps", "checkpointing_steps", "checkpoints_total_limit"):
+            if getattr(self, key) < 1:
+                raise ConfigError(f"{key} must be >= 1, got {getattr(self, key)}")
+        if not 0.0 <= self.label_smoothing < 0.5:
+            raise ConfigError(f"label_smoothing must be in [0, 0.5), got {self.label_smoothing}")
+        if not 0.0 <= self.ema_decay < 1.0:
+            raise ConfigError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
+        for key in ("learning_rate_g", "learning_rate_d"):
+            if getattr(self, key) <= 0:
+                raise ConfigError(f"{key} must be > 0, got {getattr(self, key)}")
+        return self
+
+    def to_dict(self) -> Dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+_HINTS = typing.get_type_hints(TrainConfig)
+
+
+def _coerce(key: str, value: Any) -> Any:
+    """Convert a string (or a loaded YAML value) to the type of field ``key``."""
+    hint = _HINTS[key]
+    origin = typing.get_origin(hint)
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    optional = origin is typing.Union and type(None) in typing.get_args(hint)
+    target = args[0] if optional else hint
+    if isinstance(value, str):
+        if optional and value.lower() in ("none", "null", ""):
+            return None
+        if target is bool:
+            if value.lower() in ("1", "true", "yes", "on"):
+                return True
+            if value.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ConfigError(f"--{key} expects true/false, got {value!r}")
+        if target in (int, float):
+            try:
+                return target(value)
+            except ValueError:
+                raise ConfigError(f"--{key} expects {target.__name__}, got {value!r}") from None
+        if typing.get_origin(target) is dict or target is dict:
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError as err:
+                raise ConfigError(f"--{key} expects a JSON object, got {value!r} ({err})") from None
+    if value is None:
+        if not optional:
+            raise ConfigError(f"{key} cannot be null")
+        return None
+    if target is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    expected = {int: int, float: float, bool: bool, str: str}.get(target)
+    if typing.get_origin(target) is dict:
+        expected = dict
+    if expected and (not isinstance(value, expected) or (expected is int and isinstance(value, bool))):
+        raise ConfigError(f"{key} must be {expected.__name__}, got {value!r}")
+    return value
+
+
+def config_from_dict(values: Dict[str, Any], base: Optional[TrainConfig] = None) -> TrainConfig:
+    cfg = dataclasses.replace(base) if base is not None else TrainConfig()
+    names = {f.name for f in dataclasses.fields(TrainConfig)}
+    for key, value in values.items():
+        key = key.replace("-", "_")
+        if key not in names:
+            raise ConfigError(f"unknown config key {key!r}; see `hfgan train --help-config`")
+        setattr(cfg, key, _coerce(key, value))
+    return cfg
+
+
+def parse_overrides(args: Sequence[str]) -> Dict[str, str]:
+    """``["--max_train_steps", "100", "--use_ema=false"]`` -> ``{"max_train_steps": "100", "use_ema": "false"}``."""
+    out: Dict[str, str] = {}
+    items = list(args)
+    i = 0
+    while i < len(items):
+        item = items[i]
+        if not item.startswith("--"):
+            raise ConfigError(f"expected --key value, got {item!r}")
+        key = item[2:]
+        if "=" in key:
+            key, value = key.split("=", 1)
+        else:
+            if i + 1 >= len(items) or items[i + 1].startswith("--"):
+                raise ConfigError(f"--{key} needs a value")
+            i += 1
+            value = items[i]
+        out[key.replace("-", "_")] = value
+        i += 1
+    return out
+
+
+def load_config(name_or_path: str, overrides: Optional[Dict[str, Any]] = None) -> TrainConfig:
+    """A preset name or a YAML/JSON file, then ``overrides``; the result is validated."""
+    from .presets import get_preset, list_presets
+
+    if os.path.isfile(name_or_path):
+        import yaml
+
+        with open(name_or_path, encoding="utf-8") as f:
+            try:
+                values = yaml.safe_load(f) or {}
+            except yaml.YAMLError as err:
+                raise ConfigError(f"{name_or_path} is not valid YAML/JSON: {str(err).splitlines()[0]}") from None
+        if not isinstance(values, dict):
+            raise ConfigError(f"{name_or_path} must hold a mapping of config keys")
+        base = None
+        if "preset" in values:
+            base = get_preset(values.pop("preset"))
+        cfg = config_from_dict(values, base)
+    elif name_or_path in list_presets():
+        cfg = get_preset(name_or_path)
+    else:
+        raise ConfigError(f"{name_or_path!r} is neither a config file nor a preset; presets: {', '.join(list_presets())}")
+    if overrides:
+        cfg = config_from_dict(overrides, cfg)
+    return cfg.validate()
+
+
+def config_fields() -> List[str]:
+    return [f"{f.name}: {getattr(f.type, '__name__', str(f.type)).replace('typing.', '')}" for f in dataclasses.fields(TrainConfig)]

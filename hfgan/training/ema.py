@@ -1,0 +1,73 @@
+"""Exponential moving average of the generator's weights (the network that gets published)."""
+
+import copy
+
+import torch
+from torch import nn
+
+
+class EMAModel:
+    """Keeps ``shadow``, an EMA copy of a model: ``shadow = decay * shadow + (1 - decay) * model``.
+
+    Buffers (batch-norm running statistics) are copied, not averaged. The decay ramps up as
+    ``min(decay, (1 + step) / (10 + step))`` during ``warmup_steps`` so early weights fade fast.
+    """
+
+    def __init__(self, model: nn.Module, decay: float = 0.999, warmup_steps: int = 100):
+        self.shadow = copy.deepcopy(model).eval().requires_grad_(False)
+        self.decay = decay
+        self.warmup_steps = warmup_steps
+        self.num_updates = 0
+
+    def current_decay(self) -> float:
+        if self.num_updates < self.warmup_steps:
+            return min(self.decay, (1 + self.num_updates) / (10 + self.num_updates))
+        return self.decay
+
+    @torch.no_grad()
+    def update(self, model: nn.Module) -> None:
+        decay = self.current_decay()
+        shadow_params = [p for p in self.shadow.parameters()]
+        params = [p.detach() for p in model.parameters()]
+        torch._foreach_lerp_(shadow_params, params, 1.0 - decay)
+        for b_shadow, b in zip(self.shadow.buffers(), model.buffers()):
+            b_shadow.copy_(b)
+        self.num_updates += 1
+
+    def state_dict(self):
+        return {"shadow": self.shadow.state_dict(), "num_updates": self.num_updates, "decay": self.decay}
+
+    def load_state_dict(self, state):
+        self.shadow.load_state_dict(state["shadow"])
+        self.num_updates = int(state["num_updates"])
+        self.decay = float(state["decay"])
+
+    def to(self, device):
+        self.shadow.to(device)
+        return self
+
+
+@torch.no_grad()
+def recalibrate_batchnorm(model: nn.Module, sample_inputs, num_batches: int = 20) -> bool:
+    """Re-estimate batch-norm running statistics of ``model`` with its own weights.
+
+    The EMA generator's copied statistics belong to the raw weights; averaging them again over
+    ``num_batches`` forward passes of ``sample_inputs()`` (``(latents, class_labels)``) fixes that.
+    Returns False when the model has no batch norm.
+    """
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    if not norms:
+        return False
+    momenta = [m.momentum for m in norms]
+    was_training = model.training
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average
+    model.train()
+    for _ in range(num_batches):
+        latents, class_labels = sample_inputs()
+        model(latents, class_labels) if class_labels is not None else model(latents)
+    for m, momentum in zip(norms, momenta):
+        m.momentum = momentum
+    model.train(was_training)
+    return True

@@ -1,0 +1,60 @@
+"""Training presets, named after what they train: ``<family>-<dataset>``."""
+
+import dataclasses
+import fnmatch
+from typing import Dict, List, Optional
+
+from ..errors import ConfigError
+from .config import TrainConfig
+
+_PRESETS: Dict[str, Dict] = {
+    # The seeds' fully connected GAN, with the tricks that make it train: EMA, label smoothing.
+    "mlp-gan-fashion-mnist": dict(
+        model="mlp-gan-28", loss="nonsaturating", label_smoothing=0.1, train_batch_size=128,
+        max_train_steps=6000, learning_rate_g=2e-4, learning_rate_d=2e-4, ema_decay=0.999,
+        discriminator_kwargs={"dropout": 0.3},
+    ),
+    # DCGAN with the paper's recipe (Adam 2e-4, beta1 0.5, batch 128), EMA generator, label smoothing.
+    "dcgan-fashion-mnist": dict(
+        model="dcgan-28", loss="nonsaturating", label_smoothing=0.1, train_batch_size=128,
+        max_train_steps=4000, ema_decay=0.999,
+        generator_kwargs={"base_channels": 32}, discriminator_kwargs={"base_channels": 32},
+    ),
+    # Class-conditional DCGAN: class embedding in G, projection discriminator.
+    "cdcgan-fashion-mnist": dict(
+        model="cdcgan-28", loss="nonsaturating", label_smoothing=0.1, train_batch_size=128,
+        max_train_steps=4000, ema_decay=0.999,
+        generator_kwargs={"base_channels": 32}, discriminator_kwargs={"base_channels": 32},
+    ),
+    # WGAN-GP: Wasserstein loss, gradient penalty 10, 5 critic steps, no batch norm in the critic.
+    "wgan-gp-fashion-mnist": dict(
+        model="dcgan-28", loss="wasserstein", gp_weight=10.0, n_critic=5, train_batch_size=64,
+        learning_rate_g=1e-4, learning_rate_d=1e-4, adam_beta1=0.0, adam_beta2=0.9, max_train_steps=4000,
+        generator_kwargs={"base_channels": 32}, discriminator_kwargs={"base_channels": 32, "norm_type": "layer"},
+    ),
+    # LSGAN: least-squares objective.
+    "lsgan-fashion-mnist": dict(
+        model="dcgan-28", loss="least_squares", train_batch_size=128, max_train_steps=4000,
+        generator_kwargs={"base_channels": 32}, discriminator_kwargs={"base_channels": 32},
+    ),
+    # SNGAN: hinge loss, spectral norm in the discriminator, TTUR.
+    "sngan-fashion-mnist": dict(
+        model="dcgan-28", loss="hinge", train_batch_size=128, learning_rate_g=1e-4, learning_rate_d=4e-4,
+        adam_beta1=0.0, adam_beta2=0.9, max_train_steps=4000,
+        generator_kwargs={"base_channels": 32},
+        discriminator_kwargs={"base_channels": 32, "norm_type": "none", "spectral_norm": True},
+    ),
+}
+
+
+def list_presets(pattern: Optional[str] = None) -> List[str]:
+    return sorted(n for n in _PRESETS if pattern is None or fnmatch.fnmatch(n, pattern))
+
+
+def get_preset(name: str) -> TrainConfig:
+    from .config import config_from_dict
+
+    if name not in _PRESETS:
+        raise ConfigError(f"unknown preset {name!r}; presets: {', '.join(list_presets())}")
+    cfg = config_from_dict(_PRESETS[name])
+    return dataclasses.replace(cfg, name=cfg.name or name, output_dir=f"runs/{name}")

@@ -1,0 +1,425 @@
+"""One Accelerate trainer for every family.
+
+Per generator step it runs the phases of stylegan2-ada's ``training/loss.py``:
+
+1. ``n_critic`` discriminator steps: adversarial loss on real and generated images, plus the
+   gradient penalty (WGAN-GP) and lazy R1 when configured;
+2. one generator step: adversarial loss, plus feature matching when configured;
+3. the EMA update of the generator.
+
+Randomness that shapes the result (data order, latents, labels, flips, interpolation weights) is drawn
+from generators seeded by ``(seed, step)`` over the *global* batch, each rank taking its slice. So a run on
+N processes matches a 1-process run with the same global batch, and a resumed run matches an
+uninterrupted one.
+"""
+
+import json
+import os
+import shlex
+import sys
+import time
+from contextlib import nullcontext
+from typing import Dict, List, Optional
+
+import torch
+from torch import nn
+
+from ..errors import HFGANError
+from ..losses import feature_matching_loss, get_objective
+from ..regularizers import gradient_penalty, r1_penalty
+from . import checkpoint as ckpt
+from .config import TrainConfig
+from .ema import EMAModel, recalibrate_batchnorm
+
+
+class NonFiniteLossError(HFGANError):
+    """A loss became NaN or infinite; the last good checkpoint is kept."""
+
+
+def _rng(seed: int, *keys: int) -> torch.Generator:
+    value = seed
+    for key in keys:
+        value = (value * 1_000_003 + key) % (2**62)
+    return torch.Generator().manual_seed(value)
+
+
+class GANTrainer:
+    """Train a registered GAN on an image dataset with Accelerate.
+
+    Example:
+
+    ```py
+    >>> from hfgan.training import GANTrainer, load_config
+    >>> cfg = load_config("dcgan-fashion-mnist", {"max_train_steps": 100, "output_dir": "runs/try"})
+    >>> GANTrainer(cfg).train()   # runs/try is then a GANPipeline folder
+    ```
+    """
+
+    _D_PHASE, _G_PHASE, _SAMPLE = 1, 2, 3
+
+    def __init__(self, config: TrainConfig, data=None, command: Optional[str] = None):
+        self.config = config.validate()
+        self.data = data
+        self.command = command
+        self.history: Dict[str, List[float]] = {"loss_d": [], "loss_g": [], "step": []}
+
+    # ---------------------------------------------------------------------------------------- setup
+    def _setup(self) -> None:
+        from accelerate import Accelerator
+        from accelerate.utils import ProjectConfiguration, set_seed
+
+        from ..data import load_image_tensor_data
+        from ..models import create_model
+
+        cfg = self.config
+        if cfg.num_threads:
+            torch.set_num_threads(cfg.num_threads)
+        log_with = None if cfg.report_to in ("none", "", None) else cfg.report_to
+        self.accelerator = Accelerator(
+            cpu=not torch.cuda.is_available(),
+            mixed_precision=cfg.mixed_precision,
+            log_with=log_with,
+            project_config=ProjectConfiguration(project_dir=cfg.output_dir, logging_dir=os.path.join(cfg.output_dir, "logs")),
+        )
+        set_seed(cfg.seed)
+        acc = self.accelerator
+        generator, discriminator = create_model(cfg.model, cfg.generator_kwargs, cfg.discriminator_kwargs)
+        self.sample_size = generator.config.sample_size
+        self.num_classes = generator.config.get("num_classes")
+        if self.data is None:
+            self.data = load_image_tensor_data(
+                cfg.dataset, cfg.dataset_split, resolution=self.sample_size, channels=generator.config.out_channels,
+                image_column=cfg.image_column, label_column=cfg.label_column, center_crop=cfg.center_crop,
+                max_samples=cfg.max_train_samples)
+        if self.num_classes:
+            if self.data.class_labels is None:
+                raise HFGANError(f"model {cfg.model} is class-conditional but the dataset has no label column")
+            if self.data.num_classes != self.num_classes:
+                raise HFGANError(f"model {cfg.model} has {self.num_classes} classes, the dataset {self.data.num_classes}")
+            if not generator.config.get("class_names") and self.data.class_names:
+                generator.register_to_config(class_names=list(self.data.class_names))
+        self.global_batch = cfg.train_batch_size * acc.num_processes * cfg.gradient_accumulation_steps
+        if len(self.data) < self.global_batch:
+            raise HFGANError(f"the dataset has {len(self.data)} images, fewer than one global batch ({self.global_batch})")
+        self.batches_per_epoch = len(self.data) // self.global_batch
+        self._perm_epoch, self._perm = -1, None
+
+        opt_g = torch.optim.Adam(generator.parameters(), lr=cfg.learning_rate_g, betas=(cfg.adam_beta1, cfg.adam_beta2),
+                                 weight_decay=cfg.adam_weight_decay)
+        opt_d = torch.optim.Adam(discriminator.parameters(), lr=cfg.learning_rate_d, betas=(cfg.adam_beta1, cfg.adam_beta2),
+                                 weight_decay=cfg.adam_weight_decay)
+        self.generator, self.discriminator, self.opt_g, self.opt_d = acc.prepare(generator, discriminator, opt_g, opt_d)
+        self.ema = EMAModel(acc.unwrap_model(self.generator), cfg.ema_decay, cfg.ema_warmup_steps).to(acc.device) if cfg.use_ema else None
+        self.d_loss_fn, self.g_loss_fn = get_objective(cfg.loss)
+        self.step = 0
+        self.best_metric: Optional[float] = None
+        self.finite = torch.ones((), dtype=torch.bool, device=acc.device)
+        # fixed latents for the sample grids: one row per class for conditional models
+        n = cfg.num_sample_images
+        g = _rng(cfg.seed, self._SAMPLE)
+        self.sample_latents = torch.randn(n, generator.config.latent_dim, generator=g).to(acc.device)
+        self.sample_labels = (torch.arange(n) % self.num_classes).to(acc.device) if self.num_classes else None
+        os.makedirs(cfg.output_dir, exist_ok=True)
+        if acc.is_main_process and log_with:
+            acc.init_trackers("hfgan", config={k: (json.dumps(v) if isinstance(v, dict) else v)
+                                               for k, v in cfg.to_dict().items() if v is not None})
+
+    # -------------------------------------------------------------------------------------- batches
+    def _indices(self, batch_counter: int) -> torch.Tensor:
+        """Dataset indices of global batch ``batch_counter`` (a new permutation every epoch, no repeats)."""
+        epoch, within = divmod(batch_counter, self.batches_per_epoch)
+        if epoch != self._perm_epoch:
+            self._perm = torch.randperm(len(self.data), generator=_rng(self.config.seed, 0, epoch))
+            self._perm_epoch = epoch
+        return self._perm[within * self.global_batch:(within + 1) * self.global_batch]  # [global_batch]
+
+    def _slice(self, tensor: torch.Tensor, micro: int) -> torch.Tensor:
+        """This rank's part of micro-batch ``micro`` of a global-batch tensor."""
+        b, p = self.config.train_batch_size, self.accelerator.num_processes
+        start = (micro * p + self.accelerator.process_index) * b
+        return tensor[start:start + b]
+
+    def _noise(self, phase: int, counter: int):
+        """Global-batch latents, fake class labels and flip mask for one phase of one step."""
+        g = _rng(self.config.seed, phase, counter)
+        n, latent_dim = self.global_batch, self.sample_latents.shape[1]
+        latents = torch.randn(n, latent_dim, generator=g)  # [global_batch, Z]
+        labels = torch.randint(0, self.num_classes, (n,), generator=g) if self.num_classes else None
+        flips = torch.rand(n, generator=g) < 0.5 if self.config.random_flip else None
+        alphas = torch.rand(n, 1, 1, 1, generator=g)  # gradient-penalty interpolation weights
+        return latents, labels, flips, alphas
+
+    def _real(self, counter: int, micro: int, flips):
+        idx = self._slice(self._indices(counter), micro)
+        flip = self._slice(flips, micro) if flips is not None else None
+        pixel_values, class_labels = self.data.batch(idx, self.accelerator.device, flip)
+        return pixel_values, (class_labels if self.num_classes else None)
+
+    # --------------------------------------------------------------------------------------- phases
+    def _d_step(self, counter: int) -> torch.Tensor:
+        cfg, acc = self.config, self.accelerator
+        latents, fake_labels, flips, alphas = self._noise(self._D_PHASE, counter)
+        use_r1 = cfg.r1_gamma > 0 and counter % cfg.r1_interval == 0
+        total = torch.zeros((), device=acc.device)
+        for micro in range(cfg.gradient_accumulation_steps):
+            real, real_labels = self._real(counter, micro, flips)
+            z = self._slice(latents, micro).to(acc.device)
+            y_fake = self._slice(fake_labels, micro).to(acc.device) if fake_labels is not None else None
+            last = micro == cfg.gradient_accumulation_steps - 1
+            with acc.no_sync(self.discriminator) if not last else nullcontext():
+                with torch.no_grad(), acc.autocast():
+                    fake = self.generator(z, y_fake) if y_fake is not None else self.generator(z)
+                if use_r1:
+                    real.requires_grad_(True)
+                with acc.autocast():
+                    real_logits, real_features = self._disc(real, real_labels, features=True)
+                    fake_logits = self._disc(fake.float(), y_fake)
+                    loss = self.d_loss_fn(real_logits.float(), fake_logits.float(), 1.0 - cfg.label_smoothing)
+                if cfg.gp_weight > 0:
+                    alpha = self._slice(alphas, micro).to(acc.device)
+                    penalty = gradient_penalty(lambda x: self._disc(x, real_labels), real, fake.float(), alpha)
+                    loss = loss + cfg.gp_weight * penalty
+                if use_r1:
+                    loss = loss + cfg.r1_gamma / 2 * r1_penalty(real_logits.float(), real) * cfg.r1_interval
+                acc.backward(loss / cfg.gradient_accumulation_steps)
+            total = total + loss.detach() / cfg.gradient_accumulation_steps
+            self._real_features = real_features.detach()
+        if cfg.max_grad_norm:
+            acc.clip_grad_norm_(self.discriminator.parameters(), cfg.max_grad_norm)
+        self.opt_d.step()
+        self.opt_d.zero_grad(set_to_none=True)
+        return total
+
+    def _g_step(self) -> torch.Tensor:
+        cfg, acc = self.config, self.accelerator
+        latents, fake_labels, _, _ = self._noise(self._G_PHASE, self.step)
+        total = torch.zeros((), device=acc.device)
+        for micro in range(cfg.gradient_accumulation_steps):
+            z = self._slice(latents, micro).to(acc.device)
+            y_fake = self._slice(fake_labels, micro).to(acc.device) if fake_labels is not None else None
+            last = micro == cfg.gradient_accumulation_steps - 1
+            with acc.no_sync(self.generator) if not last else nullcontext():
+                with acc.autocast():
+                    fake = self.generator(z, y_fake) if y_fake is not None else self.generator(z)
+                    fake_logits, fake_features = self._disc(fake, y_fake, features=True)
+                    loss = self.g_loss_fn(fake_logits.float())
+                    if cfg.feature_matching_weight > 0:
+                        loss = loss + cfg.feature_matching_weight * feature_matching_loss(
+                            self._real_features.float(), fake_features.float())
+                acc.backward(loss / cfg.gradient_accumulation_steps)
+            total = total + loss.detach() / cfg.gradient_accumulation_steps
+        if cfg.max_grad_norm:
+            acc.clip_grad_norm_(self.generator.parameters(), cfg.max_grad_norm)
+        self.opt_g.step()
+        self.opt_g.zero_grad(set_to_none=True)
+        self.opt_d.zero_grad(set_to_none=True)  # D's gradients from the generator loss are not used
+        return total
+
+    def _disc(self, pixel_values, class_labels, features: bool = False):
+        if class_labels is not None:
+            return self.discriminator(pixel_values, class_labels, return_features=features)
+        return self.discriminator(pixel_values, return_features=features)
+
+    # -------------------------------------------------------------------------------- checkpointing
+    def save_checkpoint(self) -> Optional[str]:
+        """``accelerator.save_state`` plus EMA weights (safetensors) and trainer state (JSON), atomically."""
+        acc, cfg = self.accelerator, self.config
+        self._check_finite()
+        tmp = ckpt.temporary_path(cfg.output_dir, self.step, clear=acc.is_main_process)
+        acc.wait_for_everyone()
+        acc.save_state(tmp)
+        final = None
+        if acc.is_main_process:
+            from safetensors.torch import save_file
+
+            if self.ema is not None:
+                save_file({k: v.contiguous() for k, v in self.ema.shadow.state_dict().items()}, os.path.join(tmp, "ema.safetensors"))
+            state = {"step": self.step, "ema_updates": self.ema.num_updates if self.ema else 0,
+                     "best_metric": self.best_metric, "history": self.history, "config": cfg.to_dict()}
+            with open(os.path.join(tmp, ckpt.STATE_FILE), "w", encoding="utf-8") as f:
+                json.dump(state, f)
+            final = ckpt.commit(tmp, cfg.output_dir, self.step, cfg.checkpoints_total_limit)
+        acc.wait_for_everyone()
+        return final
+
+    def load_checkpoint(self, path: str) -> None:
+        from safetensors.torch import load_file
+
+        self.accelerator.load_state(path)
+        with open(os.path.join(path, ckpt.STATE_FILE), encoding="utf-8") as f:
+            state = json.load(f)
+        self.step = int(state["step"])
+        self.best_metric = state.get("best_metric")
+        self.history = state.get("history", self.history)
+        if self.ema is not None:
+            ema_file = os.path.join(path, "ema.safetensors")
+            if not os.path.isfile(ema_file):
+                raise HFGANError(f"{path} has no ema.safetensors but use_ema is on")
+            self.ema.shadow.load_state_dict(load_file(ema_file, device=str(self.accelerator.device)))
+            self.ema.num_updates = int(state["ema_updates"])
+
+    def _check_finite(self) -> None:
+        if not bool(self.finite):
+            last = ckpt.list_checkpoints(self.config.output_dir)
+            where = f"the last good checkpoint is {last[-1]}" if last else "no checkpoint was written yet"
+            raise NonFiniteLossError(f"a loss became NaN/inf before step {self.step}; stopping ({where}). "
+                                     "Lower the learning rates, add a gradient penalty or use mixed_precision=no.")
+
+    # --------------------------------------------------------------------------------------- outputs
+    def sample_generator(self) -> nn.Module:
+        return self.ema.shadow if self.ema is not None else self.accelerator.unwrap_model(self.generator)
+
+    @torch.no_grad()
+    def save_samples(self) -> Optional[str]:
+        from ..viz import make_image_grid
+
+        if not self.accelerator.is_main_process:
+            return None
+        g = self.sample_generator()
+        was_training = g.training
+        g.eval()
+        images = g(self.sample_latents, self.sample_labels) if self.sample_labels is not None else g(self.sample_latents)
+        g.train(was_training)
+        nrow = self.num_classes if self.num_classes and self.num_classes <= 16 else None
+        grid = make_image_grid((images.float() / 2 + 0.5).clamp(0, 1), nrow=nrow, scale=2)
+        path = os.path.join(self.config.output_dir, "samples", f"step_{self.step:06d}.png")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        grid.save(path)
+        return path
+
+    def build_pipeline(self, recalibrate: bool = True):
+        """A :class:`GANPipeline` of the EMA generator (batch-norm statistics re-estimated) and the discriminator."""
+        import copy
+
+        from ..pipelines import GANPipeline
+
+        acc = self.accelerator
+        generator = copy.deepcopy(self.sample_generator()).float()
+        if recalibrate and self.ema is not None:
+            g = _rng(self.config.seed, 4)
+
+            def inputs():
+                z = torch.randn(256, generator.config.latent_dim, generator=g).to(acc.device)
+                y = torch.randint(0, self.num_classes, (256,), generator=g).to(acc.device) if self.num_classes else None
+                return z, y
+
+            recalibrate_batchnorm(generator, inputs)
+        discriminator = copy.deepcopy(acc.unwrap_model(self.discriminator)).float()
+        pipe = GANPipeline(generator=generator.eval(), discriminator=discriminator.eval())
+        pipe.card_data = {
+            "name": self.config.name, "dataset": self.config.dataset, "training": self.config.to_dict(),
+            "command": self.command, "samples": "samples/grid.png",
+        }
+        return pipe
+
+    def save_outputs(self) -> None:
+        """Final pipeline folder, sample grid, progress GIF and loss plot (main process)."""
+        from PIL import Image
+
+        from ..viz import make_image_grid, plot_losses, save_gif
+
+        acc, cfg = self.accelerator, self.config
+        if not acc.is_main_process:
+            return
+        pipe = self.build_pipeline()
+        pipe.save_pretrained(cfg.output_dir)
+        with open(os.path.join(cfg.output_dir, "training_config.json"), "w", encoding="utf-8") as f:
+            json.dump(cfg.to_dict(), f, indent=2, sort_keys=True)
+        labels = list(range(self.num_classes)) * 8 if self.num_classes else None
+        images = pipe(batch_size=80 if labels else 64, class_labels=labels,
+                      generator=torch.Generator().manual_seed(cfg.seed)).images
+        grid = make_image_grid(images, nrow=self.num_classes or 8, scale=2)
+        grid.save(os.path.join(cfg.output_dir, "samples", "grid.png"))
+        frames_dir = os.path.join(cfg.output_dir, "samples")
+        frames = sorted(f for f in os.listdir(frames_dir) if f.startswith("step_") and f.endswith(".png"))
+        if frames:
+            save_gif([Image.open(os.path.join(frames_dir, f)).convert("RGB") for f in frames],
+                     os.path.join(frames_dir, "progress.gif"), duration_ms=300)
+        if self.history["step"]:
+            plot_losses({"discriminator": self.history["loss_d"], "generator": self.history["loss_g"]},
+                        os.path.join(cfg.output_dir, "losses.png"), steps=self.history["step"],
+                        title=f"{cfg.name or cfg.model}: losses")
+
+    def evaluate(self) -> Optional[Dict[str, float]]:
+        """Run ``hfgan.metrics`` on the EMA generator; keep the best pipeline under ``<output_dir>/best``."""
+        cfg, acc = self.config, self.accelerator
+        if not acc.is_main_process:
+            acc.wait_for_everyone()
+            return None
+        from ..metrics import evaluate_pipeline
+
+        pipe = self.build_pipeline()
+        results = evaluate_pipeline(pipe, dataset=cfg.dataset, split="test", num_samples=cfg.eval_num_samples,
+                                    metrics=(cfg.eval_metric,), features=cfg.eval_features, seed=cfg.seed)
+        value = float(results[cfg.eval_metric])
+        acc.log({f"eval/{k}": float(v) for k, v in results.items() if isinstance(v, (int, float))}, step=self.step)
+        lower_is_better = cfg.eval_metric in ("fid", "kid")
+        if self.best_metric is None or (value < self.best_metric if lower_is_better else value > self.best_metric):
+            self.best_metric = value
+            pipe.card_data["best_step"] = self.step
+            pipe.save_pretrained(os.path.join(cfg.output_dir, "best"))
+        acc.wait_for_everyone()
+        return results
+
+    # ----------------------------------------------------------------------------------------- loop
+    def train(self) -> str:
+        """Run to ``max_train_steps`` (resuming if asked) and return the output folder."""
+        from tqdm.auto import tqdm
+
+        self._setup()
+        cfg, acc = self.config, self.accelerator
+        resume = ckpt.resolve_checkpoint(cfg.output_dir, cfg.resume_from_checkpoint)
+        if resume:
+            self.load_checkpoint(resume)
+            acc.print(f"resumed from {resume} at step {self.step}")
+        progress = tqdm(total=cfg.max_train_steps, initial=self.step, desc="training", unit="step",
+                        disable=not acc.is_local_main_process, dynamic_ncols=True, mininterval=1.0)
+        running_d = torch.zeros((), device=acc.device)
+        running_g = torch.zeros((), device=acc.device)
+        count = 0
+        start = time.perf_counter()
+        while self.step < cfg.max_train_steps:
+            self.generator.train()
+            self.discriminator.train()
+            loss_d = sum(self._d_step(self.step * cfg.n_critic + k) for k in range(cfg.n_critic)) / cfg.n_critic
+            loss_g = self._g_step()
+            if self.ema is not None:
+                self.ema.update(acc.unwrap_model(self.generator))
+            self.finite &= torch.isfinite(loss_d) & torch.isfinite(loss_g)
+            running_d += loss_d
+            running_g += loss_g
+            count += 1
+            self.step += 1
+            progress.update(1)
+            if self.step % cfg.logging_steps == 0 or self.step == cfg.max_train_steps:
+                self._check_finite()
+                logs = {"loss_d": float(running_d) / count, "loss_g": float(running_g) / count,
+                        "img_per_s": count * self.global_batch * cfg.n_critic / (time.perf_counter() - start)}
+                running_d.zero_()
+                running_g.zero_()
+                count = 0
+                start = time.perf_counter()
+                acc.log(logs, step=self.step)
+                self.history["step"].append(self.step)
+                self.history["loss_d"].append(logs["loss_d"])
+                self.history["loss_g"].append(logs["loss_g"])
+                progress.set_postfix(loss_d=f"{logs['loss_d']:.3f}", loss_g=f"{logs['loss_g']:.3f}",
+                                     img_s=f"{logs['img_per_s']:.0f}")
+            if self.step % cfg.sample_steps == 0 or self.step == cfg.max_train_steps:
+                self.save_samples()
+            if cfg.eval_steps and self.step % cfg.eval_steps == 0:
+                self.evaluate()
+            if self.step % cfg.checkpointing_steps == 0 or self.step == cfg.max_train_steps:
+                self.save_checkpoint()
+        progress.close()
+        self._check_finite()
+        self.save_outputs()
+        acc.wait_for_everyone()
+        acc.end_training()
+        return cfg.output_dir
+
+
+def command_line() -> str:
+    """The command that started this process, for the model card."""
+    argv = [os.path.basename(sys.argv[0])] + sys.argv[1:]
+    return " ".join(shlex.quote(a) for a in argv)
