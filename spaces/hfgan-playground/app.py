@@ -160,6 +160,7 @@ class PipelineCache:
         self._pipes: "OrderedDict[str, object]" = OrderedDict()
         self._lock = threading.Lock()
         self._loading: Dict[str, threading.Lock] = {}
+        self._pinned: Dict[str, object] = {}
         self.loads = 0  # number of actual loads, for tests and logs
 
     def resolve(self, model: Optional[str]) -> Tuple[str, str, bool]:
@@ -177,6 +178,8 @@ class PipelineCache:
     def get(self, model: Optional[str]):
         key, source, hub = self.resolve(model)
         with self._lock:
+            if key in self._pinned:
+                return self._pinned[key]
             if key in self._pipes:
                 self._pipes.move_to_end(key)
                 return self._pipes[key]
@@ -187,20 +190,28 @@ class PipelineCache:
                     return self._pipes[key]
             try:
                 pipe = load_pipeline(source, hub=hub)
-            finally:
+            except BaseException:
                 with self._lock:
                     self._loading.pop(key, None)
-            with self._lock:
+                raise
+            with self._lock:  # insert and release the loading lock together: nobody loads it twice
                 self.loads += 1
                 self._pipes[key] = pipe
                 self._pipes.move_to_end(key)
                 while len(self._pipes) > self.max_size:
                     self._pipes.popitem(last=False)
+                self._loading.pop(key, None)
             return pipe
+
+    def put(self, name: str, pipe) -> None:
+        """Serve an already loaded pipeline under ``name``, never evicted (embedding the app, tests)."""
+        with self._lock:
+            self.local_models[name] = "<in memory>"
+            self._pinned[name] = pipe
 
     def __contains__(self, model: str) -> bool:
         with self._lock:
-            return model in self._pipes
+            return model in self._pipes or model in self._pinned
 
     def __len__(self) -> int:
         with self._lock:
@@ -554,7 +565,7 @@ def build_demo(pipelines_dir=None, playground: Optional[Playground] = None) -> g
                     with gr.Tab("Generate", id="generate"):
                         with gr.Row():
                             num_images = gr.Slider(1, MAX_IMAGES, value=DEFAULT_IMAGES, step=1, label="Number of images")
-                            seed = gr.Number(0, label="Seed", precision=0, minimum=0, maximum=MAX_SEED - MAX_IMAGES)
+                            seed = gr.Number(0, label="Seed", precision=0)
                             random_seed = gr.Button("🎲 Random seed", scale=0, min_width=140)
                         with gr.Row():
                             gen_class = class_dropdown(names0, "Class")
@@ -567,9 +578,9 @@ def build_demo(pipelines_dir=None, playground: Optional[Playground] = None) -> g
                         download = gr.DownloadButton("Download PNG", value=None, elem_id="download")
                     with gr.Tab("Interpolate", id="interpolate"):
                         with gr.Row():
-                            seed_a = gr.Number(0, label="Seed A", precision=0, minimum=0, maximum=MAX_SEED)
+                            seed_a = gr.Number(0, label="Seed A", precision=0)
                             class_a = class_dropdown(names0, "Class A", value=names0[0] if names0 else ALL_CLASSES)
-                            seed_b = gr.Number(1, label="Seed B", precision=0, minimum=0, maximum=MAX_SEED)
+                            seed_b = gr.Number(1, label="Seed B", precision=0)
                             class_b = class_dropdown(names0, "Class B", value=names0[0] if names0 else ALL_CLASSES)
                         with gr.Row():
                             frames = gr.Slider(MIN_FRAMES, MAX_FRAMES, value=DEFAULT_FRAMES, step=1, label="Frames")
@@ -591,7 +602,7 @@ def build_demo(pipelines_dir=None, playground: Optional[Playground] = None) -> g
                             model_b = gr.Dropdown(play.models, value=second, label="Model B", allow_custom_value=True)
                         with gr.Row():
                             cmp_images = gr.Slider(1, MAX_IMAGES, value=8, step=1, label="Number of images")
-                            cmp_seed = gr.Number(0, label="Seed", precision=0, minimum=0, maximum=MAX_SEED - MAX_IMAGES)
+                            cmp_seed = gr.Number(0, label="Seed", precision=0)
                             cmp_class = gr.Dropdown([ALL_CLASSES] + names0, value=ALL_CLASSES, label="Class (if conditional)",
                                                     allow_custom_value=True)
                             cmp_truncation = gr.Slider(TRUNCATION_MIN, TRUNCATION_MAX, value=1.0, step=0.05, label="Truncation ψ")
@@ -607,8 +618,8 @@ def build_demo(pipelines_dir=None, playground: Optional[Playground] = None) -> g
                 summary = gr.Markdown(summary0, elem_id="model-card")
 
         # -- events -------------------------------------------------------------------------------
-        def on_model(name):
-            info = play.info(name)
+        def on_model(model):
+            info = play.info(model)
             names = info["class_names"]
             first_name = names[0] if names else ALL_CLASSES
             return (info["summary"], class_dropdown(names, "Class"), class_dropdown(names, "Class A", value=first_name),
@@ -618,8 +629,8 @@ def build_demo(pipelines_dir=None, playground: Optional[Playground] = None) -> g
         random_seed.click(lambda: int.from_bytes(os.urandom(4), "little") % (MAX_SEED - MAX_IMAGES), None, seed,
                           queue=False, api_visibility="private")
 
-        def on_generate(name, n, s, cls, psi):
-            grid_img, path, caption, notes = play.generate(name, n, s, cls, psi)
+        def on_generate(model, num_images, seed, class_name, truncation):
+            _, path, caption, notes = play.generate(model, num_images, seed, class_name, truncation)
             if notes:
                 caption += "\n\n" + "\n".join(f"- {note}" for note in notes)
             return path, path, caption, notes
@@ -627,9 +638,8 @@ def build_demo(pipelines_dir=None, playground: Optional[Playground] = None) -> g
         gen_button.click(_ui(on_generate), [model, num_images, seed, gen_class, truncation], [grid, download, gen_caption],
                          api_name="generate")
 
-        def on_interpolate(name, sa, ca, sb, cb, n, psi):
-            gif_path, strip_img, caption, notes = play.interpolate(name, sa, sb, n, ca, cb, psi)
-            return gif_path, strip_img, caption, notes
+        def on_interpolate(model, seed_a, class_a, seed_b, class_b, frames, truncation):
+            return play.interpolate(model, seed_a, seed_b, frames, class_a, class_b, truncation)
 
         interp_button.click(_ui(on_interpolate), [model, seed_a, class_a, seed_b, class_b, frames, interp_truncation],
                             [gif, strip, interp_caption], api_name="interpolate")

@@ -52,6 +52,9 @@ def build_tiny_pipelines(root: Path) -> Path:
     broken = root / "broken-weights"
     broken.mkdir(exist_ok=True)
     (broken / "model_index.json").write_text('{"_class_name": "GANPipeline", "generator": ["hfgan", "DCGANGenerator"]}')
+    other = root / "other-pipeline"  # a diffusers pipeline that is not an hfgan one
+    other.mkdir(exist_ok=True)
+    (other / "model_index.json").write_text('{"_class_name": "DDPMPipeline", "unet": ["diffusers", "UNet2DModel"]}')
     return root
 
 

@@ -1,0 +1,86 @@
+"""Every endpoint of the launched Space, driven over HTTP by gradio_client."""
+
+import concurrent.futures
+
+import pytest
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
+from PIL import Image
+
+
+@pytest.fixture(scope="module")
+def client(launched_app):
+    _, url = launched_app
+    return Client(url, verbose=False, download_files=True)
+
+
+def test_generate(client, app_module):
+    grid, png, caption = client.predict("dcgan-tiny", 16, 7, app_module.ALL_CLASSES, 1.0, api_name="/generate")
+    with Image.open(grid) as image, Image.open(png) as download:
+        assert image.format == "PNG" and download.format == "PNG"
+        assert image.size == download.size and image.width >= 256
+    assert caption.startswith("16 images · seeds 7–22")
+
+
+def test_generate_conditional_with_class_name(client):
+    grid, _, caption = client.predict("cdcgan-tiny", 4, 0, "bag", 0.7, api_name="/generate")
+    assert "class: bag" in caption and "truncation 0.7" in caption
+
+
+def test_model_info(client):
+    summary, gen_class, class_a, class_b = client.predict("cdcgan-tiny", api_name="/model_info")
+    assert "shirt, shoe, bag" in summary
+    assert gen_class["visible"] and [c[0] for c in gen_class["choices"]][1:] == ["shirt", "shoe", "bag"]
+    assert class_a["value"] == "shirt"
+    summary, gen_class, *_ = client.predict("dcgan-tiny", api_name="/model_info")
+    assert "Tiny DCGAN" in summary and "| FID | 123.4 |" in summary and not gen_class["visible"]
+
+
+def test_interpolate(client):
+    gif, strip, caption = client.predict("cdcgan-tiny", 1, "shirt", 2, "shoe", 8, 1.0, api_name="/interpolate")
+    with Image.open(gif) as animation:
+        assert animation.format == "GIF" and animation.n_frames == 14
+    with Image.open(strip) as image:
+        assert image.width > 5 * image.height
+    assert "8 frames" in caption
+
+
+def test_compare(client):
+    grid_a, grid_b, summary_a, summary_b = client.predict("dcgan-tiny", "mlp-gan-tiny", 4, 3, "All classes (one per image)",
+                                                          1.0, api_name="/compare")
+    with Image.open(grid_a) as a, Image.open(grid_b) as b:
+        assert a.size == b.size
+    assert "dcgan" in summary_a and "mlp-gan" in summary_b
+
+
+def test_translate_refuses_a_noise_to_image_model(client, tmp_path):
+    path = tmp_path / "input.png"
+    Image.new("L", (16, 16)).save(path)
+    with pytest.raises(AppError, match="needs a translation pipeline"):
+        client.predict("dcgan-tiny", handle_file(str(path)), api_name="/translate")
+
+
+def test_bad_input_is_a_message_and_the_app_keeps_serving(client):
+    with pytest.raises(AppError, match="could not reach the Hugging Face Hub to fetch 'nobody/no-such-gan'"):
+        client.predict("nobody/no-such-gan", 16, 0, "", 1.0, api_name="/generate")
+    with pytest.raises(AppError, match="holds a DDPMPipeline, not an hfgan pipeline"):
+        client.predict("other-pipeline", api_name="/model_info")
+    with pytest.raises(AppError, match="unknown model 'rm -rf'"):
+        client.predict("rm -rf", 16, 0, "", 1.0, api_name="/generate")
+    with pytest.raises(AppError, match="greater than maximum value 64"):  # sliders refuse, naming the bound
+        client.predict("dcgan-tiny", 1000, 0, "", 1.0, api_name="/generate")
+    with pytest.raises(AppError, match="unknown class name 'hat'"):
+        client.predict("cdcgan-tiny", 4, 0, "hat", 1.0, api_name="/generate")
+    _, _, caption = client.predict("dcgan-tiny", 4, -3, "", 1.0, api_name="/generate")  # seeds are clamped
+    assert "seeds 0–3" in caption and "seed -3 is outside" in caption
+
+
+def test_concurrent_clients(launched_app, client):
+    _, url = launched_app
+
+    def one(seed):
+        return Client(url, verbose=False).predict("dcgan-tiny", 16, seed, "", 1.0, api_name="/generate")[2]
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        captions = list(pool.map(one, range(4)))
+    assert [c.split(" · ")[1] for c in captions] == [f"seeds {s}–{s + 15}" for s in range(4)]
