@@ -1,0 +1,123 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from hfgan import GANPipeline
+from hfgan.training import GANTrainer, NonFiniteLossError, load_config, parse_overrides
+from hfgan.training.checkpoint import list_checkpoints
+
+
+
+@pytest.fixture
+def make_config(tmp_path, tiny_args):
+    def make(name="run", **extra):
+        return load_config("mlp-gan-fashion-mnist", parse_overrides(tiny_args(tmp_path / name, **extra)))
+
+    return make
+
+
+def _weights(folder):
+    return load_file(os.path.join(folder, "generator", "diffusion_pytorch_model.safetensors"))
+
+
+def _assert_same(a, b, atol=0.0):
+    assert a.keys() == b.keys()
+    for key in a:
+        torch.testing.assert_close(a[key], b[key], atol=atol, rtol=0 if atol == 0 else 1e-5, msg=key)
+
+
+def test_train_writes_pipeline_samples_plot_and_checkpoints(tmp_path, make_config):
+    out = GANTrainer(make_config(max_train_steps=6, checkpointing_steps=2, checkpoints_total_limit=2)).train()
+    pipe = GANPipeline.from_pretrained(out)
+    assert len(pipe(batch_size=3).images) == 3
+    assert [os.path.basename(p) for p in list_checkpoints(out)] == ["checkpoint-4", "checkpoint-6"]
+    for name in ("samples/grid.png", "samples/progress.gif", "samples/step_000004.png", "losses.png", "training_config.json"):
+        assert os.path.isfile(os.path.join(out, name)), name
+    card = open(os.path.join(out, "README.md")).read()
+    assert "library_name: hfgan" in card and "fashion_mnist" in card and "max_train_steps" in card
+    assert pipe.card_data["training"]["max_train_steps"] == 6
+
+
+def test_resume_matches_uninterrupted_run(tmp_path, make_config):
+    full = GANTrainer(make_config("full", max_train_steps=6, checkpointing_steps=3)).train()
+    part = make_config("part", max_train_steps=3, checkpointing_steps=3)
+    GANTrainer(part).train()
+    resumed = make_config("part", max_train_steps=6, checkpointing_steps=3, resume_from_checkpoint="latest")
+    GANTrainer(resumed).train()
+    _assert_same(_weights(full), _weights(tmp_path / "part"))
+
+
+@pytest.mark.parametrize("loss, extra", [
+    ("minimax", {}),
+    ("hinge", {"feature_matching_weight": 1.0}),
+    ("wasserstein", {"gp_weight": 10.0, "n_critic": 2}),
+    ("least_squares", {"r1_gamma": 1.0, "r1_interval": 2}),
+    ("nonsaturating", {"label_smoothing": 0.1, "gradient_accumulation_steps": 2, "use_ema": False}),
+])
+def test_objectives_and_tricks_train(tmp_path, make_config, loss, extra):
+    cfg = make_config(loss=loss, max_train_steps=2, checkpointing_steps=2, **extra)
+    trainer = GANTrainer(cfg)
+    trainer.train()
+    assert all(torch.isfinite(torch.tensor(v)).item() for v in trainer.history["loss_d"] + trainer.history["loss_g"])
+
+
+def test_conditional_training_uses_class_names(tmp_path, make_config):
+    cfg = make_config(model="cmlp-gan-28", max_train_steps=2, checkpointing_steps=2)
+    out = GANTrainer(cfg).train()
+    pipe = GANPipeline.from_pretrained(out)
+    assert pipe.num_classes == 10 and pipe.class_names[7] == "Sneaker"
+    assert len(pipe(class_labels=["Sneaker", 0]).images) == 2
+
+
+def test_non_finite_loss_stops_and_keeps_last_checkpoint(tmp_path, make_config):
+    cfg = make_config(max_train_steps=8, checkpointing_steps=2)
+    trainer = GANTrainer(cfg)
+    original = trainer._g_step
+
+    def exploding():
+        loss = original()
+        return loss * float("nan") if trainer.step >= 3 else loss
+
+    trainer._g_step = exploding
+    with pytest.raises(NonFiniteLossError, match="checkpoint-2"):
+        trainer.train()
+    assert [os.path.basename(p) for p in list_checkpoints(cfg.output_dir)] == ["checkpoint-2"]
+
+
+def test_sigkill_then_resume_latest_matches_uninterrupted(tmp_path, tiny_args):
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    base = [sys.executable, "-m", "hfgan.cli", "train", "mlp-gan-fashion-mnist"]
+    steps = ["--max_train_steps", "40", "--checkpointing_steps", "5"]
+    subprocess.run(base + tiny_args(tmp_path / "full") + steps, check=True, env=env, capture_output=True)
+    proc = subprocess.Popen(base + tiny_args(tmp_path / "killed") + steps, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and not list_checkpoints(tmp_path / "killed"):
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done = list_checkpoints(tmp_path / "killed")
+    assert done and not os.path.isfile(tmp_path / "killed" / "model_index.json"), "the run must be killed mid-way"
+    subprocess.run(base + tiny_args(tmp_path / "killed") + steps + ["--resume", "latest"], check=True, env=env,
+                   capture_output=True)
+    _assert_same(_weights(tmp_path / "full"), _weights(tmp_path / "killed"))
+    state = json.load(open(os.path.join(list_checkpoints(tmp_path / "killed")[-1], "trainer_state.json")))
+    assert state["step"] == 40
+
+
+def test_bad_config_is_a_clear_error(tmp_path):
+    from hfgan.cli import main
+
+    assert main(["train", "no-such-preset"]) == 2
+    assert main(["train", "mlp-gan-fashion-mnist", "--max_train_steps", "ten"]) == 2
+    assert main(["train", "mlp-gan-fashion-mnist", "--no_such_key", "1"]) == 2
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("loss: nope\n")
+    assert main(["train", str(bad)]) == 2
