@@ -380,7 +380,7 @@ def model_summary(pipe, name: str) -> str:
         rows.append(("Classes", "unconditional"))
     if isinstance(gen, torch.nn.Module):
         rows.append(("Generator parameters", f"{sum(p.numel() for p in gen.parameters()) / 1e6:.2f} M"))
-    lines += ["| | |", "| --- | --- |"] + [f"| {k} | {v} |" for k, v in rows] + [""]
+    lines += [f"- **{k}:** {v}" for k, v in rows] + [""]
     metrics = [m for m in data.get("metrics") or [] if isinstance(m, dict) and "value" in m]
     if metrics:
         lines += ["**Metrics**", "", "| metric | value | features | split | samples |", "| --- | --- | --- | --- | --- |"]
@@ -566,7 +566,7 @@ def build_demo(pipelines_dir=None, playground: Optional[Playground] = None) -> g
                         with gr.Row():
                             num_images = gr.Slider(1, MAX_IMAGES, value=DEFAULT_IMAGES, step=1, label="Number of images")
                             seed = gr.Number(0, label="Seed", precision=0)
-                            random_seed = gr.Button("🎲 Random seed", scale=0, min_width=140)
+                            random_seed = gr.Button("Random seed", scale=0, min_width=140, elem_id="random-seed")
                         with gr.Row():
                             gen_class = class_dropdown(names0, "Class")
                             truncation = gr.Slider(TRUNCATION_MIN, TRUNCATION_MAX, value=1.0, step=0.05, label="Truncation ψ",

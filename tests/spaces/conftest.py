@@ -74,9 +74,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def launched_app(app_module, tiny_pipelines_dir):
-    """The app served on 127.0.0.1 at a free port for the whole module; yields ``(demo, url)``."""
+    """The app served on 127.0.0.1 at a free port, launched once for all the test modules; yields ``(demo, url)``."""
     demo = app_module.build_demo(pipelines_dir=tiny_pipelines_dir)
     demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
     try:

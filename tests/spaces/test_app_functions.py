@@ -150,8 +150,8 @@ def test_cache_is_bounded_lru_and_loads_once(app_module, tiny_pipelines_dir):
 
 def test_model_summary_shows_card(app_module, play):
     text = play.info("dcgan-tiny")["summary"]
-    for part in ("### Tiny DCGAN", "A random-init test model.", "| Family | dcgan (`DCGANGenerator`) |",
-                 "| Dataset | fashion_mnist |", "| Output | 16×16 grayscale |", "| FID | 123.4 | inception | test | 100 |"):
+    for part in ("### Tiny DCGAN", "A random-init test model.", "- **Family:** dcgan (`DCGANGenerator`)",
+                 "- **Dataset:** fashion_mnist", "- **Output:** 16×16 grayscale", "| FID | 123.4 | inception | test | 100 |"):
         assert part in text
     assert "mlp-gan (`MLPGANGenerator`)" in play.info("mlp-gan-tiny")["summary"]
     assert "No metrics" in play.info("mlp-gan-tiny")["summary"]

@@ -1,0 +1,55 @@
+"""A real browser (Debian's Chromium through Playwright) clicks Generate and sees the image grid.
+
+The screenshot goes to ``$HFGAN_SPACE_SCREENSHOT`` when set (the committed
+``spaces/hfgan-playground/screenshot.png`` was made that way), else into the test's tmp folder.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = [
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"needs Debian's Chromium at {CHROMIUM} (apt-get install chromium)"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser_page():
+    sync_api = pytest.importorskip("playwright.sync_api", reason="needs the playwright package (pip install playwright)")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
+def test_click_generate_shows_the_grid(launched_app, browser_page, tmp_path):
+    _, url = launched_app
+    page = browser_page
+    page.goto(url, wait_until="domcontentloaded")
+    page.locator("#generate-button").wait_for(state="visible", timeout=30_000)
+    assert "Tiny DCGAN" in page.locator("#model-card").inner_text()  # the card summary beside the output
+    assert page.get_by_role("tab", name="Image-to-image").count() == 0  # hidden: no translation model loaded
+
+    page.locator("#generate-button").click()
+    image = page.locator("#grid img")
+    image.wait_for(state="visible", timeout=30_000)
+    page.wait_for_function("() => { const im = document.querySelector('#grid img');"
+                           " return im && im.complete && im.naturalWidth > 0; }", timeout=30_000)
+    width = image.evaluate("im => im.naturalWidth")
+    assert width >= 256
+    page.get_by_text("16 images · seeds 0–15").wait_for(timeout=10_000)
+    assert page.locator(".toast-body.error").count() == 0
+
+    screenshot = Path(os.environ.get("HFGAN_SPACE_SCREENSHOT") or tmp_path / "playground.png")
+    screenshot.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(screenshot), full_page=True)
+    assert screenshot.stat().st_size > 10_000
+    print(f"screenshot: {screenshot}")
