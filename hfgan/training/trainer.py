@@ -265,6 +265,25 @@ class GANTrainer:
             raise NonFiniteLossError(f"a loss became NaN/inf before step {self.step}; stopping ({where}). "
                                      "Lower the learning rates, add a gradient penalty or use mixed_precision=no.")
 
+    def check_ranks_in_sync(self) -> List[List[float]]:
+        """Gather a checksum of every weight from every rank; raise if any rank differs.
+
+        Written to ``<output_dir>/logs/rank_checksums.json`` (one row per rank) for inspection.
+        """
+        acc = self.accelerator
+        modules = [acc.unwrap_model(self.generator), acc.unwrap_model(self.discriminator)]
+        if self.ema is not None:
+            modules.append(self.ema.shadow)
+        sums = torch.stack([p.detach().double().sum() for m in modules for p in m.parameters()])  # [P]
+        rows = acc.gather(sums[None].to(acc.device)).cpu()  # [num_processes, P]
+        if acc.is_main_process:
+            os.makedirs(os.path.join(self.config.output_dir, "logs"), exist_ok=True)
+            with open(os.path.join(self.config.output_dir, "logs", "rank_checksums.json"), "w", encoding="utf-8") as f:
+                json.dump(rows.tolist(), f)
+        if not torch.equal(rows, rows[:1].expand_as(rows)):
+            raise HFGANError("the processes hold different weights: is Accelerate configured for distributed training?")
+        return rows.tolist()
+
     # --------------------------------------------------------------------------------------- outputs
     def sample_generator(self) -> nn.Module:
         return self.ema.shadow if self.ema is not None else self.accelerator.unwrap_model(self.generator)
@@ -413,6 +432,7 @@ class GANTrainer:
                 self.save_checkpoint()
         progress.close()
         self._check_finite()
+        self.check_ranks_in_sync()
         self.save_outputs()
         acc.wait_for_everyone()
         acc.end_training()
