@@ -43,7 +43,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args.overrides = extra
     try:
         result = args._run(args)
-    except HFGANError as err:
+    except (HFGANError, OSError) as err:  # bad input, or a file that cannot be read or written
         print(f"hfgan {args.command}: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

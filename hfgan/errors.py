@@ -4,6 +4,8 @@ Every error is a one-line message naming the problem (file, argument or config v
 print it without a traceback.
 """
 
+import re
+
 
 class HFGANError(ValueError):
     """Bad input to hfgan: a file, a folder, a config value or a call argument."""
@@ -15,3 +17,11 @@ class CheckpointError(HFGANError):
 
 class ConfigError(HFGANError):
     """A config value of the wrong type or out of range."""
+
+
+def one_line(err: BaseException) -> str:
+    """``"<Type>: <first sentence of the message>"`` of a third-party error, to wrap it in one of ours."""
+    text = str(err).strip()
+    if not text:
+        return type(err).__name__
+    return f"{type(err).__name__}: {re.split(r'(?<=[.!?]) ', text.splitlines()[0])[0]}"

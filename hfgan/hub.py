@@ -11,7 +11,7 @@ import json
 import os
 from typing import Any, Dict, List, Optional
 
-from .errors import CheckpointError
+from .errors import CheckpointError, HFGANError, one_line
 
 DATASET_IDS = {"fashion_mnist": "zalando-datasets/fashion_mnist"}
 METRIC_NAMES = {"fid": "FID", "kid": "KID", "is": "Inception Score", "precision": "Precision", "recall": "Recall",
@@ -19,12 +19,24 @@ METRIC_NAMES = {"fid": "FID", "kid": "KID", "is": "Inception Score", "precision"
 
 
 def _family(pipe) -> str:
-    return type(pipe.generator).__module__.split(".")[-2] if pipe.generator is not None else "gan"
+    """The registered family of the generator's class (``dcgan``, ``mlp_gan``), else its lower-cased class name."""
+    from .models import get_model_entry, list_models
+
+    for name in list_models():
+        entry = get_model_entry(name)
+        if isinstance(pipe.generator, entry.generator_cls):
+            return entry.family
+    return type(pipe.generator).__name__.lower().replace("generator", "") or "gan"
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as JSON/YAML-safe builtins: numpy and torch numbers and arrays become numbers and lists, the rest str."""
+    return json.loads(json.dumps(value, default=lambda obj: obj.tolist() if hasattr(obj, "tolist") else str(obj)))
 
 
 def card_metadata(pipe) -> Dict[str, Any]:
     """The YAML header of the model card as a dict."""
-    data = dict(getattr(pipe, "card_data", {}) or {})
+    data = _plain(dict(getattr(pipe, "card_data", {}) or {}))
     family = _family(pipe)
     dataset = data.get("dataset")
     tags = ["gan", "hfgan", family.replace("_", "-")]
@@ -143,9 +155,12 @@ def upload_folder(folder: str, repo_id: str, commit_message: Optional[str] = Non
     from huggingface_hub import HfApi
 
     api = HfApi(token=token)
-    repo_id = api.create_repo(repo_id, private=private, exist_ok=True).repo_id
-    return api.upload_folder(repo_id=repo_id, folder_path=folder, commit_message=commit_message or "Upload hfgan pipeline",
-                             create_pr=create_pr, revision=revision)
+    try:
+        repo_id = api.create_repo(repo_id, private=private, exist_ok=True).repo_id
+        return api.upload_folder(repo_id=repo_id, folder_path=folder, commit_message=commit_message or "Upload hfgan pipeline",
+                                 create_pr=create_pr, revision=revision)
+    except Exception as err:  # noqa: BLE001 - auth, network and validation errors become one line
+        raise HFGANError(f"could not upload {folder} to the Hub repo {repo_id}: {one_line(err)}") from err
 
 
 def push_folder(folder: str, repo_id: str, **kwargs):

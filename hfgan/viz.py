@@ -8,6 +8,8 @@ import numpy as np
 import torch
 from PIL import Image
 
+from .errors import HFGANError
+
 
 def _to_array(images) -> np.ndarray:
     """PIL list, ``[N, H, W, C]`` array or ``[N, C, H, W]`` tensor in [0, 1] -> uint8 ``[N, H, W, C]``."""
@@ -27,7 +29,7 @@ def make_image_grid(images: Union[List[Image.Image], np.ndarray, torch.Tensor], 
     arrays = _to_array(images)  # [N, H, W, C]
     n, h, w, c = arrays.shape
     if n == 0:
-        raise ValueError("make_image_grid needs at least one image")
+        raise HFGANError("make_image_grid needs at least one image")
     nrow = nrow or math.ceil(math.sqrt(n))
     rows = math.ceil(n / nrow)
     grid = np.full((rows * (h + padding) + padding, nrow * (w + padding) + padding, c), pad_value, np.uint8)
@@ -45,7 +47,7 @@ def save_gif(frames: Sequence[Image.Image], path: str, duration_ms: int = 200, l
     """Write frames as an animated GIF."""
     frames = list(frames)
     if not frames:
-        raise ValueError("save_gif needs at least one frame")
+        raise HFGANError("save_gif needs at least one frame")
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     frames[0].save(path, save_all=True, append_images=frames[1:], duration=duration_ms, loop=loop, optimize=False)
     return path

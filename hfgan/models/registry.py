@@ -8,7 +8,7 @@ import fnmatch
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple, Type
 
-from ..errors import HFGANError
+from ..errors import ConfigError, HFGANError
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,9 @@ def get_model_entry(name: str) -> ModelEntry:
 def create_model(name: str, generator_kwargs: Optional[Dict] = None, discriminator_kwargs: Optional[Dict] = None) -> Tuple[Any, Any]:
     """Build ``(generator, discriminator)`` of a registered variant, with config overrides."""
     entry = get_model_entry(name)
-    generator = entry.generator_cls(**{**entry.generator_config, **(generator_kwargs or {})})
-    discriminator = entry.discriminator_cls(**{**entry.discriminator_config, **(discriminator_kwargs or {})})
+    try:
+        generator = entry.generator_cls(**{**entry.generator_config, **(generator_kwargs or {})})
+        discriminator = entry.discriminator_cls(**{**entry.discriminator_config, **(discriminator_kwargs or {})})
+    except TypeError as err:  # an unknown config key
+        raise ConfigError(f"{name}: {err}") from None
     return generator, discriminator

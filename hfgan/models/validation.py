@@ -7,6 +7,8 @@ import torch
 from ..errors import ConfigError, HFGANError
 
 _POSITIVE_INTS = ("latent_dim", "base_channels", "max_channels", "class_embed_dim", "mapping_layers")
+_FLOATS = {"dropout": (0.0, 1.0), "negative_slope": (0.0, None)}  # key: (min inclusive, max exclusive)
+_BOOLS = ("spectral_norm",)
 
 
 def _is_int(value) -> bool:
@@ -45,6 +47,14 @@ def validate_config(model, image: bool = True, conditional: bool = False, in_cha
     for key in _POSITIVE_INTS:
         if key in cfg and not (_is_int(cfg[key]) and cfg[key] > 0):
             raise ConfigError(f"{name}: config '{key}' must be a positive integer, got {cfg[key]!r}")
+    for key, (low, high) in _FLOATS.items():
+        value = cfg.get(key, low)
+        if not (isinstance(value, (int, float)) and not isinstance(value, bool) and low <= value and (high is None or value < high)):
+            bounds = f"in [{low}, {high})" if high is not None else f">= {low}"
+            raise ConfigError(f"{name}: config '{key}' must be a number {bounds}, got {value!r}")
+    for key in _BOOLS:
+        if key in cfg and not isinstance(cfg[key], bool):
+            raise ConfigError(f"{name}: config '{key}' must be true or false, got {cfg[key]!r}")
     if image:
         if not (_is_int(cfg.sample_size) and cfg.sample_size > 0):
             raise ConfigError(f"{name}: config 'sample_size' must be a positive integer, got {cfg.sample_size!r}")
@@ -62,20 +72,25 @@ def validate_config(model, image: bool = True, conditional: bool = False, in_cha
             raise ConfigError(f"{name}: config 'num_classes' must be None or an integer >= 2, got {num_classes!r}")
         names = cfg.get("class_names")
         if names is not None:
-            if not num_classes or not isinstance(names, (list, tuple)) or len(names) != num_classes:
-                raise ConfigError(f"{name}: config 'class_names' must list exactly num_classes={num_classes} names")
+            if not num_classes or not isinstance(names, (list, tuple)) or len(names) != num_classes \
+                    or not all(isinstance(n, str) for n in names):
+                raise ConfigError(f"{name}: config 'class_names' must list exactly num_classes={num_classes} strings")
+
+
+def _describe(value) -> str:
+    return f"a {value.dtype} tensor" if isinstance(value, torch.Tensor) else type(value).__name__
 
 
 def check_latents(latents: torch.Tensor, latent_dim: int) -> None:
-    if not isinstance(latents, torch.Tensor):
-        raise HFGANError(f"latents must be a torch.Tensor, got {type(latents).__name__}")
+    if not isinstance(latents, torch.Tensor) or not latents.is_floating_point():
+        raise HFGANError(f"latents must be a floating-point torch.Tensor, got {_describe(latents)}")
     if latents.ndim != 2 or latents.shape[1] != latent_dim:
         raise HFGANError(f"latents must have shape [batch_size, {latent_dim}], got {list(latents.shape)}")
 
 
 def check_pixel_values(pixel_values: torch.Tensor, channels: int, sample_size: int) -> None:
-    if not isinstance(pixel_values, torch.Tensor):
-        raise HFGANError(f"pixel_values must be a torch.Tensor, got {type(pixel_values).__name__}")
+    if not isinstance(pixel_values, torch.Tensor) or not pixel_values.is_floating_point():
+        raise HFGANError(f"pixel_values must be a floating-point torch.Tensor in [-1, 1], got {_describe(pixel_values)}")
     expected = (channels, sample_size, sample_size)
     if pixel_values.ndim != 4 or tuple(pixel_values.shape[1:]) != expected:
         raise HFGANError(f"pixel_values must have shape [batch_size, {channels}, {sample_size}, {sample_size}], got {list(pixel_values.shape)}")

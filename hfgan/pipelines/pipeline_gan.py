@@ -1,16 +1,21 @@
 """``GANPipeline``: one line from a saved generator to images, following diffusers' pipeline API."""
 
+import json
 import os
-from typing import List, Optional, Sequence, Union
+import re
+from typing import Dict, List, Optional, Sequence, Set, Union
 
 import numpy as np
 import torch
 from diffusers.pipelines.pipeline_utils import DiffusionPipeline, ImagePipelineOutput
 from diffusers.utils.torch_utils import randn_tensor
 
-from ..errors import CheckpointError, HFGANError
+from ..errors import CheckpointError, HFGANError, one_line
 
 OUTPUT_TYPES = ("pil", "np", "pt")
+WEIGHTS_NAME = "diffusion_pytorch_model"
+PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
+HUB_PATTERNS = ["model_index.json", "*/config.json", "*.safetensors", "*.safetensors.index.json", "README.md"]
 ClassLabels = Union[int, str, Sequence[Union[int, str]], torch.Tensor, None]
 
 
@@ -27,8 +32,6 @@ def to_pil(images: torch.Tensor):
 def _use_public_import_paths(model_index_path: str) -> None:
     """Record components as ``["hfgan", "<Class>"]`` rather than their module path, so checkpoints keep
     loading when a module moves inside the package."""
-    import json
-
     import hfgan
 
     with open(model_index_path, encoding="utf-8") as f:
@@ -41,6 +44,101 @@ def _use_public_import_paths(model_index_path: str) -> None:
         f.write("\n")
 
 
+def _read_json(path: str) -> dict:
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError) as err:
+        raise CheckpointError(f"{path} is not a readable JSON file ({one_line(err)})") from None
+    if not isinstance(data, dict):
+        raise CheckpointError(f"{path} must hold a JSON object, got {type(data).__name__}")
+    return data
+
+
+def check_pipeline_folder(folder: str, class_name: str, variant: Optional[str] = None) -> Dict[str, Set[str]]:
+    """Check a saved pipeline folder before diffusers reads it; return each component's safetensors keys.
+
+    Raises :class:`CheckpointError` naming the file for: no or unreadable ``model_index.json``, another
+    pipeline class, a missing component folder or config, pickle-only weights (never unpickled), and a
+    corrupt or truncated safetensors file.
+    """
+    from safetensors import safe_open
+
+    index_path = os.path.join(folder, "model_index.json")
+    if not os.path.isfile(index_path):
+        raise CheckpointError(f"{folder} has no model_index.json: it is not a saved hfgan pipeline")
+    index = _read_json(index_path)
+    if index.get("_class_name") != class_name:
+        raise CheckpointError(f"{index_path} describes a {index.get('_class_name')!r}, not a {class_name}")
+    prefix = WEIGHTS_NAME + (f".{variant}" if variant else "")
+    weights_pattern = re.compile(re.escape(prefix) + r"(-\d{5}-of-\d{5})?\.safetensors")
+    keys: Dict[str, Set[str]] = {}
+    for name, spec in index.items():
+        if name.startswith("_") or not isinstance(spec, list) or spec[-1] is None:
+            continue
+        component = os.path.join(folder, name)
+        _read_json(os.path.join(component, "config.json"))
+        files = sorted(f for f in os.listdir(component) if weights_pattern.fullmatch(f))
+        if not files:
+            pickled = sorted(f for f in os.listdir(component) if f.endswith(PICKLE_SUFFIXES))
+            if pickled:
+                raise CheckpointError(f"{component} holds only pickled weights ({pickled[0]}); hfgan loads safetensors only "
+                                      f"and never unpickles: convert them to {prefix}.safetensors")
+            raise CheckpointError(f"{component} has no {prefix}.safetensors weights file")
+        keys[name] = set()
+        for filename in files:
+            path = os.path.join(component, filename)
+            try:
+                with safe_open(path, framework="pt") as weights:
+                    keys[name].update(weights.keys())
+            except Exception as err:  # noqa: BLE001 - safetensors raises its own error types
+                raise CheckpointError(f"{path} is corrupt or truncated ({one_line(err)})") from None
+    return keys
+
+
+def _is_local_path(path: str) -> bool:
+    """True for what can only be a local path: it exists, or it has the shape of a path, not of a repo id."""
+    return os.path.exists(path) or path.startswith((".", "/", "~")) or "\\" in path or path.count("/") > 1
+
+
+def download_pipeline(repo_id: str, subfolder: Optional[str] = None, **kwargs) -> str:
+    """Fetch the files a pipeline needs (configs, safetensors, model card) of a Hub repo; return the local folder."""
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import (HFValidationError, LocalEntryNotFoundError, OfflineModeIsEnabled,
+                                        RepositoryNotFoundError, RevisionNotFoundError)
+
+    prefix = f"{subfolder.strip('/')}/" if subfolder else ""
+    options = {k: kwargs[k] for k in ("revision", "cache_dir", "token", "local_files_only", "force_download") if kwargs.get(k) is not None}
+    try:
+        folder = snapshot_download(repo_id, allow_patterns=[prefix + p for p in HUB_PATTERNS], **options)
+    except HFValidationError:
+        raise CheckpointError(f"{repo_id} is neither a pipeline folder nor a valid Hub repo id ('org/name')") from None
+    except RepositoryNotFoundError:
+        raise CheckpointError(f"{repo_id} is not a local folder, and there is no Hub repo {repo_id} "
+                              "(or it is private or gated: pass token=...)") from None
+    except RevisionNotFoundError:
+        raise CheckpointError(f"Hub repo {repo_id} has no revision {kwargs.get('revision')!r}") from None
+    except (LocalEntryNotFoundError, OfflineModeIsEnabled):
+        raise CheckpointError(f"{repo_id} is not a local folder, and the Hub repo {repo_id} is not in the local cache "
+                              "(offline or local_files_only)") from None
+    except Exception as err:  # noqa: BLE001 - network errors of every kind become one line
+        raise CheckpointError(f"could not download {repo_id} from the Hub: {one_line(err)}") from None
+    return os.path.join(folder, prefix) if prefix else folder
+
+
+def _resolve_dtype(kwargs: dict) -> None:
+    """Accept ``dtype`` and ``torch_dtype`` (a ``torch.dtype`` or its name) and pass diffusers ``dtype``."""
+    dtypes = {kwargs.pop(key) for key in ("torch_dtype", "dtype") if kwargs.get(key) is not None}
+    dtypes = {getattr(torch, d, d) if isinstance(d, str) else d for d in dtypes}
+    if len(dtypes) > 1:
+        raise HFGANError(f"dtype and torch_dtype disagree: {sorted(map(str, dtypes))}")
+    if dtypes:
+        (dtype,) = dtypes
+        if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+            raise HFGANError(f"dtype must be a floating-point torch.dtype (e.g. torch.float16), got {dtype!r}")
+        kwargs["dtype"] = dtype
+
+
 class _LoadingMixin:
     """``from_pretrained`` / ``save_pretrained`` / ``push_to_hub`` shared by hfgan's pipelines."""
 
@@ -48,60 +146,74 @@ class _LoadingMixin:
 
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path: Union[str, os.PathLike], **kwargs):
-        """Load a saved pipeline from a local folder or a Hub repo id (diffusers' keyword arguments).
+        """Load a saved pipeline from a local folder or a Hub repo id, with diffusers' keyword arguments
+        (``dtype``/``torch_dtype``, ``variant``, ``subfolder``, ``revision``, ``local_files_only``, ...).
 
-        Only safetensors weights are read; a folder that is not a saved hfgan pipeline, or a corrupt
-        weights file, raises :class:`~hfgan.errors.CheckpointError` with a one-line reason.
+        Only safetensors weights are read; a folder that is not a saved pipeline, a corrupt weights file or
+        weights that do not match the config raise :class:`~hfgan.errors.CheckpointError` with a one-line reason.
         """
-        if kwargs.get("use_safetensors") is False:
+        if kwargs.pop("use_safetensors", True) is False:
             raise HFGANError("hfgan loads safetensors weights only (use_safetensors=False is not supported)")
-        kwargs["use_safetensors"] = True
+        _resolve_dtype(kwargs)
         path = os.fspath(pretrained_model_name_or_path)
-        subfolder = kwargs.get("subfolder")
-        local = os.path.join(path, subfolder) if subfolder else path
-        if os.path.isdir(local) and not os.path.isfile(os.path.join(local, "model_index.json")):
-            raise CheckpointError(f"{local} has no model_index.json: it is not a saved hfgan pipeline")
-        if not os.path.isdir(local) and (os.path.exists(local) or path.startswith((".", "/")) or path.count("/") > 1):
-            raise CheckpointError(f"{path} is neither a pipeline folder nor a Hub repo id ('org/name')")
+        subfolder = kwargs.pop("subfolder", None)
+        if os.path.isdir(path):
+            folder = os.path.join(path, subfolder) if subfolder else path
+        elif _is_local_path(path):
+            raise CheckpointError(f"{path} is not a pipeline folder" + (" (it is a file)" if os.path.exists(path) else " (no such folder)"))
+        else:
+            folder = download_pipeline(path, subfolder, **kwargs)
+        weight_keys = check_pipeline_folder(folder, cls.__name__, kwargs.get("variant"))
         try:
-            pipe = super().from_pretrained(path, **kwargs)
-        except HFGANError:
-            raise
+            pipe = super().from_pretrained(folder, use_safetensors=True, **kwargs)
+        except HFGANError as err:
+            raise type(err)(f"could not load {path}: {err}") from None
         except Exception as err:  # noqa: BLE001 - every loading failure becomes one clear line
-            reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-            raise CheckpointError(f"could not load an hfgan pipeline from {path}: {type(err).__name__}: {reason}") from err
-        if not isinstance(pipe, cls):
-            raise CheckpointError(f"{path} holds a {type(pipe).__name__}, not a {cls.__name__}")
-        if os.path.isdir(local):
-            from ..hub import read_card_data
+            raise CheckpointError(f"could not load an hfgan pipeline from {path}: {one_line(err)}") from err
+        for name, keys in weight_keys.items():
+            if name in kwargs:  # a component passed by the caller is not read from the folder
+                continue
+            module = getattr(pipe, name, None)
+            expected = set(module.state_dict()) if isinstance(module, torch.nn.Module) else keys
+            if keys != expected:
+                raise CheckpointError(f"{os.path.join(folder, name)}: the weights do not match the config (missing "
+                                      f"{sorted(expected - keys)[:3]}, unexpected {sorted(keys - expected)[:3]})")
+        from ..hub import read_card_data
 
-            pipe.card_data = read_card_data(local)
+        pipe.card_data = read_card_data(folder)
         return pipe
 
-    def save_pretrained(self, save_directory: Union[str, os.PathLike], safe_serialization: bool = True, **kwargs):
-        """Save components as ``config.json`` + safetensors, ``model_index.json`` and a model card ``README.md``."""
+    def save_pretrained(self, save_directory: Union[str, os.PathLike], safe_serialization: bool = True,
+                        variant: Optional[str] = None, max_shard_size=None, push_to_hub: bool = False, **kwargs):
+        """Save components as ``config.json`` + safetensors, ``model_index.json`` and a model card ``README.md``.
+
+        With ``push_to_hub=True`` the folder is then uploaded as it is (``repo_id``, ``token``, ``private``,
+        ``commit_message``, ``create_pr`` as in diffusers).
+        """
         if not safe_serialization:
             raise HFGANError("hfgan saves safetensors weights only (safe_serialization=False is not supported)")
-        push = kwargs.pop("push_to_hub", False)
-        super().save_pretrained(save_directory, safe_serialization=True, **kwargs)
+        save_directory = os.fspath(save_directory)
+        super().save_pretrained(save_directory, safe_serialization=True, variant=variant, max_shard_size=max_shard_size)
         _use_public_import_paths(os.path.join(save_directory, "model_index.json"))
-        from ..hub import write_model_card
+        from ..hub import upload_folder, write_model_card
 
-        write_model_card(self, save_directory)
-        if push:
-            self.push_to_hub(kwargs.get("repo_id") or os.path.basename(os.path.normpath(save_directory)))
+        repo_id = kwargs.pop("repo_id", None)
+        write_model_card(self, save_directory, repo_id=repo_id)
+        if push_to_hub:
+            repo_id = repo_id or os.path.basename(os.path.normpath(save_directory))
+            upload_kwargs = {k: kwargs[k] for k in ("commit_message", "private", "token", "create_pr", "revision") if k in kwargs}
+            return upload_folder(save_directory, repo_id, **upload_kwargs)
 
     def push_to_hub(self, repo_id: str, commit_message: Optional[str] = None, private: Optional[bool] = None,
-                    token: Optional[str] = None, create_pr: bool = False, revision: Optional[str] = None, **kwargs):
+                    token: Optional[str] = None, create_pr: bool = False, safe_serialization: bool = True,
+                    variant: Optional[str] = None, revision: Optional[str] = None, **kwargs):
         """Save the pipeline to a temporary folder (weights, configs, model card) and upload that folder."""
         import tempfile
 
-        from ..hub import upload_folder
-
         with tempfile.TemporaryDirectory() as tmpdir:
-            self.save_pretrained(tmpdir, variant=kwargs.get("variant"))
-            return upload_folder(tmpdir, repo_id, commit_message=commit_message, private=private, token=token,
-                                 create_pr=create_pr, revision=revision)
+            return self.save_pretrained(tmpdir, safe_serialization=safe_serialization, variant=variant, push_to_hub=True,
+                                        repo_id=repo_id, commit_message=commit_message, private=private, token=token,
+                                        create_pr=create_pr, revision=revision)
 
 
 class GANPipeline(_LoadingMixin, DiffusionPipeline):
@@ -179,12 +291,17 @@ class GANPipeline(_LoadingMixin, DiffusionPipeline):
         """Sample ``latents [batch_size, latent_dim]`` from N(0, I), or check the given ones."""
         shape = (batch_size, self.latent_dim)
         if latents is None:
+            generators = generator if isinstance(generator, list) else [generator]
+            if not all(g is None or isinstance(g, torch.Generator) for g in generators):
+                bad = next(g for g in generators if g is not None and not isinstance(g, torch.Generator))
+                raise HFGANError(f"generator must be a torch.Generator or a list of them, got {type(bad).__name__} "
+                                 "(for a seed use torch.Generator().manual_seed(seed))")
             if isinstance(generator, list) and len(generator) != batch_size:
                 raise HFGANError(f"got a list of {len(generator)} generators for batch_size={batch_size}")
             return randn_tensor(shape, generator=generator, device=device, dtype=dtype)
-        if not isinstance(latents, torch.Tensor) or tuple(latents.shape) != shape:
-            got = list(latents.shape) if isinstance(latents, torch.Tensor) else type(latents).__name__
-            raise HFGANError(f"latents must have shape [{batch_size}, {self.latent_dim}], got {got}")
+        if not isinstance(latents, torch.Tensor) or tuple(latents.shape) != shape or not latents.is_floating_point():
+            got = f"{latents.dtype} {list(latents.shape)}" if isinstance(latents, torch.Tensor) else type(latents).__name__
+            raise HFGANError(f"latents must be a floating-point tensor of shape [{batch_size}, {self.latent_dim}], got {got}")
         return latents.to(device=device, dtype=dtype)
 
     @torch.no_grad()
@@ -248,12 +365,16 @@ class GANPipeline(_LoadingMixin, DiffusionPipeline):
         if truncation_psi != 1.0:
             latents = latents * truncation_psi
 
-        was_training = self.generator.training
-        self.generator.eval()  # batch statistics must not leak between the images of a batch
+        # Eval mode for the call (batch statistics must not mix the images of a batch), then each module's own
+        # mode back: a generator being trained stays in training mode.
+        training = [module for module in self.generator.modules() if module.training]
+        for module in training:
+            module.training = False
         try:
             images = self.generator(latents, labels) if labels is not None else self.generator(latents)  # [N, C, H, W]
         finally:
-            self.generator.train(was_training)
+            for module in training:
+                module.training = True
         images = (images / 2 + 0.5).clamp_(0, 1)
         if output_type == "np":
             images = images.permute(0, 2, 3, 1).float().cpu().numpy()

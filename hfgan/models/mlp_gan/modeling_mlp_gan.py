@@ -15,6 +15,7 @@ from diffusers.configuration_utils import ConfigMixin, register_to_config
 from diffusers.models.modeling_utils import ModelMixin
 from torch import nn
 
+from ...errors import HFGANError
 from ..validation import check_class_labels, check_latents, check_pixel_values, validate_config
 
 
@@ -63,6 +64,8 @@ class MLPGANGenerator(ModelMixin, ConfigMixin):
         """``latents [N, latent_dim]`` (+ ``class_labels [N]``) -> images in [-1, 1], ``[N, C, H, W]``."""
         cfg = self.config
         check_latents(latents, cfg.latent_dim)
+        if self.training and latents.shape[0] == 1 and len(cfg.hidden_dims) > 1:
+            raise HFGANError("MLPGANGenerator needs batch_size >= 2 in training mode (BatchNorm); call .eval() to sample one image")
         class_labels = check_class_labels(class_labels, cfg.num_classes, latents.shape[0])
         hidden_states = latents
         if self.class_embedding is not None:
