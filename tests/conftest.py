@@ -1,0 +1,68 @@
+"""Shared fixtures: tiny real models and pipelines (CPU, seeded, built in milliseconds).
+
+``tiny_pipeline`` is an unconditional 8x8 grayscale DCGAN pipeline with its discriminator; ``make_tiny_pipeline``
+builds variants (family, size, channels, classes). No test may reach the Hub.
+"""
+
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+# Tiny tensors: one intra-op thread is fastest, and it does not stall when other jobs share the cores.
+torch.set_num_threads(1)
+
+# Per family: config overrides that make any registered variant tiny (its size, channels and classes are kept).
+TINY_GENERATOR = {"dcgan": {"latent_dim": 8, "base_channels": 8, "max_channels": 16, "class_embed_dim": 4},
+                  "mlp_gan": {"latent_dim": 8, "hidden_dims": [16, 32], "class_embed_dim": 4}}
+TINY_DISCRIMINATOR = {"dcgan": {"base_channels": 8, "max_channels": 16}, "mlp_gan": {"hidden_dims": [16]}}
+CLASS_NAMES = ["shirt", "shoe", "bag"]
+
+
+def build_tiny_pipeline(family="dcgan", sample_size=8, channels=1, num_classes=None, discriminator=True, seed=0):
+    import hfgan
+
+    torch.manual_seed(seed)
+    classes = {"num_classes": num_classes, "class_names": CLASS_NAMES[:num_classes] if num_classes == 3 else None}
+    g_cls, d_cls = {"dcgan": (hfgan.DCGANGenerator, hfgan.DCGANDiscriminator),
+                    "mlp_gan": (hfgan.MLPGANGenerator, hfgan.MLPGANDiscriminator)}[family]
+    generator = g_cls(out_channels=channels, sample_size=sample_size, **TINY_GENERATOR[family], **classes)
+    disc = d_cls(in_channels=channels, sample_size=sample_size, num_classes=num_classes, **TINY_DISCRIMINATOR[family])
+    return hfgan.GANPipeline(generator=generator, discriminator=disc if discriminator else None)
+
+
+@pytest.fixture
+def tiny_overrides():
+    """``family -> (generator_kwargs, discriminator_kwargs)`` that make a registered variant tiny."""
+    return {family: (TINY_GENERATOR[family], TINY_DISCRIMINATOR[family]) for family in TINY_GENERATOR}
+
+
+@pytest.fixture
+def make_tiny_pipeline():
+    """``make_tiny_pipeline(family="dcgan", sample_size=8, channels=1, num_classes=None, discriminator=True)``."""
+    return build_tiny_pipeline
+
+
+@pytest.fixture
+def tiny_pipeline():
+    """An unconditional 8x8 grayscale DCGAN ``GANPipeline`` (generator + discriminator), seeded."""
+    return build_tiny_pipeline()
+
+
+@pytest.fixture
+def tiny_conditional_pipeline():
+    """A 3-class 8x8 grayscale DCGAN ``GANPipeline`` with class names ``shirt, shoe, bag``."""
+    return build_tiny_pipeline(num_classes=3)
+
+
+@pytest.fixture(scope="session")
+def saved_pipeline_dir(tmp_path_factory):
+    """A saved tiny unconditional pipeline folder (read-only for tests: copy it before changing files)."""
+    path = tmp_path_factory.mktemp("saved") / "tiny-dcgan"
+    pipe = build_tiny_pipeline()
+    pipe.card_data = {"dataset": "fashion_mnist", "name": "Tiny DCGAN"}
+    pipe.save_pretrained(path)
+    return path
