@@ -156,10 +156,16 @@ class GANTrainer:
         return pixel_values, (class_labels if self.num_classes else None)
 
     # --------------------------------------------------------------------------------------- phases
+    def _reuse_fake(self) -> bool:
+        """With one critic step and no accumulation, the generator step reuses the critic step's images
+        (as in the DCGAN reference loop): one generator forward per step instead of two."""
+        return self.config.n_critic == 1 and self.config.gradient_accumulation_steps == 1
+
     def _d_step(self, counter: int) -> torch.Tensor:
         cfg, acc = self.config, self.accelerator
         latents, fake_labels, flips, alphas = self._noise(self._D_PHASE, counter)
         use_r1 = cfg.r1_gamma > 0 and counter % cfg.r1_interval == 0
+        keep_graph = self._reuse_fake()
         total = torch.zeros((), device=acc.device)
         for micro in range(cfg.gradient_accumulation_steps):
             real, real_labels = self._real(counter, micro, flips)
@@ -167,13 +173,15 @@ class GANTrainer:
             y_fake = self._slice(fake_labels, micro).to(acc.device) if fake_labels is not None else None
             last = micro == cfg.gradient_accumulation_steps - 1
             with acc.no_sync(self.discriminator) if not last else nullcontext():
-                with torch.no_grad(), acc.autocast():
-                    fake = self.generator(z, y_fake) if y_fake is not None else self.generator(z)
+                with torch.set_grad_enabled(keep_graph), acc.autocast():
+                    fake = self.generator(z, y_fake) if y_fake is not None else self.generator(z)  # [B, C, H, W]
+                if keep_graph:
+                    self._fake = (fake, y_fake)
                 if use_r1:
                     real.requires_grad_(True)
                 with acc.autocast():
                     real_logits, real_features = self._disc(real, real_labels, features=True)
-                    fake_logits = self._disc(fake.float(), y_fake)
+                    fake_logits = self._disc(fake.detach().float(), y_fake)
                     loss = self.d_loss_fn(real_logits.float(), fake_logits.float(), 1.0 - cfg.label_smoothing)
                 if cfg.gp_weight > 0:
                     alpha = self._slice(alphas, micro).to(acc.device)
@@ -192,27 +200,36 @@ class GANTrainer:
 
     def _g_step(self) -> torch.Tensor:
         cfg, acc = self.config, self.accelerator
-        latents, fake_labels, _, _ = self._noise(self._G_PHASE, self.step)
+        reuse = self._reuse_fake()
+        latents, fake_labels, _, _ = (None, None, None, None) if reuse else self._noise(self._G_PHASE, self.step)
         total = torch.zeros((), device=acc.device)
-        for micro in range(cfg.gradient_accumulation_steps):
-            z = self._slice(latents, micro).to(acc.device)
-            y_fake = self._slice(fake_labels, micro).to(acc.device) if fake_labels is not None else None
-            last = micro == cfg.gradient_accumulation_steps - 1
-            with acc.no_sync(self.generator) if not last else nullcontext():
-                with acc.autocast():
-                    fake = self.generator(z, y_fake) if y_fake is not None else self.generator(z)
-                    fake_logits, fake_features = self._disc(fake, y_fake, features=True)
-                    loss = self.g_loss_fn(fake_logits.float())
-                    if cfg.feature_matching_weight > 0:
-                        loss = loss + cfg.feature_matching_weight * feature_matching_loss(
-                            self._real_features.float(), fake_features.float())
-                acc.backward(loss / cfg.gradient_accumulation_steps)
-            total = total + loss.detach() / cfg.gradient_accumulation_steps
+        # The discriminator only passes gradients through: no weight gradients, no gradient all-reduce.
+        self.discriminator.requires_grad_(False)
+        try:
+            for micro in range(cfg.gradient_accumulation_steps):
+                last = micro == cfg.gradient_accumulation_steps - 1
+                with acc.no_sync(self.generator) if not last else nullcontext(), acc.no_sync(self.discriminator):
+                    with acc.autocast():
+                        if reuse:
+                            fake, y_fake = self._fake
+                        else:
+                            z = self._slice(latents, micro).to(acc.device)
+                            y_fake = self._slice(fake_labels, micro).to(acc.device) if fake_labels is not None else None
+                            fake = self.generator(z, y_fake) if y_fake is not None else self.generator(z)
+                        fake_logits, fake_features = self._disc(fake, y_fake, features=True)
+                        loss = self.g_loss_fn(fake_logits.float())
+                        if cfg.feature_matching_weight > 0:
+                            loss = loss + cfg.feature_matching_weight * feature_matching_loss(
+                                self._real_features.float(), fake_features.float())
+                    acc.backward(loss / cfg.gradient_accumulation_steps)
+                total = total + loss.detach() / cfg.gradient_accumulation_steps
+        finally:
+            self.discriminator.requires_grad_(True)
+            self._fake = None
         if cfg.max_grad_norm:
             acc.clip_grad_norm_(self.generator.parameters(), cfg.max_grad_norm)
         self.opt_g.step()
         self.opt_g.zero_grad(set_to_none=True)
-        self.opt_d.zero_grad(set_to_none=True)  # D's gradients from the generator loss are not used
         return total
 
     def _disc(self, pixel_values, class_labels, features: bool = False):
