@@ -62,6 +62,7 @@ class GANTrainer:
         self.data = data
         self.command = command
         self.history: Dict[str, List[float]] = {"loss_d": [], "loss_g": [], "step": []}
+        self.step_end_times: List[float] = []  # wall clock after each step of this process (benchmarks)
 
     # ---------------------------------------------------------------------------------------- setup
     def _setup(self) -> None:
@@ -398,6 +399,19 @@ class GANTrainer:
         return results
 
     # ----------------------------------------------------------------------------------------- loop
+    def _run_step(self):
+        """One generator step with its critic steps and the EMA update; returns the (unsynced) losses."""
+        cfg = self.config
+        self.generator.train()
+        self.discriminator.train()
+        loss_d = sum(self._d_step(self.step * cfg.n_critic + k) for k in range(cfg.n_critic)) / cfg.n_critic
+        loss_g = self._g_step()
+        if self.ema is not None:
+            self.ema.update(self.accelerator.unwrap_model(self.generator))
+        self.finite &= torch.isfinite(loss_d) & torch.isfinite(loss_g)
+        self.step += 1
+        return loss_d, loss_g
+
     def train(self) -> str:
         """Run to ``max_train_steps`` (resuming if asked) and return the output folder."""
         from tqdm.auto import tqdm
@@ -415,17 +429,10 @@ class GANTrainer:
         count = 0
         start = time.perf_counter()
         while self.step < cfg.max_train_steps:
-            self.generator.train()
-            self.discriminator.train()
-            loss_d = sum(self._d_step(self.step * cfg.n_critic + k) for k in range(cfg.n_critic)) / cfg.n_critic
-            loss_g = self._g_step()
-            if self.ema is not None:
-                self.ema.update(acc.unwrap_model(self.generator))
-            self.finite &= torch.isfinite(loss_d) & torch.isfinite(loss_g)
+            loss_d, loss_g = self._run_step()
             running_d += loss_d
             running_g += loss_g
             count += 1
-            self.step += 1
             progress.update(1)
             if self.step % cfg.logging_steps == 0 or self.step == cfg.max_train_steps:
                 self._check_finite()
@@ -447,6 +454,7 @@ class GANTrainer:
                 self.evaluate()
             if self.step % cfg.checkpointing_steps == 0 or self.step == cfg.max_train_steps:
                 self.save_checkpoint()
+            self.step_end_times.append(time.perf_counter())
         progress.close()
         self._check_finite()
         self.check_ranks_in_sync()
