@@ -257,12 +257,12 @@ class GANPipeline(_LoadingMixin, DiffusionPipeline):
             return None
         if not self.num_classes:
             raise HFGANError("class_labels were given, but this model is unconditional")
-        if isinstance(class_labels, torch.Tensor):
-            labels = class_labels.flatten().tolist() if class_labels.ndim <= 1 else None
-            if labels is None:
+        if isinstance(class_labels, (torch.Tensor, np.ndarray)):
+            if class_labels.ndim > 1:
                 raise HFGANError(f"class_labels must be 1-D, got shape {list(class_labels.shape)}")
+            labels = class_labels.reshape(-1).tolist()
         else:
-            labels = [class_labels] if isinstance(class_labels, (int, str, np.integer)) else list(class_labels)
+            labels = list(class_labels) if isinstance(class_labels, (list, tuple)) else [class_labels]
         ids = [self._label_id(label) for label in labels]
         if len(ids) == 1:
             ids = ids * batch_size
@@ -298,7 +298,8 @@ class GANPipeline(_LoadingMixin, DiffusionPipeline):
                                  "(for a seed use torch.Generator().manual_seed(seed))")
             if isinstance(generator, list) and len(generator) != batch_size:
                 raise HFGANError(f"got a list of {len(generator)} generators for batch_size={batch_size}")
-            return randn_tensor(shape, generator=generator, device=device, dtype=dtype)
+            # float32 draws, then cast: a seed gives the same latents whatever the model's dtype
+            return randn_tensor(shape, generator=generator, device=device, dtype=torch.float32).to(dtype)
         if not isinstance(latents, torch.Tensor) or tuple(latents.shape) != shape or not latents.is_floating_point():
             got = f"{latents.dtype} {list(latents.shape)}" if isinstance(latents, torch.Tensor) else type(latents).__name__
             raise HFGANError(f"latents must be a floating-point tensor of shape [{batch_size}, {self.latent_dim}], got {got}")
@@ -349,7 +350,7 @@ class GANPipeline(_LoadingMixin, DiffusionPipeline):
         if batch_size is None:
             if latents is not None and isinstance(latents, torch.Tensor) and latents.ndim == 2:
                 batch_size = latents.shape[0]
-            elif isinstance(class_labels, (list, tuple)) or (isinstance(class_labels, torch.Tensor) and class_labels.ndim == 1):
+            elif isinstance(class_labels, (list, tuple)) or getattr(class_labels, "ndim", None) == 1:
                 batch_size = len(class_labels)
             elif isinstance(generator, list):
                 batch_size = len(generator)
