@@ -455,7 +455,7 @@ class Playground:
         images = generate(pipe, n, seed, class_choice, psi)
         grid = grid_image(images)
         path = self._tmp_path(".png")
-        grid.save(path)
+        grid.save(path, compress_level=1)  # fast; grids are small
         ms = (time.perf_counter() - start) * 1000
         cls = ""
         if getattr(pipe, "num_classes", None):
@@ -576,6 +576,7 @@ def build_demo(pipelines_dir=None, playground: Optional[Playground] = None) -> g
                                         elem_id="grid", buttons=["download", "fullscreen"])
                         gen_caption = gr.Markdown(elem_id="grid-caption")
                         download = gr.DownloadButton("Download PNG", value=None, elem_id="download")
+                        last_png = gr.State(None)
                     with gr.Tab("Interpolate", id="interpolate"):
                         with gr.Row():
                             seed_a = gr.Number(0, label="Seed A", precision=0)
@@ -633,10 +634,12 @@ def build_demo(pipelines_dir=None, playground: Optional[Playground] = None) -> g
             _, path, caption, notes = play.generate(model, num_images, seed, class_name, truncation)
             if notes:
                 caption += "\n\n" + "\n".join(f"- {note}" for note in notes)
-            return path, path, caption, notes
+            return path, caption, path, notes
 
-        gen_button.click(_ui(on_generate), [model, num_images, seed, gen_class, truncation], [grid, download, gen_caption],
-                         api_name="generate")
+        # The download button is filled by a second, unqueued event, so /generate sends one file, not two.
+        gen_button.click(_ui(on_generate), [model, num_images, seed, gen_class, truncation], [grid, gen_caption, last_png],
+                         api_name="generate").then(lambda path: path, last_png, download, queue=False,
+                                                   api_visibility="private")
 
         def on_interpolate(model, seed_a, class_a, seed_b, class_b, frames, truncation):
             return play.interpolate(model, seed_a, seed_b, frames, class_a, class_b, truncation)

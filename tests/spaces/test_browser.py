@@ -47,6 +47,9 @@ def test_click_generate_shows_the_grid(launched_app, browser_page, tmp_path):
     assert width >= 256
     page.get_by_text("16 images · seeds 0–15").wait_for(timeout=10_000)
     assert page.locator(".toast-body.error").count() == 0
+    with page.expect_download(timeout=10_000) as download:  # filled by a second, unqueued event
+        page.locator("#download").click()
+    assert download.value.suggested_filename.endswith(".png")
 
     screenshot = Path(os.environ.get("HFGAN_SPACE_SCREENSHOT") or tmp_path / "playground.png")
     screenshot.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,184 @@
+"""Latency of the Space's Generate endpoint under concurrent load.
+
+Launches ``spaces/hfgan-playground/app.py`` in a subprocess on 127.0.0.1, serving one pipeline folder,
+then runs ``--clients`` gradio_client clients at once, each asking ``--requests`` times for a grid of
+``--num-images`` images, and prints p50 / p95 of the end-to-end latency (request until the PNG is
+downloaded) next to the model time the app reports.
+
+    python scripts/benchmark_space.py                                  # pipelines/dcgan-fashion-mnist
+    python scripts/benchmark_space.py path/to/pipeline --clients 8 --requests 20
+
+When the default folder does not exist yet, a freshly initialised ``hfgan.create_model("dcgan-28")``
+pipeline (the shipped DCGAN's architecture) is saved to a temp folder and measured instead; the output
+says so.
+"""
+
+import argparse
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+APP = REPO / "spaces" / "hfgan-playground" / "app.py"
+DEFAULT_PIPELINE = REPO / "pipelines" / "dcgan-fashion-mnist"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 180.0) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"the app exited with code {proc.returncode} before serving")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise SystemExit(f"the app did not answer on {url} within {timeout:.0f} s")
+
+
+def cpu_seconds(pid: int):
+    """User + system CPU time of a process (Linux), or None."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def percentile(values, q: float) -> float:
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q / 100
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("pipeline", nargs="?", default=None, help=f"saved pipeline folder (default: {DEFAULT_PIPELINE.relative_to(REPO)})")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent gradio_client clients")
+    parser.add_argument("--requests", type=int, default=20, help="timed requests per client")
+    parser.add_argument("--warmup", type=int, default=2, help="untimed requests per client first")
+    parser.add_argument("--num-images", type=int, default=16, help="images per grid")
+    parser.add_argument("--concurrency", type=int, default=None, help="the app's queue concurrency (HFGAN_SPACE_CONCURRENCY)")
+    parser.add_argument("--threads", type=int, default=None, help="torch threads in the app (default: the app's choice)")
+    parser.add_argument("--target", type=float, default=1.0, help="p95 target in seconds (reported)")
+    parser.add_argument("--fail-above-target", action="store_true", help="exit 1 when p95 exceeds --target")
+    args = parser.parse_args(argv)
+
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+    from gradio_client import Client
+
+    workdir = tempfile.TemporaryDirectory(prefix="hfgan-space-bench-")
+    pipelines_dir = Path(workdir.name) / "pipelines"
+    pipelines_dir.mkdir()
+    if args.pipeline is None and not DEFAULT_PIPELINE.is_dir():
+        import hfgan
+
+        model = "dcgan-28-random-init"
+        generator, discriminator = hfgan.create_model("dcgan-28")
+        hfgan.GANPipeline(generator, discriminator).save_pretrained(pipelines_dir / model)
+        print(f"NOTE: {DEFAULT_PIPELINE.relative_to(REPO)} does not exist yet: measuring a freshly initialised "
+              f"hfgan.create_model('dcgan-28') pipeline (same architecture as the shipped DCGAN)")
+    else:
+        folder = Path(args.pipeline).resolve() if args.pipeline else DEFAULT_PIPELINE
+        if not (folder / "model_index.json").is_file():
+            raise SystemExit(f"{folder} is not a saved pipeline (no model_index.json)")
+        model = folder.name
+        (pipelines_dir / model).symlink_to(folder, target_is_directory=True)
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    env = dict(os.environ, GRADIO_ANALYTICS_ENABLED="False", HF_HUB_OFFLINE="1", HF_HUB_DISABLE_TELEMETRY="1")
+    if args.concurrency:
+        env["HFGAN_SPACE_CONCURRENCY"] = str(args.concurrency)
+    command = [sys.executable, str(APP), "--pipelines-dir", str(pipelines_dir), "--host", "127.0.0.1", "--port", str(port)]
+    if args.threads:
+        command += ["--threads", str(args.threads)]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until_up(url, proc)
+        latencies, model_ms, errors = [], [], []
+        lock = threading.Lock()
+        start = {}
+
+        def timed_phase_starts() -> None:  # run by one client once every client has warmed up
+            start["wall"], start["cpu"], start["client_cpu"] = time.perf_counter(), cpu_seconds(proc.pid), sum(os.times()[:2])
+
+        barrier = threading.Barrier(args.clients, action=timed_phase_starts)
+
+        def client_loop(index: int) -> None:
+            try:
+                client = Client(url, verbose=False)
+                for i in range(args.warmup):
+                    client.predict(model, args.num_images, i, "", 1.0, api_name="/generate")
+                barrier.wait()
+                for i in range(args.requests):
+                    seed = 1000 * index + i
+                    start = time.perf_counter()
+                    _, caption = client.predict(model, args.num_images, seed, "", 1.0, api_name="/generate")
+                    elapsed = time.perf_counter() - start
+                    match = re.search(r"· (\d+) ms", caption)
+                    with lock:
+                        latencies.append(elapsed)
+                        if match:
+                            model_ms.append(float(match.group(1)))
+            except Exception as err:  # noqa: BLE001 - reported below
+                with lock:
+                    errors.append(f"client {index}: {type(err).__name__}: {err}")
+                barrier.abort()
+
+        threads = [threading.Thread(target=client_loop, args=(i,)) for i in range(args.clients)]
+        load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall, cpu_end = time.perf_counter() - start.get("wall", 0.0), cpu_seconds(proc.pid)
+        cpu_start, timed = start.get("cpu"), len(latencies)
+        client_cpu = sum(os.times()[:2]) - start.get("client_cpu", 0.0)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        workdir.cleanup()
+
+    if errors or not latencies:
+        print("\n".join(errors) or "no request finished", file=sys.stderr)
+        return 1
+    p50, p95 = percentile(latencies, 50), percentile(latencies, 95)
+    print(f"model: {model}  ({args.num_images}-image grid, {args.clients} concurrent clients x {args.requests} requests, "
+          f"{os.cpu_count()} CPU cores)")
+    print(f"latency  p50 {p50 * 1000:.0f} ms   p95 {p95 * 1000:.0f} ms   mean {sum(latencies) / len(latencies) * 1000:.0f} ms"
+          f"   max {max(latencies) * 1000:.0f} ms   ({len(latencies)} requests, {len(latencies) / wall:.1f} req/s)")
+    if model_ms:
+        print(f"in-app generation + PNG (caption): p50 {percentile(model_ms, 50):.0f} ms   p95 {percentile(model_ms, 95):.0f} ms")
+    if cpu_start is not None and cpu_end is not None and timed:
+        print(f"server CPU per request: {(cpu_end - cpu_start) / timed * 1000:.0f} ms "
+              f"(on {os.cpu_count()} idle cores that caps throughput near {timed * os.cpu_count() / (cpu_end - cpu_start):.0f} req/s)")
+    print(f"client CPU per request (the {args.clients} gradio_client clients share this process and these cores): "
+          f"{client_cpu / timed * 1000:.0f} ms")
+    print(f"load average before the run: {load_before:.1f} (other processes on this machine slow every number above)")
+    verdict = "within" if p95 <= args.target else "ABOVE"
+    print(f"p95 is {verdict} the {args.target:g} s target")
+    return 1 if args.fail_above_target and p95 > args.target else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
