@@ -158,6 +158,20 @@ def preprocess_image(image, resolution: int, channels: int, center_crop: bool = 
     return array[None] if array.ndim == 2 else array.transpose(2, 0, 1)
 
 
+def _decode(value):
+    """An undecoded ``datasets.Image`` cell (``{"bytes", "path"}``) -> PIL image; other values pass through."""
+    if isinstance(value, dict) and ("bytes" in value or "path" in value):
+        import io
+
+        from PIL import Image
+
+        source = io.BytesIO(value["bytes"]) if value.get("bytes") else value["path"]
+        image = Image.open(source)
+        image.load()
+        return image
+    return value
+
+
 class ImageTensorData:
     """A whole image dataset as one uint8 tensor ``[N, C, H, W]`` in memory, plus ``class_labels [N]``.
 
@@ -232,15 +246,21 @@ def load_image_tensor_data(source: str = "fashion_mnist", split: str = "train", 
     if label_key is not None:
         feature = dataset.features[label_key]
         class_names = getattr(feature, "names", None)
+    import datasets
+
+    if isinstance(dataset.features[image_key], datasets.Image):  # decode here, where a bad file can be named
+        dataset = dataset.cast_column(image_key, datasets.Image(decode=False))
     images = np.empty((len(dataset), channels, resolution, resolution), dtype=np.uint8)
     labels = np.empty(len(dataset), dtype=np.int64) if label_key else None
     for i, row in enumerate(tqdm(dataset, desc=f"decoding {source}:{split}", unit="img", mininterval=2)):
         try:
-            images[i] = preprocess_image(row[image_key], resolution, channels, center_crop)
+            images[i] = preprocess_image(_decode(row[image_key]), resolution, channels, center_crop)
         except HFGANError:
             raise
         except Exception as err:  # noqa: BLE001 - unreadable file -> one line naming the row
-            raise HFGANError(f"cannot read image {i} of {source!r}: {type(err).__name__}: {err}") from None
+            where = row[image_key].get("path") if isinstance(row[image_key], dict) else None
+            raise HFGANError(f"cannot read image {i} of {source!r}{f' ({where})' if where else ''}: "
+                             f"{type(err).__name__}: {err}") from None
         if labels is not None:
             labels[i] = int(row[label_key])
     return ImageTensorData(images, labels, class_names)
