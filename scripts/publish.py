@@ -1,0 +1,51 @@
+"""Copy a finished training run into ``pipelines/<name>``: exactly the Hub-ready folder that is pushed.
+
+    python scripts/publish.py runs/dcgan-fashion-mnist pipelines/dcgan-fashion-mnist
+
+Keeps the pipeline (model_index.json, generator/, discriminator/), the model card, the training config,
+the final sample grid, the progress GIF and the loss plot; leaves checkpoints and logs behind. The copy is
+loaded once with ``GANPipeline.from_pretrained`` to prove it works, and its card is re-rendered with the
+local path in the usage example.
+"""
+
+import argparse
+import os
+import shutil
+
+from hfgan import GANPipeline
+from hfgan.hub import write_model_card
+
+KEEP = ["model_index.json", "generator", "discriminator", "README.md", "training_config.json",
+        "samples/grid.png", "samples/progress.gif", "losses.png"]
+
+
+def publish(run_dir: str, target: str) -> str:
+    if not os.path.isfile(os.path.join(run_dir, "model_index.json")):
+        raise SystemExit(f"{run_dir} is not a finished run (no model_index.json)")
+    tmp = target.rstrip("/") + ".tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    for item in KEEP:
+        src = os.path.join(run_dir, item)
+        if not os.path.exists(src):
+            continue
+        dst = os.path.join(tmp, item)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        (shutil.copytree if os.path.isdir(src) else shutil.copy2)(src, dst)
+    pipe = GANPipeline.from_pretrained(tmp)
+    pipe.card_data["repo_id"] = target.rstrip("/")
+    write_model_card(pipe, tmp)
+    shutil.rmtree(target, ignore_errors=True)
+    os.replace(tmp, target)
+    return target
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("run_dir")
+    parser.add_argument("target")
+    args = parser.parse_args()
+    print(f"published {publish(args.run_dir, args.target)}")
+
+
+if __name__ == "__main__":
+    main()
