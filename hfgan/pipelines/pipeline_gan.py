@@ -359,8 +359,15 @@ class GANPipeline(_LoadingMixin, DiffusionPipeline):
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise HFGANError(f"batch_size must be an integer >= 1, got {batch_size!r}")
 
-        device = self._execution_device
-        dtype = self.generator.dtype
+        modules = list(self.generator.modules())
+        # Offloading (accelerate or diffusers hooks) decides where the generator runs; otherwise its weights do,
+        # which is much cheaper to ask than diffusers' `_execution_device`.
+        hooked = any("_hf_hook" in m.__dict__ or "_diffusers_hook" in m.__dict__ for m in modules)
+        if hooked:
+            device, dtype = self._execution_device, self.generator.dtype
+        else:
+            weight = next(self.generator.parameters())
+            device, dtype = weight.device, weight.dtype
         labels = self.prepare_class_labels(class_labels, batch_size, device)
         latents = self.prepare_latents(batch_size, generator, latents, device, dtype)
         if truncation_psi != 1.0:
@@ -368,7 +375,7 @@ class GANPipeline(_LoadingMixin, DiffusionPipeline):
 
         # Eval mode for the call (batch statistics must not mix the images of a batch), then each module's own
         # mode back: a generator being trained stays in training mode.
-        training = [module for module in self.generator.modules() if module.training]
+        training = [m for m in modules if m.training]
         for module in training:
             module.training = False
         try:
@@ -376,12 +383,13 @@ class GANPipeline(_LoadingMixin, DiffusionPipeline):
         finally:
             for module in training:
                 module.training = True
-        images = (images / 2 + 0.5).clamp_(0, 1)
+        images = images.mul_(0.5).add_(0.5).clamp_(0, 1)  # [-1, 1] -> [0, 1], in place: the tensor is ours
         if output_type == "np":
             images = images.permute(0, 2, 3, 1).float().cpu().numpy()
         elif output_type == "pil":
             images = to_pil(images)
-        self.maybe_free_model_hooks()
+        if hooked:
+            self.maybe_free_model_hooks()
         if not return_dict:
             return (images,)
         return ImagePipelineOutput(images=images)
