@@ -588,9 +588,9 @@ def build_demo(pipelines_dir=None, playground: Optional[Playground] = None) -> g
                             interp_truncation = gr.Slider(TRUNCATION_MIN, TRUNCATION_MAX, value=1.0, step=0.05,
                                                           label="Truncation ψ")
                         interp_button = gr.Button("Interpolate", variant="primary", elem_id="interpolate-button")
-                        with gr.Row():
-                            gif = gr.Image(label="Animation", type="filepath", interactive=False, elem_id="gif")
-                            strip = gr.Image(label="Strip", type="pil", format="png", interactive=False, scale=2)
+                        gif = gr.Image(label="Animation (A → B → A)", type="filepath", interactive=False, elem_id="gif",
+                                       height=320)
+                        strip = gr.Image(label="Strip", type="pil", format="png", interactive=False, elem_id="strip")
                         interp_caption = gr.Markdown()
                     with gr.Tab("Image-to-image", id="img2img", visible=bool(first and first["pipeline_tag"] == IMAGE_TO_IMAGE)) as img2img_tab:
                         with gr.Row():
@@ -620,7 +620,13 @@ def build_demo(pipelines_dir=None, playground: Optional[Playground] = None) -> g
 
         # -- events -------------------------------------------------------------------------------
         def on_model(model):
-            info = play.info(model)
+            try:
+                info = play.info(model)
+            except SpaceError as err:  # shown in the card panel (and a toast); the other models keep working
+                gr.Warning(_one_line(err))
+                hidden = class_dropdown([], "Class")
+                return (f"### Could not load `{(model or '').strip()}`\n\n{_one_line(err)}", hidden, hidden, hidden,
+                        gr.Tab(visible=False), [])
             names = info["class_names"]
             first_name = names[0] if names else ALL_CLASSES
             return (info["summary"], class_dropdown(names, "Class"), class_dropdown(names, "Class A", value=first_name),

@@ -1,5 +1,6 @@
 """Fixtures for the Gradio Space tests: tiny random-init pipelines and the app module."""
 
+import contextlib
 import importlib.util
 import os
 import socket
@@ -74,12 +75,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def launched_app(app_module, tiny_pipelines_dir):
-    """The app served on 127.0.0.1 at a free port, launched once for all the test modules; yields ``(demo, url)``."""
-    demo = app_module.build_demo(pipelines_dir=tiny_pipelines_dir)
+@contextlib.contextmanager
+def serve(app_module, pipelines_dir):
+    """Build the app for ``pipelines_dir`` and serve it on 127.0.0.1 at a free port; yields ``(demo, url)``."""
+    demo = app_module.build_demo(pipelines_dir=pipelines_dir)
     demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
     try:
         yield demo, demo.local_url
     finally:
         demo.close()
+
+
+@pytest.fixture(scope="session")
+def serve_app(app_module):
+    """``serve_app(folder)``: a context manager serving the app for another pipelines folder."""
+    return lambda pipelines_dir: serve(app_module, pipelines_dir)
+
+
+@pytest.fixture(scope="session")
+def launched_app(app_module, tiny_pipelines_dir):
+    """The app on the tiny pipelines, launched once for all the test modules; yields ``(demo, url)``."""
+    with serve(app_module, tiny_pipelines_dir) as served:
+        yield served

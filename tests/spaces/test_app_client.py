@@ -62,8 +62,9 @@ def test_translate_refuses_a_noise_to_image_model(client, tmp_path):
 def test_bad_input_is_a_message_and_the_app_keeps_serving(client):
     with pytest.raises(AppError, match="could not reach the Hugging Face Hub to fetch 'nobody/no-such-gan'"):
         client.predict("nobody/no-such-gan", 16, 0, "", 1.0, api_name="/generate")
-    with pytest.raises(AppError, match="holds a DDPMPipeline, not an hfgan pipeline"):
-        client.predict("other-pipeline", api_name="/model_info")
+    summary, gen_class, *_ = client.predict("other-pipeline", api_name="/model_info")  # shown in the card panel
+    assert summary.startswith("### Could not load `other-pipeline`") and "not an hfgan pipeline" in summary
+    assert not gen_class["visible"]
     with pytest.raises(AppError, match="unknown model 'rm -rf'"):
         client.predict("rm -rf", 16, 0, "", 1.0, api_name="/generate")
     with pytest.raises(AppError, match="greater than maximum value 64"):  # sliders refuse, naming the bound

@@ -1,7 +1,10 @@
 """A real browser (Debian's Chromium through Playwright) clicks Generate and sees the image grid.
 
-The screenshot goes to ``$HFGAN_SPACE_SCREENSHOT`` when set (the committed
-``spaces/hfgan-playground/screenshot.png`` was made that way), else into the test's tmp folder.
+The screenshot goes to ``$HFGAN_SPACE_SCREENSHOT`` when set, else into the test's tmp folder. The committed
+``spaces/hfgan-playground/screenshot.png`` is made with the published models::
+
+    HFGAN_SPACE_BROWSER_PIPELINES_DIR=pipelines HFGAN_SPACE_SCREENSHOT=spaces/hfgan-playground/screenshot.png \
+        python -m pytest tests/spaces/test_browser.py -q
 """
 
 import os
@@ -30,12 +33,24 @@ def browser_page():
             browser.close()
 
 
-def test_click_generate_shows_the_grid(launched_app, browser_page, tmp_path):
-    _, url = launched_app
+@pytest.fixture(scope="module")
+def app_url(request, serve_app):
+    """The session's tiny-model app, or (for the committed screenshot) an app serving
+    ``$HFGAN_SPACE_BROWSER_PIPELINES_DIR``, e.g. the published ``pipelines/``."""
+    folder = os.environ.get("HFGAN_SPACE_BROWSER_PIPELINES_DIR")
+    if not folder:
+        yield request.getfixturevalue("launched_app")[1], "Tiny DCGAN"
+        return
+    with serve_app(folder) as (demo, url):
+        yield url, demo.playground.default_model
+
+
+def test_click_generate_shows_the_grid(app_url, browser_page, tmp_path):
+    url, card_title = app_url
     page = browser_page
     page.goto(url, wait_until="domcontentloaded")
     page.locator("#generate-button").wait_for(state="visible", timeout=30_000)
-    assert "Tiny DCGAN" in page.locator("#model-card").inner_text()  # the card summary beside the output
+    assert card_title in page.locator("#model-card").inner_text()  # the card summary beside the output
     assert page.get_by_role("tab", name="Image-to-image").count() == 0  # hidden: no translation model loaded
 
     page.locator("#generate-button").click()
