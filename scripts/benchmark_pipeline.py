@@ -1,8 +1,10 @@
 """Pipeline overhead over a bare generator forward, on CPU.
 
-Measures the median wall time of (a) ``generator(latents)`` under ``torch.no_grad()`` in eval mode and
-(b) ``pipe(latents=latents, output_type=...)`` for "pt" and "pil", at batch 1 and 64, interleaving the
-three measurements so that machine noise hits them alike. Prints a table with the overhead in percent.
+Measures the wall time of (a) ``generator(latents)`` under ``torch.no_grad()`` in eval mode and (b)
+``pipe(latents=latents, output_type=...)`` for "pt" and "pil", at batch 1 and 64, interleaving the three
+measurements (in rotating order) so that machine noise hits them alike. Prints a markdown table: median and
+minimum times, and the overhead over the bare forward in percent (from the medians, and from the minima, which
+a busy shared machine disturbs least).
 
     python scripts/benchmark_pipeline.py                      # dcgan-28 and mlp-gan-28
     python scripts/benchmark_pipeline.py --models dcgan-28 --repeats 200
@@ -34,14 +36,15 @@ def measure(name: str, batch_size: int, repeats: int, warmup: int):
         "pil": lambda: pipe(latents=latents, output_type="pil"),
     }
     times = {key: [] for key in calls}
+    keys = list(calls)
     for i in range(warmup + repeats):
-        for key, call in calls.items():  # interleaved: noise hits all three alike
+        for key in keys[i % 3:] + keys[:i % 3]:  # interleaved, in rotating order: noise hits all three alike
             start = time.perf_counter()
-            call()
+            calls[key]()
             elapsed = time.perf_counter() - start
             if i >= warmup:
                 times[key].append(elapsed)
-    return {key: statistics.median(values) for key, values in times.items()}
+    return {key: (statistics.median(values), min(values)) for key, values in times.items()}
 
 
 def main():
@@ -54,15 +57,16 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, median of {args.repeats} interleaved runs")
-    print(f"| model | batch | bare forward (ms) | pipe 'pt' (ms) | overhead 'pt' | pipe 'pil' (ms) | overhead 'pil' |")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {args.repeats} interleaved runs; "
+          "times in ms as median (min), overhead over the bare forward from the medians (from the minima)")
+    print("| model | batch | bare forward | pipe 'pt' | overhead 'pt' | pipe 'pil' | overhead 'pil' |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name in args.models:
         for batch_size in args.batch_sizes:
             t = measure(name, batch_size, args.repeats, args.warmup)
-            over = {k: 100 * (t[k] / t["bare"] - 1) for k in ("pt", "pil")}
-            print(f"| {name} | {batch_size} | {t['bare'] * 1e3:.3f} | {t['pt'] * 1e3:.3f} | {over['pt']:+.1f}% | "
-                  f"{t['pil'] * 1e3:.3f} | {over['pil']:+.1f}% |", flush=True)
+            cells = [f"{t[k][0] * 1e3:.2f} ({t[k][1] * 1e3:.2f})" for k in ("bare", "pt", "pil")]
+            over = [f"{100 * (t[k][0] / t['bare'][0] - 1):+.1f}% ({100 * (t[k][1] / t['bare'][1] - 1):+.1f}%)" for k in ("pt", "pil")]
+            print(f"| {name} | {batch_size} | {cells[0]} | {cells[1]} | {over[0]} | {cells[2]} | {over[1]} |", flush=True)
 
 
 if __name__ == "__main__":
