@@ -76,6 +76,8 @@ def main(argv=None) -> int:
     parser.add_argument("--num-images", type=int, default=16, help="images per grid")
     parser.add_argument("--concurrency", type=int, default=None, help="the app's queue concurrency (HFGAN_SPACE_CONCURRENCY)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads in the app (default: the app's choice)")
+    parser.add_argument("--no-download", action="store_true",
+                        help="stop the clock when the answer arrives, without downloading the PNG (default: download it, as a browser does)")
     parser.add_argument("--target", type=float, default=1.0, help="p95 target in seconds (reported)")
     parser.add_argument("--fail-above-target", action="store_true", help="exit 1 when p95 exceeds --target")
     args = parser.parse_args(argv)
@@ -123,7 +125,7 @@ def main(argv=None) -> int:
 
         def client_loop(index: int) -> None:
             try:
-                client = Client(url, verbose=False)
+                client = Client(url, verbose=False, download_files=not args.no_download)
                 for i in range(args.warmup):
                     client.predict(model, args.num_images, i, "", 1.0, api_name="/generate")
                 barrier.wait()
@@ -164,7 +166,7 @@ def main(argv=None) -> int:
         return 1
     p50, p95 = percentile(latencies, 50), percentile(latencies, 95)
     print(f"model: {model}  ({args.num_images}-image grid, {args.clients} concurrent clients x {args.requests} requests, "
-          f"{os.cpu_count()} CPU cores)")
+          f"{os.cpu_count()} CPU cores, PNG {'not ' if args.no_download else ''}downloaded)")
     print(f"latency  p50 {p50 * 1000:.0f} ms   p95 {p95 * 1000:.0f} ms   mean {sum(latencies) / len(latencies) * 1000:.0f} ms"
           f"   max {max(latencies) * 1000:.0f} ms   ({len(latencies)} requests, {len(latencies) / wall:.1f} req/s)")
     if model_ms:

@@ -60,6 +60,24 @@ def build_tiny_pipelines(root: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def translation_pipeline():
+    """A pipeline built from a real hfgan class, standing in for hfgan's coming image-to-image pipelines
+    (``pipeline_tag == "image-to-image"``): it inverts the image."""
+    import hfgan
+    import numpy as np
+    from diffusers.pipelines.pipeline_utils import ImagePipelineOutput
+    from PIL import Image
+
+    class ToyTranslationPipeline(hfgan.GANPipeline):
+        pipeline_tag = "image-to-image"
+
+        def __call__(self, image, output_type="pil"):
+            return ImagePipelineOutput(images=[Image.fromarray(255 - np.asarray(image.convert("L")))])
+
+    return ToyTranslationPipeline(hfgan.DCGANGenerator(latent_dim=8, sample_size=16, base_channels=8, max_channels=16))
+
+
+@pytest.fixture(scope="session")
 def tiny_pipelines_dir(tmp_path_factory) -> Path:
     return build_tiny_pipelines(tmp_path_factory.mktemp("pipelines"))
 

@@ -59,6 +59,20 @@ def test_translate_refuses_a_noise_to_image_model(client, tmp_path):
         client.predict("dcgan-tiny", handle_file(str(path)), api_name="/translate")
 
 
+def test_translate_with_an_image_to_image_pipeline(launched_app, client, translation_pipeline, tmp_path):
+    demo, _ = launched_app
+    demo.playground.cache.put("toy-img2img", translation_pipeline)
+    summary, gen_class, *_ = client.predict("toy-img2img", api_name="/model_info")
+    assert "image-to-image" in summary and not gen_class["visible"]
+    path = tmp_path / "input.png"
+    Image.new("L", (16, 16), 10).save(path)
+    out = client.predict("toy-img2img", handle_file(str(path)), api_name="/translate")
+    with Image.open(out) as image:
+        assert image.convert("L").getextrema() == (245, 245)
+    with pytest.raises(AppError, match="use the Image-to-image tab"):
+        client.predict("toy-img2img", 4, 0, "", 1.0, api_name="/generate")
+
+
 def test_bad_input_is_a_message_and_the_app_keeps_serving(client):
     with pytest.raises(AppError, match="could not reach the Hugging Face Hub to fetch 'nobody/no-such-gan'"):
         client.predict("nobody/no-such-gan", 16, 0, "", 1.0, api_name="/generate")

@@ -8,7 +8,6 @@ import pytest
 import torch
 from PIL import Image
 
-import hfgan
 
 
 @pytest.fixture(scope="module")
@@ -157,21 +156,9 @@ def test_model_summary_shows_card(app_module, play):
     assert "No metrics" in play.info("mlp-gan-tiny")["summary"]
 
 
-class ToyTranslationPipeline(hfgan.GANPipeline):
-    """A real pipeline class standing in for hfgan's coming image-to-image pipelines: inverts the image."""
-
-    pipeline_tag = "image-to-image"
-
-    def __call__(self, image, output_type="pil"):
-        from diffusers.pipelines.pipeline_utils import ImagePipelineOutput
-
-        return ImagePipelineOutput(images=[Image.fromarray(255 - np.asarray(image.convert("L")))])
-
-
-def test_image_to_image_path(app_module, tiny_pipelines_dir):
+def test_image_to_image_path(app_module, tiny_pipelines_dir, translation_pipeline):
     play = app_module.Playground(tiny_pipelines_dir)
-    play.cache.put("toy-img2img", ToyTranslationPipeline(hfgan.DCGANGenerator(latent_dim=8, sample_size=16, base_channels=8,
-                                                                                max_channels=16)))
+    play.cache.put("toy-img2img", translation_pipeline)
     out, notes = play.translate("toy-img2img", Image.new("L", (16, 16), 10))
     assert np.asarray(out).max() == 245 and notes == []
     with pytest.raises(app_module.SpaceError, match="use the Image-to-image tab"):

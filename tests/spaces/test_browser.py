@@ -71,3 +71,33 @@ def test_click_generate_shows_the_grid(app_url, browser_page, tmp_path):
     page.screenshot(path=str(screenshot), full_page=True)
     assert screenshot.stat().st_size > 10_000
     print(f"screenshot: {screenshot}")
+
+
+def test_switching_models_updates_the_controls(launched_app, translation_pipeline, browser_page):
+    demo, url = launched_app
+    demo.playground.cache.put("toy-img2img", translation_pipeline)
+    page = browser_page
+    page.goto(url, wait_until="domcontentloaded")
+    page.locator("#generate-button").wait_for(state="visible", timeout=30_000)
+    img2img_tab = page.get_by_role("tab", name="Image-to-image")
+    class_picker = page.get_by_label("Class", exact=True)
+    assert class_picker.count() == 0  # unconditional default model: no class picker
+
+    def choose(model: str) -> None:
+        box = page.locator("#model input")
+        box.click()
+        box.fill(model)
+        box.press("Enter")
+
+    choose("cdcgan-tiny")
+    page.locator("#model-card").get_by_text("shirt, shoe, bag").wait_for(timeout=15_000)
+    class_picker.wait_for(state="visible", timeout=10_000)
+    choose("toy-img2img")
+    img2img_tab.wait_for(state="visible", timeout=15_000)
+    choose("dcgan-tiny")
+    img2img_tab.wait_for(state="detached", timeout=15_000)
+    choose("nobody/missing")  # a repo that cannot be loaded: a message, and the app keeps serving
+    page.locator("#model-card").get_by_text("Could not load").wait_for(timeout=15_000)
+    choose("dcgan-tiny")
+    page.locator("#generate-button").click()
+    page.get_by_text("16 images · seeds 0–15").wait_for(timeout=15_000)
