@@ -24,6 +24,7 @@ def inception_score(logits: Union[np.ndarray, torch.Tensor], splits: int = 10, s
         warnings.simplefilter("ignore", UserWarning)
         metric = require_torchmetrics().inception(feature=Precomputed(logits.shape[1]), splits=splits)
     metric.update(logits)
-    with seeded(seed):
+    with seeded(seed), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the std of a single split (nan)
         mean, std = metric.compute()
     return float(mean), float(std)
