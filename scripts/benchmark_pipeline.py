@@ -2,9 +2,9 @@
 
 Measures the wall time of (a) ``generator(latents)`` under ``torch.no_grad()`` in eval mode and (b)
 ``pipe(latents=latents, output_type=...)`` for "pt" and "pil", at batch 1 and 64, interleaving the three
-measurements (in rotating order) so that machine noise hits them alike. Prints a markdown table: median and
-minimum times, and the overhead over the bare forward in percent (from the medians, and from the minima, which
-a busy shared machine disturbs least).
+measurements (in rotating order) so that machine noise hits them alike. Prints a markdown table: median times,
+and the overhead over the bare forward in percent as the median of the per-repeat ratios (pipeline time over the
+bare time measured next to it), which is robust to the load drifting on a shared machine.
 
     python scripts/benchmark_pipeline.py                      # dcgan-28 and mlp-gan-28
     python scripts/benchmark_pipeline.py --models dcgan-28 --repeats 200
@@ -44,7 +44,9 @@ def measure(name: str, batch_size: int, repeats: int, warmup: int):
             elapsed = time.perf_counter() - start
             if i >= warmup:
                 times[key].append(elapsed)
-    return {key: (statistics.median(values), min(values)) for key, values in times.items()}
+    medians = {key: statistics.median(values) for key, values in times.items()}
+    overheads = {key: statistics.median(p / b for p, b in zip(times[key], times["bare"])) - 1 for key in ("pt", "pil")}
+    return medians, overheads
 
 
 def main():
@@ -57,16 +59,15 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {args.repeats} interleaved runs; "
-          "times in ms as median (min), overhead over the bare forward from the medians (from the minima)")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {args.repeats} interleaved repeats "
+          f"after {args.warmup} warmup; median times in ms; overhead = median of per-repeat (pipe / bare) - 1")
     print("| model | batch | bare forward | pipe 'pt' | overhead 'pt' | pipe 'pil' | overhead 'pil' |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name in args.models:
         for batch_size in args.batch_sizes:
-            t = measure(name, batch_size, args.repeats, args.warmup)
-            cells = [f"{t[k][0] * 1e3:.2f} ({t[k][1] * 1e3:.2f})" for k in ("bare", "pt", "pil")]
-            over = [f"{100 * (t[k][0] / t['bare'][0] - 1):+.1f}% ({100 * (t[k][1] / t['bare'][1] - 1):+.1f}%)" for k in ("pt", "pil")]
-            print(f"| {name} | {batch_size} | {cells[0]} | {cells[1]} | {over[0]} | {cells[2]} | {over[1]} |", flush=True)
+            t, over = measure(name, batch_size, args.repeats, args.warmup)
+            print(f"| {name} | {batch_size} | {t['bare'] * 1e3:.2f} | {t['pt'] * 1e3:.2f} | {100 * over['pt']:+.1f}% | "
+                  f"{t['pil'] * 1e3:.2f} | {100 * over['pil']:+.1f}% |", flush=True)
 
 
 if __name__ == "__main__":

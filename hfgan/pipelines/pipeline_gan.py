@@ -74,7 +74,7 @@ def check_pipeline_folder(folder: str, class_name: str, variant: Optional[str] =
     weights_pattern = re.compile(re.escape(prefix) + r"(-\d{5}-of-\d{5})?\.safetensors")
     keys: Dict[str, Set[str]] = {}
     for name, spec in index.items():
-        if name.startswith("_") or not isinstance(spec, list) or spec[-1] is None:
+        if name.startswith("_") or not isinstance(spec, list) or len(spec) != 2 or spec[1] is None:
             continue
         component = os.path.join(folder, name)
         _read_json(os.path.join(component, "config.json"))
