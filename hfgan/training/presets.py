@@ -11,7 +11,7 @@ _PRESETS: Dict[str, Dict] = {
     # The seeds' fully connected GAN, with the tricks that make it train: EMA, label smoothing.
     "mlp-gan-fashion-mnist": dict(
         model="mlp-gan-28", loss="nonsaturating", label_smoothing=0.1, train_batch_size=128,
-        max_train_steps=4000, learning_rate_g=2e-4, learning_rate_d=2e-4, ema_decay=0.999,
+        max_train_steps=3000, learning_rate_g=2e-4, learning_rate_d=2e-4, ema_decay=0.999,
         sample_steps=250, checkpointing_steps=500,
         discriminator_kwargs={"dropout": 0.3},
     ),

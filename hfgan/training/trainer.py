@@ -378,23 +378,24 @@ class GANTrainer:
                         title=f"{cfg.name or cfg.model}: losses")
 
     def evaluate(self) -> Optional[Dict[str, float]]:
-        """Run ``hfgan.metrics`` on the EMA generator; keep the best pipeline under ``<output_dir>/best``."""
+        """Score the EMA generator with ``hfgan.metrics``; keep the best pipeline under ``<output_dir>/best``."""
         cfg, acc = self.config, self.accelerator
-        if not acc.is_main_process:
-            acc.wait_for_everyone()
-            return None
-        from ..metrics import evaluate_pipeline
+        results = None
+        if acc.is_main_process:
+            from ..metrics import evaluate_pipeline, is_better
 
-        pipe = self.build_pipeline()
-        results = evaluate_pipeline(pipe, dataset=cfg.dataset, split="test", num_samples=cfg.eval_num_samples,
-                                    metrics=(cfg.eval_metric,), features=cfg.eval_features, seed=cfg.seed)
-        value = float(results[cfg.eval_metric])
-        acc.log({f"eval/{k}": float(v) for k, v in results.items() if isinstance(v, (int, float))}, step=self.step)
-        lower_is_better = cfg.eval_metric in ("fid", "kid")
-        if self.best_metric is None or (value < self.best_metric if lower_is_better else value > self.best_metric):
-            self.best_metric = value
-            pipe.card_data["best_step"] = self.step
-            pipe.save_pretrained(os.path.join(cfg.output_dir, "best"))
+            pipe = self.build_pipeline()
+            results = evaluate_pipeline(pipe, dataset=cfg.dataset, split="test", num_samples=cfg.eval_num_samples,
+                                        metrics=(cfg.eval_metric,), features=cfg.eval_features, seed=cfg.seed,
+                                        progress=False)
+            acc.log({f"eval/{k}": float(v) for k, v in results.items()}, step=self.step)
+            self.history.setdefault("eval", []).append({"step": self.step, **{k: float(v) for k, v in results.items()}})
+            value = float(results[cfg.eval_metric])
+            if is_better(cfg.eval_metric, value, self.best_metric):
+                self.best_metric = value
+                pipe.card_data.update(best_step=self.step, metrics_note=f"best {cfg.eval_metric} during training: "
+                                      f"{value:.4g} at step {self.step} ({cfg.eval_num_samples} samples)")
+                pipe.save_pretrained(os.path.join(cfg.output_dir, "best"))
         acc.wait_for_everyone()
         return results
 

@@ -121,3 +121,14 @@ def test_bad_config_is_a_clear_error(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("loss: nope\n")
     assert main(["train", str(bad)]) == 2
+
+
+def test_periodic_evaluation_keeps_the_best_pipeline(tmp_path, make_config):
+    cfg = make_config(max_train_steps=4, checkpointing_steps=4, eval_steps=2, eval_metric="fid", eval_num_samples=64)
+    trainer = GANTrainer(cfg)
+    trainer.train()
+    evals = trainer.history["eval"]
+    assert [e["step"] for e in evals] == [2, 4] and all(e["fid"] > 0 for e in evals)
+    best = GANPipeline.from_pretrained(os.path.join(cfg.output_dir, "best"))
+    assert best.card_data["best_step"] == min(evals, key=lambda e: e["fid"])["step"]
+    assert trainer.best_metric == min(e["fid"] for e in evals)
