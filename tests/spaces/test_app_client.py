@@ -1,6 +1,7 @@
 """Every endpoint of the launched Space, driven over HTTP by gradio_client."""
 
 import concurrent.futures
+import ssl
 
 import pytest
 from gradio_client import Client, handle_file
@@ -11,7 +12,8 @@ from PIL import Image
 @pytest.fixture(scope="module")
 def client(launched_app):
     _, url = launched_app
-    return Client(url, verbose=False, download_files=True)
+    # a ready SSL context: gradio_client otherwise builds one (loading the CA bundle) three times per request
+    return Client(url, verbose=False, ssl_verify=ssl.create_default_context())
 
 
 def test_generate(client, app_module):
@@ -93,7 +95,7 @@ def test_concurrent_clients(launched_app, client):
     _, url = launched_app
 
     def one(seed):
-        return Client(url, verbose=False).predict("dcgan-tiny", 16, seed, "", 1.0, api_name="/generate")[1]
+        return Client(url, verbose=False, ssl_verify=ssl.create_default_context()).predict("dcgan-tiny", 16, seed, "", 1.0, api_name="/generate")[1]
 
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
         captions = list(pool.map(one, range(4)))
