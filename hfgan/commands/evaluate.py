@@ -62,6 +62,10 @@ def _check(args) -> None:
     if args.inception_weights and args.features != "inception":
         raise HFGANError("--inception-weights only applies to --features inception")
     parse_metrics(args.metrics)
+    if args.features == "inception":  # fail before loading or generating anything
+        from ..metrics.inception import resolve_inception_weights
+
+        resolve_inception_weights(args.inception_weights)
     if args.update_card:
         if args.real_vs_real is not None:
             raise HFGANError("--update-card needs a pipeline folder, not --real-vs-real")
@@ -88,6 +92,22 @@ def update_card(pipe, folder: str, report) -> str:
     return write_model_card(pipe, folder)
 
 
+def _load_pipeline(path: str, local_files_only: bool, progress: bool):
+    """``GANPipeline.from_pretrained``, without diffusers' "Loading pipeline components" bar under --no-progress."""
+    from diffusers.utils import logging as diffusers_logging
+
+    from ..pipelines import GANPipeline
+
+    enabled = diffusers_logging.is_progress_bar_enabled()
+    if not progress:
+        diffusers_logging.disable_progress_bar()
+    try:
+        return GANPipeline.from_pretrained(path, local_files_only=local_files_only)
+    finally:
+        if enabled:
+            diffusers_logging.enable_progress_bar()
+
+
 def run(args) -> int:
     import torch
 
@@ -106,9 +126,7 @@ def run(args) -> int:
     if args.real_vs_real is not None:
         report = evaluate_real_vs_real(split=args.real_vs_real, reference_split=common.pop("split"), **common)
     else:
-        from ..pipelines import GANPipeline
-
-        pipe = GANPipeline.from_pretrained(args.pipeline, local_files_only=args.local_files_only)
+        pipe = _load_pipeline(args.pipeline, args.local_files_only, progress=not args.no_progress)
         pipe.set_progress_bar_config(disable=True)
         pipe.to(device)
         report = evaluate_pipeline(pipe, return_report=True, **common)

@@ -227,7 +227,8 @@ def evaluate_batches(batches: Batches, num_samples: int, dataset: str = "fashion
     timings["generate_s"], timings["features_s"] = generate_s, extract_s
 
     start = time.perf_counter()
-    results = compute_metrics(fake_features, fake_logits, reference, [m for m in metrics if m != "accuracy"], seed=seed)
+    others = [m for m in metrics if m != "accuracy"]
+    results = compute_metrics(fake_features, fake_logits, reference, others, seed=seed) if others else {}
     if classifier is not None:
         results["accuracy"] = correct / len(fake_features)
     timings["metrics_s"] = time.perf_counter() - start

@@ -51,9 +51,9 @@ def test_split():
 
 @pytest.fixture(scope="session")
 def train_images():
-    """2000 real train images (pixel_values), a seeded subset."""
+    """1000 real train images (pixel_values), a seeded subset."""
     from hfgan.data import load_fashion_mnist_arrays
 
     images, _ = load_fashion_mnist_arrays("train")
-    idx = np.random.default_rng(0).choice(len(images), 2000, replace=False)
+    idx = np.random.default_rng(0).choice(len(images), 1000, replace=False)
     return to_pixel_values(images[idx])
