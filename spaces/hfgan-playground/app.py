@@ -684,6 +684,9 @@ def main(argv=None) -> None:
     threads = args.threads or int(os.environ.get("HFGAN_TORCH_THREADS", "0")) or max(1, (os.cpu_count() or 1) // CONCURRENCY)
     torch.set_num_threads(threads)
     demo = build_demo(args.pipelines_dir)
+    play = demo.playground
+    print(f"hfgan playground: {len(play.models)} model(s) in {play.pipelines_dir}: {', '.join(play.models) or 'none'}; "
+          f"torch threads {threads}, queue concurrency {CONCURRENCY}, max queue {MAX_QUEUE}", flush=True)
     demo.launch(server_name=args.host, server_port=args.port, footer_links=["api"])
 
 
