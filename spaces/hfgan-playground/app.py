@@ -543,12 +543,15 @@ def build_demo(pipelines_dir=None, playground: Optional[Playground] = None) -> g
     """The Gradio app. ``pipelines_dir`` defaults to :func:`default_pipelines_dir`."""
     play = playground or Playground(pipelines_dir)
     default = play.default_model
-    first = play.info(default) if default else None
-    if first is None:
-        summary0 = (f"No shipped models found in `{play.pipelines_dir}`: type a Hub repo id (`org/name`).")
-        names0: List[str] = []
+    first, names0 = None, []
+    if default is None:
+        summary0 = f"No shipped models found in `{play.pipelines_dir}`: type a Hub repo id (`org/name`)."
     else:
-        summary0, names0 = first["summary"], first["class_names"]
+        try:  # loads (and caches) the default model, so the first request is served warm
+            first = play.info(default)
+            summary0, names0 = first["summary"], first["class_names"]
+        except SpaceError as err:  # a broken shipped model must not stop the app from starting
+            summary0 = f"### Could not load `{default}`\n\n{_one_line(err)}"
     second = next((m for m in play.models if m != default), default)
 
     def class_dropdown(names, label, value=ALL_CLASSES, **kw):

@@ -77,8 +77,8 @@ def test_out_of_range_numbers_are_clamped_with_a_note(app_module, play):
             play.generate("dcgan-tiny", bad, 0)
 
 
-def test_slerp():
-    from_app = pytest.importorskip("hfgan_playground_app")
+def test_slerp(app_module):
+    from_app = app_module
     a, b = torch.randn(8), torch.randn(8)
     assert torch.allclose(from_app.slerp(a, b, 0.0), a, atol=1e-6)
     assert torch.allclose(from_app.slerp(a, b, 1.0), b, atol=1e-6)
@@ -177,3 +177,8 @@ def test_build_demo(app_module, tiny_pipelines_dir, tmp_path):
     assert demo._queue.default_concurrency_limit == app_module.CONCURRENCY
     empty = app_module.build_demo(pipelines_dir=tmp_path)  # no shipped models yet: still builds
     assert isinstance(empty, gr.Blocks) and empty.playground.models == []
+    broken = tmp_path / "dcgan-broken"  # the default model is broken: still builds, and says so
+    broken.mkdir()
+    (broken / "model_index.json").write_text('{"_class_name": "GANPipeline", "generator": ["hfgan", "DCGANGenerator"]}')
+    demo = app_module.build_demo(pipelines_dir=tmp_path)
+    assert demo.playground.default_model == "dcgan-broken"
