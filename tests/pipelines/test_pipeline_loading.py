@@ -119,9 +119,9 @@ def _corrupt(folder, how):
         (generator / "config.json").write_text(json.dumps({**config, key: value}))
     elif how == "no weights":
         weights.unlink()
-    elif how == "pickle weights only":
+    elif how == "pickle weights only":  # a real torch.save checkpoint, which torch.load would unpickle
+        torch.save(load_file(weights), generator / "diffusion_pytorch_model.bin")
         weights.unlink()
-        (generator / "diffusion_pytorch_model.bin").write_bytes(b"\x80\x04not really a pickle")
     elif how == "truncated weights":
         weights.write_bytes(weights.read_bytes()[:-10])
     elif how == "garbage weights":
