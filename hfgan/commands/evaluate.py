@@ -46,9 +46,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _check(args) -> None:
     from ..errors import HFGANError
     from ..metrics import list_feature_extractors, parse_metrics
+    from ..metrics.reference import DATASETS
 
     if (args.pipeline is None) == (args.real_vs_real is None):
         raise HFGANError("give either a PIPELINE to evaluate or --real-vs-real SPLIT (not both)")
+    if args.dataset not in DATASETS:
+        raise HFGANError(f"--dataset {args.dataset!r} has no reference statistics yet; use one of {', '.join(DATASETS)}")
     if args.num_samples < 2:
         raise HFGANError(f"--num-samples must be >= 2, got {args.num_samples}")
     if args.batch_size < 1:

@@ -80,6 +80,7 @@ def test_real_vs_real_floor(tmp_path, cache_dir, capsys):
     (["--metrics", "fid,sharpness"], "unknown metric 'sharpness'"),
     (["--features", "clip"], "unknown --features 'clip'"),
     (["--num-samples", "1"], "--num-samples must be >= 2"),
+    (["--dataset", "cifar10"], "--dataset 'cifar10' has no reference statistics yet; use one of fashion_mnist"),
     (["--inception-weights", "x.pth"], "--inception-weights only applies to --features inception"),
     (["--features", "inception", "--inception-weights", "/nonexistent/pt_inception.pth"],
      "Inception weights file not found: /nonexistent/pt_inception.pth"),
