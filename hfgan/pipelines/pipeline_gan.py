@@ -77,6 +77,8 @@ def check_pipeline_folder(folder: str, class_name: str, variant: Optional[str] =
         if name.startswith("_") or not isinstance(spec, list) or len(spec) != 2 or spec[1] is None:
             continue
         component = os.path.join(folder, name)
+        if not os.path.isfile(os.path.join(component, "config.json")):
+            raise CheckpointError(f"{component}/config.json is missing (model_index.json lists a {name})")
         _read_json(os.path.join(component, "config.json"))
         files = sorted(f for f in os.listdir(component) if weights_pattern.fullmatch(f))
         if not files:

@@ -143,7 +143,7 @@ BAD_FOLDERS = [
     ("no model_index.json", CheckpointError, "has no model_index.json: it is not a saved hfgan pipeline"),
     ("model_index.json not JSON", CheckpointError, "model_index.json is not a readable JSON file"),
     ("another pipeline class", CheckpointError, "describes a 'DDPMPipeline', not a GANPipeline"),
-    ("no generator folder", CheckpointError, "generator/config.json is not a readable JSON file"),
+    ("no generator folder", CheckpointError, r"generator/config.json is missing \(model_index.json lists a generator\)"),
     ("config not JSON", CheckpointError, "generator/config.json is not a readable JSON file"),
     ("config wrong type", ConfigError, "DCGANGenerator: config 'latent_dim' must be a positive integer, got 'eight'"),
     ("config bad size", ConfigError, "sample_size=30 is not supported"),
