@@ -48,8 +48,8 @@ class TrainConfig:
     seed: int = 0
     # EMA generator (what gets published)
     use_ema: bool = True
-    ema_decay: float = 0.999
-    ema_warmup_steps: int = 100
+    ema_decay: float = 0.995  # half-life log(0.5)/log(decay) steps: 138
+    ema_rampup: Optional[float] = 0.05  # half-life <= rampup * steps so far (stylegan2-ada); None: off
     # outputs
     output_dir: str = "runs/hfgan"
     logging_steps: int = 50

@@ -1,28 +1,35 @@
 """Exponential moving average of the generator's weights (the network that gets published)."""
 
 import copy
+import math
+from typing import Optional
 
 import torch
 from torch import nn
 
 
 class EMAModel:
-    """Keeps ``shadow``, an EMA copy of a model: ``shadow = decay * shadow + (1 - decay) * model``.
+    """Keeps ``shadow``, an EMA copy of a model: ``shadow = beta * shadow + (1 - beta) * model``.
 
-    Buffers (batch-norm running statistics) are copied, not averaged. The decay ramps up as
-    ``min(decay, (1 + step) / (10 + step))`` during ``warmup_steps`` so early weights fade fast.
+    ``decay`` sets the half-life, ``log(0.5) / log(decay)`` steps (0.995: 138 steps). As in
+    stylegan2-ada's ``ema_rampup``, the half-life is capped at ``rampup`` times the steps taken so far, so
+    early, fast-changing weights fade quickly instead of being averaged into a blur. Buffers (batch-norm
+    running statistics) are copied, not averaged.
     """
 
-    def __init__(self, model: nn.Module, decay: float = 0.999, warmup_steps: int = 100):
+    def __init__(self, model: nn.Module, decay: float = 0.995, rampup: Optional[float] = 0.05):
         self.shadow = copy.deepcopy(model).eval().requires_grad_(False)
         self.decay = decay
-        self.warmup_steps = warmup_steps
+        self.rampup = rampup
         self.num_updates = 0
 
     def current_decay(self) -> float:
-        if self.num_updates < self.warmup_steps:
-            return min(self.decay, (1 + self.num_updates) / (10 + self.num_updates))
-        return self.decay
+        if self.decay <= 0:
+            return 0.0
+        half_life = math.log(0.5) / math.log(self.decay)  # in steps
+        if self.rampup is not None:
+            half_life = min(half_life, self.rampup * (self.num_updates + 1))
+        return 0.5 ** (1.0 / half_life)
 
     @torch.no_grad()
     def update(self, model: nn.Module) -> None:
@@ -35,12 +42,11 @@ class EMAModel:
         self.num_updates += 1
 
     def state_dict(self):
-        return {"shadow": self.shadow.state_dict(), "num_updates": self.num_updates, "decay": self.decay}
+        return {"shadow": self.shadow.state_dict(), "num_updates": self.num_updates}
 
     def load_state_dict(self, state):
         self.shadow.load_state_dict(state["shadow"])
         self.num_updates = int(state["num_updates"])
-        self.decay = float(state["decay"])
 
     def to(self, device):
         self.shadow.to(device)

@@ -11,20 +11,20 @@ _PRESETS: Dict[str, Dict] = {
     # The seeds' fully connected GAN, with the tricks that make it train: EMA, label smoothing.
     "mlp-gan-fashion-mnist": dict(
         model="mlp-gan-28", loss="nonsaturating", label_smoothing=0.1, train_batch_size=128,
-        max_train_steps=3000, learning_rate_g=2e-4, learning_rate_d=2e-4, ema_decay=0.999,
+        max_train_steps=4000, learning_rate_g=2e-4, learning_rate_d=2e-4,
         sample_steps=250, checkpointing_steps=500,
         discriminator_kwargs={"dropout": 0.3},
     ),
     # DCGAN with the paper's recipe (Adam 2e-4, beta1 0.5), batch 64, EMA generator, label smoothing.
     "dcgan-fashion-mnist": dict(
         model="dcgan-28", loss="nonsaturating", label_smoothing=0.1, train_batch_size=64,
-        max_train_steps=2500, ema_decay=0.999, sample_steps=250, checkpointing_steps=250,
+        max_train_steps=2000, sample_steps=250, checkpointing_steps=250,
         generator_kwargs={"base_channels": 32}, discriminator_kwargs={"base_channels": 32},
     ),
     # Class-conditional DCGAN: class embedding in G, projection discriminator.
     "cdcgan-fashion-mnist": dict(
         model="cdcgan-28", loss="nonsaturating", label_smoothing=0.1, train_batch_size=64,
-        max_train_steps=2500, ema_decay=0.999, sample_steps=250, checkpointing_steps=250,
+        max_train_steps=2000, sample_steps=250, checkpointing_steps=250,
         generator_kwargs={"base_channels": 32}, discriminator_kwargs={"base_channels": 32},
     ),
     # WGAN-GP: Wasserstein loss, gradient penalty 10, 5 critic steps, no batch norm in the critic.

@@ -110,7 +110,7 @@ class GANTrainer:
         opt_d = torch.optim.Adam(discriminator.parameters(), lr=cfg.learning_rate_d, betas=(cfg.adam_beta1, cfg.adam_beta2),
                                  weight_decay=cfg.adam_weight_decay)
         self.generator, self.discriminator, self.opt_g, self.opt_d = acc.prepare(generator, discriminator, opt_g, opt_d)
-        self.ema = EMAModel(acc.unwrap_model(self.generator), cfg.ema_decay, cfg.ema_warmup_steps).to(acc.device) if cfg.use_ema else None
+        self.ema = EMAModel(acc.unwrap_model(self.generator), cfg.ema_decay, cfg.ema_rampup).to(acc.device) if cfg.use_ema else None
         self.d_loss_fn, self.g_loss_fn = get_objective(cfg.loss)
         self.step = 0
         self.best_metric: Optional[float] = None
@@ -271,10 +271,17 @@ class GANTrainer:
         self.history = state.get("history", self.history)
         if self.ema is not None:
             ema_file = os.path.join(path, "ema.safetensors")
-            if not os.path.isfile(ema_file):
-                raise HFGANError(f"{path} has no ema.safetensors but use_ema is on")
-            self.ema.shadow.load_state_dict(load_file(ema_file, device=str(self.accelerator.device)))
-            self.ema.num_updates = int(state["ema_updates"])
+            saved = state.get("config", {})
+            same_ema = (saved.get("ema_decay"), saved.get("ema_rampup")) == (self.config.ema_decay, self.config.ema_rampup)
+            if os.path.isfile(ema_file) and same_ema:
+                self.ema.shadow.load_state_dict(load_file(ema_file, device=str(self.accelerator.device)))
+                self.ema.num_updates = int(state["ema_updates"])
+            else:  # EMA settings changed (or EMA was off): restart the average from the current weights
+                self.accelerator.print(f"EMA restarted from the generator's weights at step {self.step} "
+                                       "(the checkpoint's EMA settings differ or it has no EMA)")
+                self.ema = EMAModel(self.accelerator.unwrap_model(self.generator), self.config.ema_decay,
+                                    self.config.ema_rampup).to(self.accelerator.device)
+                self.ema.num_updates = self.step
 
     def _check_finite(self) -> None:
         if not bool(self.finite):
