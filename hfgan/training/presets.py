@@ -18,13 +18,13 @@ _PRESETS: Dict[str, Dict] = {
     # DCGAN with the paper's recipe (Adam 2e-4, beta1 0.5), batch 64, EMA generator, label smoothing.
     "dcgan-fashion-mnist": dict(
         model="dcgan-28", loss="nonsaturating", label_smoothing=0.1, train_batch_size=64,
-        max_train_steps=2000, sample_steps=250, checkpointing_steps=250,
+        max_train_steps=4500, sample_steps=250, checkpointing_steps=250,
         generator_kwargs={"base_channels": 32}, discriminator_kwargs={"base_channels": 32},
     ),
     # Class-conditional DCGAN: class embedding in G, projection discriminator.
     "cdcgan-fashion-mnist": dict(
         model="cdcgan-28", loss="nonsaturating", label_smoothing=0.1, train_batch_size=64,
-        max_train_steps=2000, sample_steps=250, checkpointing_steps=250,
+        max_train_steps=4500, sample_steps=250, checkpointing_steps=250,
         generator_kwargs={"base_channels": 32}, discriminator_kwargs={"base_channels": 32},
     ),
     # WGAN-GP: Wasserstein loss, gradient penalty 10, 5 critic steps, no batch norm in the critic.
