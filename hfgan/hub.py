@@ -121,6 +121,8 @@ def model_card_text(pipe, repo_id: Optional[str] = None) -> str:
         lines += ["## Training", ""]
         if data.get("command"):
             lines += ["Reproduce with:", "", "```bash", data["command"], "```", ""]
+        if data.get("training_note"):
+            lines += [data["training_note"], ""]
         if data.get("training"):
             lines += ["<details><summary>Training config</summary>", "", "```json",
                       json.dumps(data["training"], indent=2, sort_keys=True), "```", "", "</details>", ""]
