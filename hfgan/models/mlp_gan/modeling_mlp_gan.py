@@ -113,6 +113,7 @@ class MLPGANDiscriminator(ModelMixin, ConfigMixin):
         self.to_logit = wrap(nn.Linear(in_features, 1))
         self.class_embedding = wrap(nn.Embedding(num_classes, in_features)) if num_classes else None
 
+    # Copied from hfgan.models.dcgan.modeling_dcgan.DCGANDiscriminator.forward (without the feature dropout)
     def forward(
         self,
         pixel_values: torch.Tensor,
