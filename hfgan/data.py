@@ -73,9 +73,8 @@ def load_fashion_mnist_arrays(split: str = "train", folder: Optional[str] = None
 # datasets-based loading
 # --------------------------------------------------------------------------------------------------
 
-FASHION_MNIST_LABELS = [
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
-]
+from .models import FASHION_MNIST_CLASSES as FASHION_MNIST_LABELS  # noqa: E402  (one list of class names)
+
 IMAGE_COLUMNS = ("image", "img", "images", "pixel_values")
 LABEL_COLUMNS = ("label", "labels", "class", "class_label", "fine_label")
 
