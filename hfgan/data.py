@@ -13,6 +13,7 @@ from typing import Optional, Tuple
 import numpy as np
 
 from .errors import HFGANError
+from .models import FASHION_MNIST_CLASSES as FASHION_MNIST_LABELS
 
 FASHION_MNIST_DIR = os.environ.get("HFGAN_FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist")
 FASHION_MNIST_HUB_ID = "zalando-datasets/fashion_mnist"
@@ -72,8 +73,6 @@ def load_fashion_mnist_arrays(split: str = "train", folder: Optional[str] = None
 # --------------------------------------------------------------------------------------------------
 # datasets-based loading
 # --------------------------------------------------------------------------------------------------
-
-from .models import FASHION_MNIST_CLASSES as FASHION_MNIST_LABELS  # noqa: E402  (one list of class names)
 
 IMAGE_COLUMNS = ("image", "img", "images", "pixel_values")
 LABEL_COLUMNS = ("label", "labels", "class", "class_label", "fine_label")
