@@ -121,6 +121,10 @@ def model_card_text(pipe, repo_id: Optional[str] = None) -> str:
         lines += ["## Training", ""]
         if data.get("command"):
             lines += ["Reproduce with:", "", "```bash", data["command"], "```", ""]
+        if data.get("train_minutes") is not None:
+            where = f" on {data['train_hardware']}" if data.get("train_hardware") else ""
+            steps = f"{data['train_steps']} steps, " if data.get("train_steps") else ""
+            lines += [f"Training wall clock: {steps}{data['train_minutes']:.1f} min{where}.", ""]
         if data.get("training_note"):
             lines += [data["training_note"], ""]
         if data.get("training"):

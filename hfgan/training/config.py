@@ -38,6 +38,7 @@ class TrainConfig:
     train_batch_size: int = 128  # per device
     gradient_accumulation_steps: int = 1
     max_train_steps: int = 5000  # generator steps
+    max_train_minutes: Optional[float] = None  # also stop (checkpoint + outputs) after this much training wall clock
     learning_rate_g: float = 2e-4
     learning_rate_d: float = 2e-4  # TTUR: set different rates
     adam_beta1: float = 0.5
@@ -75,6 +76,8 @@ class TrainConfig:
             raise ConfigError(f"loss must be one of {sorted(OBJECTIVES)}, got {self.loss!r}")
         if self.mixed_precision not in ("no", "fp16", "bf16"):
             raise ConfigError(f"mixed_precision must be 'no', 'fp16' or 'bf16', got {self.mixed_precision!r}")
+        if self.max_train_minutes is not None and not self.max_train_minutes > 0:
+            raise ConfigError(f"max_train_minutes must be > 0 (or unset), got {self.max_train_minutes}")
         for key in ("train_batch_size", "gradient_accumulation_steps", "max_train_steps", "n_critic", "r1_interval",
                     "logging_steps", "sample_steps", "checkpointing_steps", "checkpoints_total_limit"):
             if getattr(self, key) < 1:

@@ -114,6 +114,7 @@ class GANTrainer:
         self.d_loss_fn, self.g_loss_fn = get_objective(cfg.loss)
         self.step = 0
         self.best_metric: Optional[float] = None
+        self.train_seconds = 0.0  # wall clock of the training loop, resumes included
         self.finite = torch.ones((), dtype=torch.bool, device=acc.device)
         # fixed latents for the sample grids: one row per class for conditional models
         n = cfg.num_sample_images
@@ -253,7 +254,8 @@ class GANTrainer:
             if self.ema is not None:
                 save_file({k: v.contiguous() for k, v in self.ema.shadow.state_dict().items()}, os.path.join(tmp, "ema.safetensors"))
             state = {"step": self.step, "ema_updates": self.ema.num_updates if self.ema else 0,
-                     "best_metric": self.best_metric, "history": self.history, "config": cfg.to_dict()}
+                     "best_metric": self.best_metric, "train_seconds": self._elapsed(), "history": self.history,
+                     "config": cfg.to_dict()}
             with open(os.path.join(tmp, ckpt.STATE_FILE), "w", encoding="utf-8") as f:
                 json.dump(state, f)
             final = ckpt.commit(tmp, cfg.output_dir, self.step, cfg.checkpoints_total_limit)
@@ -268,6 +270,7 @@ class GANTrainer:
             state = json.load(f)
         self.step = int(state["step"])
         self.best_metric = state.get("best_metric")
+        self.train_seconds = float(state.get("train_seconds", 0.0))
         self.history = state.get("history", self.history)
         if self.ema is not None:
             ema_file = os.path.join(path, "ema.safetensors")
@@ -282,6 +285,20 @@ class GANTrainer:
                 self.ema = EMAModel(self.accelerator.unwrap_model(self.generator), self.config.ema_decay,
                                     self.config.ema_rampup).to(self.accelerator.device)
                 self.ema.num_updates = self.step
+
+    def _elapsed(self) -> float:
+        """Training wall clock so far (seconds), earlier runs of a resumed training included."""
+        start = getattr(self, "_loop_start", None)
+        return self.train_seconds if start is None else self._seconds_before + time.perf_counter() - start
+
+    def _out_of_time(self) -> bool:
+        """Whether ``max_train_minutes`` is spent; rank 0's clock decides so every rank stops at the same step."""
+        if not self.config.max_train_minutes:
+            return False
+        flag = torch.tensor([float(self._elapsed() >= 60 * self.config.max_train_minutes)], device=self.accelerator.device)
+        if self.accelerator.num_processes > 1:
+            torch.distributed.broadcast(flag, src=0)
+        return bool(flag.item())
 
     def _check_finite(self) -> None:
         if not bool(self.finite):
@@ -353,6 +370,8 @@ class GANTrainer:
         pipe.card_data = {
             "name": self.config.name, "dataset": self.config.dataset, "training": self.config.to_dict(),
             "command": self.command, "samples": "samples/grid.png",
+            "train_minutes": round(self._elapsed() / 60, 2), "train_steps": self.step,
+            "train_hardware": _hardware(acc),
         }
         return pipe
 
@@ -398,6 +417,8 @@ class GANTrainer:
             acc.log({f"eval/{k}": float(v) for k, v in results.items()}, step=self.step)
             self.history.setdefault("eval", []).append({"step": self.step, **{k: float(v) for k, v in results.items()}})
             value = float(results[cfg.eval_metric])
+            acc.print(f"step {self.step}: " + ", ".join(f"{k} {float(v):.4g}" for k, v in results.items())
+                      + f" ({cfg.eval_num_samples} samples)")
             if is_better(cfg.eval_metric, value, self.best_metric):
                 self.best_metric = value
                 pipe.card_data.update(best_step=self.step, metrics_note=f"best {cfg.eval_metric} during training: "
@@ -435,7 +456,8 @@ class GANTrainer:
         running_d = torch.zeros((), device=acc.device)
         running_g = torch.zeros((), device=acc.device)
         count = 0
-        start = time.perf_counter()
+        start = self._loop_start = time.perf_counter()
+        self._seconds_before = self.train_seconds
         while self.step < cfg.max_train_steps:
             loss_d, loss_g = self._run_step()
             running_d += loss_d
@@ -456,13 +478,18 @@ class GANTrainer:
                 self.history["loss_g"].append(logs["loss_g"])
                 progress.set_postfix(loss_d=f"{logs['loss_d']:.3f}", loss_g=f"{logs['loss_g']:.3f}",
                                      img_s=f"{logs['img_per_s']:.0f}")
-            if self.step % cfg.sample_steps == 0 or self.step == cfg.max_train_steps:
+            out_of_time = self.step % cfg.logging_steps == 0 and self._out_of_time()
+            last = self.step == cfg.max_train_steps or out_of_time
+            if self.step % cfg.sample_steps == 0 or last:
                 self.save_samples()
             if cfg.eval_steps and self.step % cfg.eval_steps == 0:
                 self.evaluate()
-            if self.step % cfg.checkpointing_steps == 0 or self.step == cfg.max_train_steps:
+            if self.step % cfg.checkpointing_steps == 0 or last:
                 self.save_checkpoint()
             self.step_end_times.append(time.perf_counter())
+            if out_of_time:
+                acc.print(f"stopping at step {self.step}: max_train_minutes={cfg.max_train_minutes} reached")
+                break
         progress.close()
         self._check_finite()
         self.check_ranks_in_sync()
@@ -470,6 +497,16 @@ class GANTrainer:
         acc.wait_for_everyone()
         acc.end_training()
         return cfg.output_dir
+
+
+def _hardware(accelerator) -> str:
+    """``"1 x cpu (2 threads)"``, ``"4 x NVIDIA H100 80GB HBM3"``: what the run trained on, for the card."""
+    device = accelerator.device
+    if device.type == "cuda":
+        name = torch.cuda.get_device_name(device)
+    else:
+        name = f"{device.type} ({torch.get_num_threads()} threads)"
+    return f"{accelerator.num_processes} x {name}"
 
 
 def command_line() -> str:

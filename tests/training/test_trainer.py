@@ -132,3 +132,27 @@ def test_periodic_evaluation_keeps_the_best_pipeline(tmp_path, make_config):
     best = GANPipeline.from_pretrained(os.path.join(cfg.output_dir, "best"))
     assert best.card_data["best_step"] == min(evals, key=lambda e: e["fid"])["step"]
     assert trainer.best_metric == min(e["fid"] for e in evals)
+
+
+def test_time_budget_stops_with_checkpoint_and_records_wall_clock(tmp_path, make_config):
+    cfg = make_config(max_train_steps=10_000, max_train_minutes=1e-6, logging_steps=2, checkpointing_steps=100)
+    trainer = GANTrainer(cfg)
+    out = trainer.train()
+    assert trainer.step == 2  # the budget is checked at logging steps
+    state = json.load(open(os.path.join(list_checkpoints(out)[-1], "trainer_state.json")))
+    assert state["step"] == 2 and state["train_seconds"] > 0
+    pipe = GANPipeline.from_pretrained(out)
+    assert pipe.card_data["train_steps"] == 2 and pipe.card_data["train_minutes"] >= 0
+    assert "Training wall clock: 2 steps" in open(os.path.join(out, "README.md")).read()
+    # resuming keeps counting: the wall clock of the first run is carried over
+    resumed = GANTrainer(make_config(max_train_steps=4, resume_from_checkpoint="latest", logging_steps=2))
+    resumed.train()
+    assert resumed.step == 4 and resumed.train_seconds >= state["train_seconds"]
+    assert resumed._elapsed() > state["train_seconds"]
+
+
+def test_bad_time_budget_is_a_clear_error(tmp_path, make_config):
+    from hfgan.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="max_train_minutes"):
+        make_config(max_train_minutes=0)
