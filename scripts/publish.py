@@ -19,7 +19,7 @@ KEEP = ["model_index.json", "generator", "discriminator", "README.md", "training
         "samples/grid.png", "samples/progress.gif", "losses.png"]
 
 
-def publish(run_dir: str, target: str) -> str:
+def publish(run_dir: str, target: str, command: str = None, training_note: str = None) -> str:
     if not os.path.isfile(os.path.join(run_dir, "model_index.json")):
         raise SystemExit(f"{run_dir} is not a finished run (no model_index.json)")
     tmp = target.rstrip("/") + ".tmp"
@@ -33,6 +33,10 @@ def publish(run_dir: str, target: str) -> str:
         (shutil.copytree if os.path.isdir(src) else shutil.copy2)(src, dst)
     pipe = GANPipeline.from_pretrained(tmp)
     pipe.card_data["repo_id"] = target.rstrip("/")
+    if command:  # the command as a reader would type it (the run's own may name scratch folders)
+        pipe.card_data["command"] = command
+    if training_note:
+        pipe.card_data["training_note"] = training_note
     write_model_card(pipe, tmp)
     shutil.rmtree(target, ignore_errors=True)
     os.replace(tmp, target)
@@ -43,8 +47,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("run_dir")
     parser.add_argument("target")
+    parser.add_argument("--command", help="the reproduce command for the card (default: the run's own)")
+    parser.add_argument("--training-note", help="a paragraph for the card's Training section")
     args = parser.parse_args()
-    print(f"published {publish(args.run_dir, args.target)}")
+    print(f"published {publish(args.run_dir, args.target, args.command, args.training_note)}")
 
 
 if __name__ == "__main__":

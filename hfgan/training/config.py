@@ -41,6 +41,8 @@ class TrainConfig:
     max_train_minutes: Optional[float] = None  # also stop (checkpoint + outputs) after this much training wall clock
     learning_rate_g: float = 2e-4
     learning_rate_d: float = 2e-4  # TTUR: set different rates
+    lr_scheduler: str = "constant"  # diffusers' get_scheduler names: constant | linear | cosine | ... (per G step)
+    lr_warmup_steps: int = 0
     adam_beta1: float = 0.5
     adam_beta2: float = 0.999
     adam_weight_decay: float = 0.0
@@ -76,6 +78,13 @@ class TrainConfig:
             raise ConfigError(f"loss must be one of {sorted(OBJECTIVES)}, got {self.loss!r}")
         if self.mixed_precision not in ("no", "fp16", "bf16"):
             raise ConfigError(f"mixed_precision must be 'no', 'fp16' or 'bf16', got {self.mixed_precision!r}")
+        from diffusers.optimization import SchedulerType
+
+        schedulers = [t.value for t in SchedulerType]
+        if self.lr_scheduler not in schedulers:
+            raise ConfigError(f"lr_scheduler must be one of {schedulers}, got {self.lr_scheduler!r}")
+        if self.lr_warmup_steps < 0:
+            raise ConfigError(f"lr_warmup_steps must be >= 0, got {self.lr_warmup_steps}")
         if self.max_train_minutes is not None and not self.max_train_minutes > 0:
             raise ConfigError(f"max_train_minutes must be > 0 (or unset), got {self.max_train_minutes}")
         for key in ("train_batch_size", "gradient_accumulation_steps", "max_train_steps", "n_critic", "r1_interval",

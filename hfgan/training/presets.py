@@ -18,7 +18,7 @@ _PRESETS: Dict[str, Dict] = {
     # DCGAN with the paper's recipe (Adam 2e-4, beta1 0.5), batch 64, EMA generator, label smoothing.
     "dcgan-fashion-mnist": dict(
         model="dcgan-28", loss="nonsaturating", label_smoothing=0.1, train_batch_size=64,
-        max_train_steps=4500, sample_steps=250, checkpointing_steps=250,
+        max_train_steps=7000, sample_steps=250, checkpointing_steps=250,
         generator_kwargs={"base_channels": 32}, discriminator_kwargs={"base_channels": 32},
     ),
     # Class-conditional DCGAN: class embedding in G, projection discriminator.

@@ -110,6 +110,16 @@ class GANTrainer:
         opt_d = torch.optim.Adam(discriminator.parameters(), lr=cfg.learning_rate_d, betas=(cfg.adam_beta1, cfg.adam_beta2),
                                  weight_decay=cfg.adam_weight_decay)
         self.generator, self.discriminator, self.opt_g, self.opt_d = acc.prepare(generator, discriminator, opt_g, opt_d)
+        # learning-rate schedules advance once per generator step (the critic's with it), on every rank alike;
+        # a non-constant one is registered so that save_state / load_state carry it
+        self.schedulers = []
+        if cfg.lr_scheduler != "constant" or cfg.lr_warmup_steps:
+            from diffusers.optimization import get_scheduler
+
+            self.schedulers = [get_scheduler(cfg.lr_scheduler, opt, num_warmup_steps=cfg.lr_warmup_steps,
+                                             num_training_steps=cfg.max_train_steps) for opt in (opt_g, opt_d)]
+            for scheduler in self.schedulers:
+                acc.register_for_checkpointing(scheduler)
         self.ema = EMAModel(acc.unwrap_model(self.generator), cfg.ema_decay, cfg.ema_rampup).to(acc.device) if cfg.use_ema else None
         self.d_loss_fn, self.g_loss_fn = get_objective(cfg.loss)
         self.step = 0
@@ -435,6 +445,8 @@ class GANTrainer:
         self.discriminator.train()
         loss_d = sum(self._d_step(self.step * cfg.n_critic + k) for k in range(cfg.n_critic)) / cfg.n_critic
         loss_g = self._g_step()
+        for scheduler in self.schedulers:
+            scheduler.step()
         if self.ema is not None:
             self.ema.update(self.accelerator.unwrap_model(self.generator))
         self.finite &= torch.isfinite(loss_d) & torch.isfinite(loss_g)

@@ -156,3 +156,15 @@ def test_bad_time_budget_is_a_clear_error(tmp_path, make_config):
 
     with pytest.raises(ConfigError, match="max_train_minutes"):
         make_config(max_train_minutes=0)
+
+
+def test_linear_lr_schedule_decays_and_resumes_exactly(tmp_path, make_config):
+    extra = dict(lr_scheduler="linear", lr_warmup_steps=2, checkpointing_steps=3, max_train_steps=6)
+    full = GANTrainer(make_config("full", **extra))
+    full.train()
+    assert full.opt_g.param_groups[0]["lr"] == 0.0  # linear decay reaches 0 at max_train_steps
+    middle = list_checkpoints(tmp_path / "full")[0]
+    assert middle.endswith("checkpoint-3")
+    resumed = GANTrainer(make_config("resumed", resume_from_checkpoint=middle, **extra))
+    resumed.train()
+    _assert_same(_weights(tmp_path / "full"), _weights(tmp_path / "resumed"))
