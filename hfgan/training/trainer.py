@@ -517,7 +517,8 @@ def _hardware(accelerator) -> str:
     if device.type == "cuda":
         name = torch.cuda.get_device_name(device)
     else:
-        name = f"{device.type} ({torch.get_num_threads()} threads)"
+        threads = torch.get_num_threads()
+        name = f"{device.type} ({threads} thread{'s' if threads != 1 else ''})"
     return f"{accelerator.num_processes} x {name}"
 
 
