@@ -43,6 +43,7 @@ class TrainConfig:
     learning_rate_d: float = 2e-4  # TTUR: set different rates
     lr_scheduler: str = "constant"  # diffusers' get_scheduler names: constant | linear | cosine | ... (per G step)
     lr_warmup_steps: int = 0
+    lr_step_rules: Optional[str] = None  # piecewise_constant: "1:40000,0.1" (multiplier 1 before step 40000, then 0.1)
     adam_beta1: float = 0.5
     adam_beta2: float = 0.999
     adam_weight_decay: float = 0.0
@@ -83,6 +84,11 @@ class TrainConfig:
         schedulers = [t.value for t in SchedulerType]
         if self.lr_scheduler not in schedulers:
             raise ConfigError(f"lr_scheduler must be one of {schedulers}, got {self.lr_scheduler!r}")
+        if (self.lr_scheduler == "piecewise_constant") != (self.lr_step_rules is not None):
+            raise ConfigError("lr_step_rules (e.g. '1:40000,0.1') goes with lr_scheduler='piecewise_constant' and only with it, "
+                              f"got lr_scheduler={self.lr_scheduler!r}, lr_step_rules={self.lr_step_rules!r}")
+        if self.lr_step_rules is not None:
+            _check_step_rules(self.lr_step_rules)
         if self.lr_warmup_steps < 0:
             raise ConfigError(f"lr_warmup_steps must be >= 0, got {self.lr_warmup_steps}")
         if self.max_train_minutes is not None and not self.max_train_minutes > 0:
@@ -105,6 +111,20 @@ class TrainConfig:
 
 
 _HINTS = typing.get_type_hints(TrainConfig)
+
+
+def _check_step_rules(rules: str) -> None:
+    """diffusers' piecewise_constant format: ``"m1:s1,m2:s2,...,m_last"``, multipliers > 0, steps increasing."""
+    parts = rules.split(",")
+    try:
+        pairs = [(float(m), int(s)) for m, s in (p.split(":") for p in parts[:-1])]
+        last = float(parts[-1])
+    except ValueError:
+        raise ConfigError(f"lr_step_rules must look like '1:40000,0.1' (multiplier:until_step,..., final multiplier), "
+                          f"got {rules!r}") from None
+    steps = [s for _, s in pairs]
+    if any(m <= 0 for m, _ in pairs) or last <= 0 or steps != sorted(set(steps)) or any(s < 1 for s in steps):
+        raise ConfigError(f"lr_step_rules needs multipliers > 0 and increasing steps >= 1, got {rules!r}")
 
 
 def _coerce(key: str, value: Any) -> Any:

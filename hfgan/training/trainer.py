@@ -116,7 +116,8 @@ class GANTrainer:
         if cfg.lr_scheduler != "constant" or cfg.lr_warmup_steps:
             from diffusers.optimization import get_scheduler
 
-            self.schedulers = [get_scheduler(cfg.lr_scheduler, opt, num_warmup_steps=cfg.lr_warmup_steps,
+            self.schedulers = [get_scheduler(cfg.lr_scheduler, opt, step_rules=cfg.lr_step_rules,
+                                             num_warmup_steps=cfg.lr_warmup_steps,
                                              num_training_steps=cfg.max_train_steps) for opt in (opt_g, opt_d)]
             for scheduler in self.schedulers:
                 acc.register_for_checkpointing(scheduler)
@@ -275,25 +276,39 @@ class GANTrainer:
     def load_checkpoint(self, path: str) -> None:
         from safetensors.torch import load_file
 
-        self.accelerator.load_state(path)
+        acc = self.accelerator
+        has_schedules = any(name.startswith("custom_checkpoint_") for name in os.listdir(path))
+        if self.schedulers and not has_schedules:
+            # the run was saved with a constant learning rate: load the rest, then move the new schedule to its step
+            registered, acc._custom_objects = acc._custom_objects, []
+            try:
+                acc.load_state(path)
+            finally:
+                acc._custom_objects = registered
+        else:
+            acc.load_state(path)
         with open(os.path.join(path, ckpt.STATE_FILE), encoding="utf-8") as f:
             state = json.load(f)
         self.step = int(state["step"])
+        if self.schedulers and not has_schedules:
+            for scheduler in self.schedulers:
+                _fast_forward(scheduler, self.step)
+            acc.print(f"learning-rate schedule '{self.config.lr_scheduler}' starts at step {self.step} "
+                      f"(lr_g={self.schedulers[0].get_last_lr()[0]:.3g})")
         self.best_metric = state.get("best_metric")
         self.train_seconds = float(state.get("train_seconds", 0.0))
         self.history = state.get("history", self.history)
         if self.ema is not None:
             ema_file = os.path.join(path, "ema.safetensors")
             saved = state.get("config", {})
-            same_ema = (saved.get("ema_decay"), saved.get("ema_rampup")) == (self.config.ema_decay, self.config.ema_rampup)
-            if os.path.isfile(ema_file) and same_ema:
+            if os.path.isfile(ema_file):  # new EMA settings, if any, apply from here on to the saved average
                 self.ema.shadow.load_state_dict(load_file(ema_file, device=str(self.accelerator.device)))
                 self.ema.num_updates = int(state["ema_updates"])
-            else:  # EMA settings changed (or EMA was off): restart the average from the current weights
-                self.accelerator.print(f"EMA restarted from the generator's weights at step {self.step} "
-                                       "(the checkpoint's EMA settings differ or it has no EMA)")
-                self.ema = EMAModel(self.accelerator.unwrap_model(self.generator), self.config.ema_decay,
-                                    self.config.ema_rampup).to(self.accelerator.device)
+                if (saved.get("ema_decay"), saved.get("ema_rampup")) != (self.config.ema_decay, self.config.ema_rampup):
+                    self.accelerator.print(f"EMA continues with ema_decay={self.config.ema_decay}, "
+                                           f"ema_rampup={self.config.ema_rampup} from step {self.step}")
+            else:  # the run had no EMA: start the average from the current weights
+                self.accelerator.print(f"EMA started from the generator's weights at step {self.step}")
                 self.ema.num_updates = self.step
 
     def _elapsed(self) -> float:
@@ -509,6 +524,15 @@ class GANTrainer:
         acc.wait_for_everyone()
         acc.end_training()
         return cfg.output_dir
+
+
+def _fast_forward(scheduler, step: int) -> None:
+    """Put a ``LambdaLR`` schedule at ``step`` (as if stepped ``step`` times) without stepping its optimizer."""
+    scheduler.last_epoch = step
+    lrs = [base * fn(step) for base, fn in zip(scheduler.base_lrs, scheduler.lr_lambdas)]
+    for group, lr in zip(scheduler.optimizer.param_groups, lrs):
+        group["lr"] = lr
+    scheduler._last_lr = lrs
 
 
 def _hardware(accelerator) -> str:

@@ -168,3 +168,37 @@ def test_linear_lr_schedule_decays_and_resumes_exactly(tmp_path, make_config):
     resumed = GANTrainer(make_config("resumed", resume_from_checkpoint=middle, **extra))
     resumed.train()
     _assert_same(_weights(tmp_path / "full"), _weights(tmp_path / "resumed"))
+
+
+def test_step_lr_schedule_continues_a_constant_run_exactly(tmp_path, make_config):
+    # a run saved with a constant learning rate, resumed with a step drop that starts at the checkpoint,
+    # ends with the same weights as one run with that schedule from the start
+    extra = dict(lr_scheduler="piecewise_constant", lr_step_rules="1:3,0.1", checkpointing_steps=3, max_train_steps=6)
+    full = GANTrainer(make_config("full", **extra))
+    full.train()
+    assert full.opt_g.param_groups[0]["lr"] == pytest.approx(0.1 * full.config.learning_rate_g)
+    GANTrainer(make_config("part", max_train_steps=3, checkpointing_steps=3)).train()
+    resumed = GANTrainer(make_config("part", resume_from_checkpoint="latest", **extra))
+    resumed.train()
+    assert resumed.opt_d.param_groups[0]["lr"] == pytest.approx(0.1 * resumed.config.learning_rate_d)
+    _assert_same(_weights(tmp_path / "full"), _weights(tmp_path / "part"))
+
+
+@pytest.mark.parametrize("extra", [dict(lr_scheduler="piecewise_constant"), dict(lr_step_rules="1:3,0.1"),
+                                   dict(lr_scheduler="piecewise_constant", lr_step_rules="1:5,0.5:3,0.1")])
+def test_bad_step_rules_are_a_clear_error(tmp_path, make_config, extra):
+    from hfgan.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="lr_step_rules"):
+        make_config(**extra)
+
+
+def test_resume_with_new_ema_decay_keeps_the_saved_average(tmp_path, make_config):
+    GANTrainer(make_config("run", max_train_steps=3, checkpointing_steps=3)).train()
+    checkpoint = list_checkpoints(tmp_path / "run")[-1]
+    trainer = GANTrainer(make_config("run", max_train_steps=6, ema_decay=0.9, resume_from_checkpoint="latest"))
+    trainer._setup()
+    trainer.load_checkpoint(checkpoint)
+    saved = load_file(os.path.join(checkpoint, "ema.safetensors"))
+    _assert_same(saved, {k: v for k, v in trainer.ema.shadow.state_dict().items() if k in saved})
+    assert trainer.ema.num_updates == 3 and trainer.ema.decay == 0.9
