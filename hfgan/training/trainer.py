@@ -278,6 +278,9 @@ class GANTrainer:
 
         acc = self.accelerator
         has_schedules = any(name.startswith("custom_checkpoint_") for name in os.listdir(path))
+        if has_schedules and not self.schedulers:
+            raise HFGANError(f"{path} was saved with a learning-rate schedule; resume it with an lr_scheduler "
+                             "other than 'constant' (e.g. the run's own, see its training_config.json)")
         if self.schedulers and not has_schedules:
             # the run was saved with a constant learning rate: load the rest, then move the new schedule to its step
             registered, acc._custom_objects = acc._custom_objects, []
@@ -309,6 +312,8 @@ class GANTrainer:
                                            f"ema_rampup={self.config.ema_rampup} from step {self.step}")
             else:  # the run had no EMA: start the average from the current weights
                 self.accelerator.print(f"EMA started from the generator's weights at step {self.step}")
+                self.ema = EMAModel(self.accelerator.unwrap_model(self.generator), self.config.ema_decay,
+                                    self.config.ema_rampup).to(self.accelerator.device)
                 self.ema.num_updates = self.step
 
     def _elapsed(self) -> float:

@@ -202,3 +202,22 @@ def test_resume_with_new_ema_decay_keeps_the_saved_average(tmp_path, make_config
     saved = load_file(os.path.join(checkpoint, "ema.safetensors"))
     _assert_same(saved, {k: v for k, v in trainer.ema.shadow.state_dict().items() if k in saved})
     assert trainer.ema.num_updates == 3 and trainer.ema.decay == 0.9
+
+
+def test_resuming_a_scheduled_run_at_a_constant_rate_is_a_clear_error(tmp_path, make_config):
+    from hfgan.errors import HFGANError
+
+    GANTrainer(make_config("run", max_train_steps=3, checkpointing_steps=3, lr_scheduler="linear")).train()
+    with pytest.raises(HFGANError, match="learning-rate schedule"):
+        GANTrainer(make_config("run", max_train_steps=6, resume_from_checkpoint="latest")).train()
+
+
+def test_resume_of_a_run_without_ema_starts_the_average_from_the_loaded_weights(tmp_path, make_config):
+    GANTrainer(make_config("run", max_train_steps=3, checkpointing_steps=3, use_ema=False)).train()
+    checkpoint = list_checkpoints(tmp_path / "run")[-1]
+    trainer = GANTrainer(make_config("run", max_train_steps=6, resume_from_checkpoint="latest"))
+    trainer._setup()
+    trainer.load_checkpoint(checkpoint)
+    generator = trainer.accelerator.unwrap_model(trainer.generator).state_dict()
+    _assert_same(generator, trainer.ema.shadow.state_dict())
+    assert trainer.ema.num_updates == 3
