@@ -111,16 +111,15 @@ class GANTrainer:
                                  weight_decay=cfg.adam_weight_decay)
         self.generator, self.discriminator, self.opt_g, self.opt_d = acc.prepare(generator, discriminator, opt_g, opt_d)
         # learning-rate schedules advance once per generator step (the critic's with it), on every rank alike;
-        # a non-constant one is registered so that save_state / load_state carry it
+        # a non-constant one is registered (_register_schedules) so that save_state / load_state carry it
         self.schedulers = []
+        self._schedules_registered = False
         if cfg.lr_scheduler != "constant" or cfg.lr_warmup_steps:
             from diffusers.optimization import get_scheduler
 
             self.schedulers = [get_scheduler(cfg.lr_scheduler, opt, step_rules=cfg.lr_step_rules,
                                              num_warmup_steps=cfg.lr_warmup_steps,
                                              num_training_steps=cfg.max_train_steps) for opt in (opt_g, opt_d)]
-            for scheduler in self.schedulers:
-                acc.register_for_checkpointing(scheduler)
         self.ema = EMAModel(acc.unwrap_model(self.generator), cfg.ema_decay, cfg.ema_rampup).to(acc.device) if cfg.use_ema else None
         self.d_loss_fn, self.g_loss_fn = get_objective(cfg.loss)
         self.step = 0
@@ -281,15 +280,10 @@ class GANTrainer:
         if has_schedules and not self.schedulers:
             raise HFGANError(f"{path} was saved with a learning-rate schedule; resume it with an lr_scheduler "
                              "other than 'constant' (e.g. the run's own, see its training_config.json)")
-        if self.schedulers and not has_schedules:
-            # the run was saved with a constant learning rate: load the rest, then move the new schedule to its step
-            registered, acc._custom_objects = acc._custom_objects, []
-            try:
-                acc.load_state(path)
-            finally:
-                acc._custom_objects = registered
-        else:
-            acc.load_state(path)
+        if has_schedules:
+            self._register_schedules()
+        # a run saved with a constant learning rate loads without the schedule, which then starts at its step
+        acc.load_state(path)
         with open(os.path.join(path, ckpt.STATE_FILE), encoding="utf-8") as f:
             state = json.load(f)
         self.step = int(state["step"])
@@ -298,6 +292,7 @@ class GANTrainer:
                 _fast_forward(scheduler, self.step)
             acc.print(f"learning-rate schedule '{self.config.lr_scheduler}' starts at step {self.step} "
                       f"(lr_g={self.schedulers[0].get_last_lr()[0]:.3g})")
+        self._register_schedules()
         self.best_metric = state.get("best_metric")
         self.train_seconds = float(state.get("train_seconds", 0.0))
         self.history = state.get("history", self.history)
@@ -315,6 +310,13 @@ class GANTrainer:
                 self.ema = EMAModel(self.accelerator.unwrap_model(self.generator), self.config.ema_decay,
                                     self.config.ema_rampup).to(self.accelerator.device)
                 self.ema.num_updates = self.step
+
+    def _register_schedules(self) -> None:
+        """Register the learning-rate schedules with Accelerate's checkpointing (once)."""
+        if not self._schedules_registered:
+            for scheduler in self.schedulers:
+                self.accelerator.register_for_checkpointing(scheduler)
+            self._schedules_registered = True
 
     def _elapsed(self) -> float:
         """Training wall clock so far (seconds), earlier runs of a resumed training included."""
@@ -483,6 +485,7 @@ class GANTrainer:
         if resume:
             self.load_checkpoint(resume)
             acc.print(f"resumed from {resume} at step {self.step}")
+        self._register_schedules()
         progress = tqdm(total=cfg.max_train_steps, initial=self.step, desc="training", unit="step",
                         disable=not acc.is_local_main_process, dynamic_ncols=True, mininterval=1.0)
         running_d = torch.zeros((), device=acc.device)
