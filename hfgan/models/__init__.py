@@ -2,7 +2,16 @@
 
 from .dcgan import DCGANDiscriminator, DCGANGenerator
 from .mlp_gan import MLPGANDiscriminator, MLPGANGenerator
-from .registry import ModelEntry, create_model, get_model_entry, list_models, register_model
+from .registry import (
+    ModelEntry,
+    create_components,
+    create_model,
+    family_of,
+    gan_entry,
+    get_model_entry,
+    list_models,
+    register_model,
+)
 
 FASHION_MNIST_CLASSES = [
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
@@ -12,20 +21,20 @@ _GRAY28 = {"out_channels": 1, "sample_size": 28}
 _D_GRAY28 = {"in_channels": 1, "sample_size": 28}
 _COND = {"num_classes": 10, "class_names": FASHION_MNIST_CLASSES}
 
-register_model(ModelEntry("mlp-gan-28", "mlp_gan", MLPGANGenerator, MLPGANDiscriminator, dict(_GRAY28), dict(_D_GRAY28),
+register_model(gan_entry("mlp-gan-28", "mlp_gan", MLPGANGenerator, MLPGANDiscriminator, dict(_GRAY28), dict(_D_GRAY28),
                           "Fully connected GAN, 28x28 grayscale."))
-register_model(ModelEntry("cmlp-gan-28", "mlp_gan", MLPGANGenerator, MLPGANDiscriminator, {**_GRAY28, **_COND},
+register_model(gan_entry("cmlp-gan-28", "mlp_gan", MLPGANGenerator, MLPGANDiscriminator, {**_GRAY28, **_COND},
                           {**_D_GRAY28, "num_classes": 10}, "Class-conditional fully connected GAN, 28x28 grayscale."))
-register_model(ModelEntry("dcgan-28", "dcgan", DCGANGenerator, DCGANDiscriminator, dict(_GRAY28), dict(_D_GRAY28),
+register_model(gan_entry("dcgan-28", "dcgan", DCGANGenerator, DCGANDiscriminator, dict(_GRAY28), dict(_D_GRAY28),
                           "DCGAN, 28x28 grayscale."))
-register_model(ModelEntry("cdcgan-28", "dcgan", DCGANGenerator, DCGANDiscriminator, {**_GRAY28, **_COND},
+register_model(gan_entry("cdcgan-28", "dcgan", DCGANGenerator, DCGANDiscriminator, {**_GRAY28, **_COND},
                           {**_D_GRAY28, "num_classes": 10}, "Class-conditional DCGAN (projection discriminator), 28x28 grayscale."))
-register_model(ModelEntry("dcgan-32", "dcgan", DCGANGenerator, DCGANDiscriminator,
+register_model(gan_entry("dcgan-32", "dcgan", DCGANGenerator, DCGANDiscriminator,
                           {"out_channels": 3, "sample_size": 32}, {"in_channels": 3, "sample_size": 32}, "DCGAN, 32x32 RGB."))
-register_model(ModelEntry("dcgan-64", "dcgan", DCGANGenerator, DCGANDiscriminator,
+register_model(gan_entry("dcgan-64", "dcgan", DCGANGenerator, DCGANDiscriminator,
                           {"out_channels": 3, "sample_size": 64}, {"in_channels": 3, "sample_size": 64}, "DCGAN, 64x64 RGB."))
 
 __all__ = [
     "DCGANGenerator", "DCGANDiscriminator", "MLPGANGenerator", "MLPGANDiscriminator", "FASHION_MNIST_CLASSES",
-    "ModelEntry", "create_model", "get_model_entry", "list_models", "register_model",
+    "ModelEntry", "create_components", "create_model", "family_of", "gan_entry", "get_model_entry", "list_models", "register_model",
 ]
