@@ -1,0 +1,131 @@
+"""The playground: model names in, UI-ready outputs out (still no Gradio here)."""
+
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from hfgan.viz import save_gif
+
+from . import generation, translation
+from .display import grid_image, upscale
+from .errors import SpaceError
+from .inputs import clamp_float, clamp_int
+from .models import PipelineCache, default_pipelines_dir, discover_models
+from .settings import (ALL_CLASSES, CACHE_SIZE, DEFAULT_FRAMES, DEFAULT_IMAGES, MAX_FRAMES, MAX_IMAGES, MAX_SEED,
+                       MIN_FRAMES, TEMP_MAX_AGE_S, TRUNCATION_MAX, TRUNCATION_MIN)
+from .summary import model_summary
+
+
+class Playground:
+    """Everything the Space does, addressed by model name; every method raises :class:`SpaceError` on bad input
+    and returns ``(..., notes)`` where ``notes`` lists the clamped inputs."""
+
+    def __init__(self, pipelines_dir=None, cache_size: int = CACHE_SIZE):
+        self.pipelines_dir = Path(pipelines_dir) if pipelines_dir else default_pipelines_dir()
+        self.cache = PipelineCache(discover_models(self.pipelines_dir), cache_size)
+        self._tmpdir = tempfile.mkdtemp(prefix="hfgan-space-")
+        self._tmp_lock = threading.Lock()
+        self._tmp_count = 0
+
+    @property
+    def models(self) -> List[str]:
+        return list(self.cache.local_models)
+
+    @property
+    def default_model(self) -> Optional[str]:
+        preferred = [m for m in self.models if m.startswith("dcgan")]
+        return (preferred or self.models or [None])[0]
+
+    def pipeline(self, model: Optional[str]):
+        return self.cache.get(model)
+
+    def _tmp_path(self, suffix: str) -> str:
+        """A fresh file name in the app's temp folder; files older than an hour are removed."""
+        with self._tmp_lock:
+            self._tmp_count += 1
+            count = self._tmp_count
+        if count % 50 == 0:
+            cutoff = time.time() - TEMP_MAX_AGE_S
+            for entry in os.scandir(self._tmpdir):
+                try:
+                    if entry.stat().st_mtime < cutoff:
+                        os.unlink(entry.path)
+                except OSError:
+                    pass
+        fd, path = tempfile.mkstemp(suffix=suffix, dir=self._tmpdir)
+        os.close(fd)
+        return path
+
+    def info(self, model: Optional[str]) -> Dict:
+        """What the UI needs to know about a model: summary markdown, class names, task."""
+        pipe = self.pipeline(model)
+        return {"summary": model_summary(pipe, model.strip()), "class_names": list(getattr(pipe, "class_names", None) or []),
+                "pipeline_tag": getattr(pipe, "pipeline_tag", "")}
+
+    def generate(self, model, num_images=DEFAULT_IMAGES, seed=0, class_choice=None, truncation=1.0):
+        """``(grid PIL image, PNG path, caption markdown, notes)``."""
+        notes: List[str] = []
+        n = clamp_int(num_images, 1, MAX_IMAGES, "number of images", notes)
+        seed = clamp_int(seed, 0, MAX_SEED - n + 1, "seed", notes)
+        psi = clamp_float(truncation, TRUNCATION_MIN, TRUNCATION_MAX, "truncation", notes)
+        pipe = self.pipeline(model)
+        start = time.perf_counter()
+        images = generation.generate(pipe, n, seed, class_choice, psi)
+        grid = grid_image(images)
+        path = self._tmp_path(".png")
+        grid.save(path, compress_level=1)  # fast; grids are small
+        ms = (time.perf_counter() - start) * 1000
+        cls = ""
+        if getattr(pipe, "num_classes", None):
+            cls = " · class: " + ("all, one per image" if class_choice in (None, "", ALL_CLASSES) else str(class_choice))
+        caption = f"{n} image{'s' * (n > 1)} · seeds {seed}–{seed + n - 1}{cls} · truncation {psi:g} · {ms:.0f} ms"
+        return grid, path, caption, notes
+
+    def interpolate(self, model, seed_a=0, seed_b=1, frames=DEFAULT_FRAMES, class_a=None, class_b=None,
+                    truncation=1.0, duration_ms: int = 120):
+        """``(GIF path, strip PIL image, caption, notes)``: the GIF goes A -> B -> A so it loops smoothly."""
+        notes: List[str] = []
+        seed_a = clamp_int(seed_a, 0, MAX_SEED, "seed A", notes)
+        seed_b = clamp_int(seed_b, 0, MAX_SEED, "seed B", notes)
+        frames = clamp_int(frames, MIN_FRAMES, MAX_FRAMES, "number of frames", notes)
+        psi = clamp_float(truncation, TRUNCATION_MIN, TRUNCATION_MAX, "truncation", notes)
+        pipe = self.pipeline(model)
+        images = generation.interpolate(pipe, seed_a, seed_b, frames, class_a, class_b, psi)
+        big = [upscale(im) for im in images]
+        gif = save_gif(big + big[-2:0:-1], self._tmp_path(".gif"), duration_ms=duration_ms)
+        strip = grid_image(images, nrow=frames, width=1024)
+        caption = f"{frames} frames · slerp from seed {seed_a} to seed {seed_b} · truncation {psi:g}"
+        if getattr(pipe, "num_classes", None):
+            caption += f" · class {class_a or ALL_CLASSES} → {class_b or ALL_CLASSES} (switches halfway)"
+        return gif, strip, caption, notes
+
+    def compare(self, model_a, model_b, num_images=8, seed=0, class_choice=None, truncation=1.0):
+        """The same seeds through two models: ``(grid A, grid B, summary A, summary B, notes)``.
+
+        A class name that one of the models does not know falls back to one image per class for it.
+        """
+        notes: List[str] = []
+        n = clamp_int(num_images, 1, MAX_IMAGES, "number of images", notes)
+        seed = clamp_int(seed, 0, MAX_SEED - n + 1, "seed", notes)
+        psi = clamp_float(truncation, TRUNCATION_MIN, TRUNCATION_MAX, "truncation", notes)
+        grids, summaries = [], []
+        for label, model in (("A", model_a), ("B", model_b)):
+            try:
+                pipe = self.pipeline(model)
+            except SpaceError as err:
+                raise SpaceError(f"model {label}: {err}") from None
+            choice = class_choice
+            if getattr(pipe, "num_classes", None) and choice not in (None, "", ALL_CLASSES):
+                known = [c.lower() for c in pipe.class_names]
+                if str(choice).strip().lower() not in known:
+                    notes.append(f"model {label} has no class {choice!r}: showing one image per class")
+                    choice = ALL_CLASSES
+            grids.append(grid_image(generation.generate(pipe, n, seed, choice, psi), width=384))
+            summaries.append(model_summary(pipe, str(model).strip()))
+        return grids[0], grids[1], summaries[0], summaries[1], notes
+
+    def translate(self, model, image):
+        return translation.translate(self.pipeline(model), image), []

@@ -1,0 +1,22 @@
+"""The Space's limits and defaults (several are read from the environment, see README.md)."""
+
+import os
+import re
+from pathlib import Path
+
+APP_DIR = Path(__file__).resolve().parents[1]  # the Space folder: app.py, playground/, pipelines/ when deployed
+
+MAX_IMAGES = 64
+DEFAULT_IMAGES = 16
+MIN_FRAMES, MAX_FRAMES, DEFAULT_FRAMES = 2, 48, 16
+MAX_SEED = 2**32 - 1
+TRUNCATION_MIN, TRUNCATION_MAX = 0.0, 2.0  # the range GANPipeline accepts
+ALL_CLASSES = "All classes (one per image)"
+GRID_DISPLAY_WIDTH = 512  # grids are upscaled (nearest) to about this width so 28 px images stay visible
+FRAME_DISPLAY_SIZE = 192
+CACHE_SIZE = int(os.environ.get("HFGAN_SPACE_CACHE_SIZE", "8"))
+CONCURRENCY = int(os.environ.get("HFGAN_SPACE_CONCURRENCY", "2"))
+MAX_QUEUE = int(os.environ.get("HFGAN_SPACE_MAX_QUEUE", "64"))
+TEMP_MAX_AGE_S = 3600
+REPO_ID_RE = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}$")
+IMAGE_TO_IMAGE = "image-to-image"

@@ -1,0 +1,47 @@
+"""The model card summary shown beside the outputs."""
+
+import torch
+
+from .settings import IMAGE_TO_IMAGE
+
+
+def model_summary(pipe, name: str) -> str:
+    """The model card summary as markdown: family, dataset, output, classes, parameters, metrics."""
+    data = dict(getattr(pipe, "card_data", None) or {})
+    gen = getattr(pipe, "generator", None)
+    config = getattr(gen, "config", {}) or {}
+    lines = [f"### {data.get('name') or name}", ""]
+    if data.get("name") and data["name"] != name:
+        lines += [f"`{name}`", ""]
+    if data.get("description"):
+        lines += [str(data["description"]).strip(), ""]
+    rows = []
+    if gen is not None:
+        module = type(gen).__module__.split(".")
+        family = module[-2] if len(module) >= 3 and module[0] == "hfgan" else type(gen).__name__
+        rows.append(("Family", f"{family.replace('_', '-')} (`{type(gen).__name__}`)"))
+    rows.append(("Task", getattr(pipe, "pipeline_tag", "") or "?"))
+    rows.append(("Dataset", data.get("dataset") or "not stated"))
+    if config.get("sample_size"):
+        color = {1: "grayscale", 3: "RGB"}.get(config.get("out_channels"), f"{config.get('out_channels')} channels")
+        rows.append(("Output", f"{config['sample_size']}×{config['sample_size']} {color}"))
+    if config.get("latent_dim"):
+        rows.append(("Latent size", str(config["latent_dim"])))
+    if getattr(pipe, "num_classes", None):
+        rows.append(("Classes", f"{pipe.num_classes}: " + ", ".join(pipe.class_names)))
+    elif getattr(pipe, "pipeline_tag", "") != IMAGE_TO_IMAGE:
+        rows.append(("Classes", "unconditional"))
+    if isinstance(gen, torch.nn.Module):
+        rows.append(("Generator parameters", f"{sum(p.numel() for p in gen.parameters()) / 1e6:.2f} M"))
+    lines += [f"- **{k}:** {v}" for k, v in rows] + [""]
+    metrics = [m for m in data.get("metrics") or [] if isinstance(m, dict) and "value" in m]
+    if metrics:
+        lines += ["**Metrics**", "", "| metric | value | features | split | samples |", "| --- | --- | --- | --- | --- |"]
+        for m in metrics:
+            value = m["value"]
+            value = f"{value:.4g}" if isinstance(value, (int, float)) else str(value)
+            lines.append(f"| {m.get('name') or m.get('type', '?')} | {value} | {m.get('features', '')} | "
+                         f"{m.get('split', '')} | {m.get('num_samples', '')} |")
+    else:
+        lines.append("_No metrics on the model card._")
+    return "\n".join(lines)

@@ -1,0 +1,39 @@
+"""What the tabs share: the event wrapper that turns errors into one-line messages, and the class picker."""
+
+import functools
+import traceback
+
+import gradio as gr
+
+from hfgan.errors import HFGANError
+
+from ..errors import SpaceError, one_line
+from ..settings import ALL_CLASSES
+
+
+def ui(fn):
+    """Run ``fn``; show notes as warnings and every error as a one-line message (never a stack trace).
+
+    ``fn`` returns ``(*outputs, notes)``; the wrapper returns the outputs.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args):
+        try:
+            *outputs, notes = fn(*args)
+        except (SpaceError, HFGANError) as err:
+            raise gr.Error(one_line(err), print_exception=False) from None
+        except Exception as err:  # noqa: BLE001 - logged on the server, one line in the UI
+            traceback.print_exc()
+            raise gr.Error(f"internal error: {type(err).__name__}: {one_line(err)}", print_exception=False) from None
+        for note in notes:
+            gr.Warning(note)
+        return tuple(outputs) if len(outputs) > 1 else outputs[0]
+
+    return wrapper
+
+
+def class_dropdown(names, label, value=ALL_CLASSES, **kw) -> gr.Dropdown:
+    """A class picker for a conditional model (hidden when ``names`` is empty), or its update."""
+    return gr.Dropdown([ALL_CLASSES] + list(names), value=value, label=label, visible=bool(names),
+                       allow_custom_value=True, interactive=True, **kw)

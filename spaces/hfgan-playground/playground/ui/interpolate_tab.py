@@ -1,0 +1,34 @@
+"""The Interpolate tab: slerp between two seeds' latents, as a looping GIF and a strip."""
+
+from types import SimpleNamespace
+from typing import List
+
+import gradio as gr
+
+from ..settings import ALL_CLASSES, DEFAULT_FRAMES, MAX_FRAMES, MIN_FRAMES, TRUNCATION_MAX, TRUNCATION_MIN
+from .common import class_dropdown, ui
+
+
+def build(play, model: gr.Dropdown, class_names: List[str]) -> SimpleNamespace:
+    """The tab's components and its event (``/interpolate``); returns the two class pickers, which follow the model."""
+    first = class_names[0] if class_names else ALL_CLASSES
+    with gr.Tab("Interpolate", id="interpolate"):
+        with gr.Row():
+            seed_a = gr.Number(0, label="Seed A", precision=0)
+            class_a = class_dropdown(class_names, "Class A", value=first)
+            seed_b = gr.Number(1, label="Seed B", precision=0)
+            class_b = class_dropdown(class_names, "Class B", value=first)
+        with gr.Row():
+            frames = gr.Slider(MIN_FRAMES, MAX_FRAMES, value=DEFAULT_FRAMES, step=1, label="Frames")
+            truncation = gr.Slider(TRUNCATION_MIN, TRUNCATION_MAX, value=1.0, step=0.05, label="Truncation ψ")
+        interp_button = gr.Button("Interpolate", variant="primary", elem_id="interpolate-button")
+        gif = gr.Image(label="Animation (A → B → A)", type="filepath", interactive=False, elem_id="gif", height=320)
+        strip = gr.Image(label="Strip", type="pil", format="png", interactive=False, elem_id="strip")
+        caption = gr.Markdown()
+
+    def on_interpolate(model, seed_a, class_a, seed_b, class_b, frames, truncation):
+        return play.interpolate(model, seed_a, seed_b, frames, class_a, class_b, truncation)
+
+    interp_button.click(ui(on_interpolate), [model, seed_a, class_a, seed_b, class_b, frames, truncation],
+                        [gif, strip, caption], api_name="interpolate")
+    return SimpleNamespace(class_a=class_a, class_b=class_b)
