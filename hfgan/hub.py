@@ -5,11 +5,15 @@ recipe, sample grid), which the trainer and ``hfgan evaluate`` fill in. Its YAML
 Hub indexes: ``library_name: hfgan``, tags, ``pipeline_tag``, ``datasets``, ``license``, ``model-index``
 results and, for conditional models, ``id2label``. The whole ``card_data`` is kept under the ``hfgan``
 key so a loaded pipeline saves the same card again.
+
+A pipeline is read duck-typed: its ``pipeline_tag``, its ``components`` (every registered module, ``None`` for
+an absent optional one), its ``card_data`` and, for conditional generators, ``num_classes`` / ``class_names``.
+This module imports nothing from :mod:`hfgan.pipelines`; they import it.
 """
 
 import json
 import os
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from .errors import CheckpointError, HFGANError, one_line
 
@@ -22,11 +26,18 @@ def _family(pipe) -> str:
     """The registered family of the generator's class (``dcgan``, ``mlp_gan``), else its lower-cased class name."""
     from .models import get_model_entry, list_models
 
+    generator = getattr(pipe, "generator", None)
     for name in list_models():
         entry = get_model_entry(name)
-        if isinstance(pipe.generator, entry.generator_cls):
+        if isinstance(generator, entry.generator_cls):
             return entry.family
-    return type(pipe.generator).__name__.lower().replace("generator", "") or "gan"
+    return type(generator).__name__.lower().replace("generator", "") or "gan"
+
+
+def _modules(pipe) -> Dict[str, Any]:
+    """The pipeline's registered modules that are present, in registration order."""
+    components = getattr(pipe, "components", None) or {}
+    return {name: module for name, module in components.items() if module is not None}
 
 
 def _plain(value: Any) -> Any:
@@ -44,12 +55,12 @@ def card_metadata(pipe) -> Dict[str, Any]:
         tags.append(dataset.replace("_", "-"))
     if getattr(pipe, "num_classes", None):
         tags.append("class-conditional")
-    meta: Dict[str, Any] = {
-        "library_name": "hfgan",
-        "license": data.get("license", "mit"),
-        "pipeline_tag": pipe.pipeline_tag,
-        "tags": tags,
-    }
+    tag = getattr(pipe, "pipeline_tag", None)
+    task = tag or "other"
+    meta: Dict[str, Any] = {"library_name": "hfgan", "license": data.get("license", "mit")}
+    if tag:
+        meta["pipeline_tag"] = tag
+    meta["tags"] = tags
     if dataset:
         meta["datasets"] = [DATASET_IDS.get(dataset, dataset)]
     if getattr(pipe, "num_classes", None):
@@ -59,7 +70,7 @@ def card_metadata(pipe) -> Dict[str, Any]:
         meta["model-index"] = [{
             "name": data.get("name", family),
             "results": [{
-                "task": {"type": pipe.pipeline_tag, "name": pipe.pipeline_tag.replace("-", " ").title()},
+                "task": {"type": task, "name": task.replace("-", " ").title()},
                 "dataset": {"type": DATASET_IDS.get(dataset, dataset or "unknown"), "name": dataset or "unknown",
                             "split": metrics[0].get("split", "test")},
                 "metrics": [{"type": m["type"], "name": m.get("name", METRIC_NAMES.get(m["type"], m["type"])),
@@ -72,14 +83,45 @@ def card_metadata(pipe) -> Dict[str, Any]:
 
 def _component_table(pipe) -> List[str]:
     rows = ["| component | class | parameters | config |", "| --- | --- | --- | --- |"]
-    for name in ("generator", "discriminator"):
-        module = getattr(pipe, name, None)
-        if module is None:
-            continue
-        params = sum(p.numel() for p in module.parameters())
-        config = {k: v for k, v in module.config.items() if not k.startswith("_") and k != "class_names"}
+    for name, module in _modules(pipe).items():
+        params = sum(p.numel() for p in module.parameters()) if hasattr(module, "parameters") else 0
+        config = {k: v for k, v in dict(getattr(module, "config", {}) or {}).items() if not k.startswith("_") and k != "class_names"}
         rows.append(f"| {name} | `{type(module).__name__}` | {params / 1e6:.2f} M | `{json.dumps(config)}` |")
     return rows
+
+
+def _channels(n: Optional[int]) -> str:
+    return "grayscale" if n == 1 else "RGB"
+
+
+def _description(pipe, data: Dict[str, Any]) -> str:
+    generator = pipe.generator
+    cfg, size = generator.config, generator.config.get("sample_size")
+    of = f" of {data['dataset']}" if data.get("dataset") else ""
+    if getattr(pipe, "pipeline_tag", None) == "image-to-image":
+        reverse = _modules(pipe).get("generator_reverse")
+        back = f" (and back, with a {type(reverse).__name__})" if reverse is not None else ""
+        return (f"A {type(generator).__name__} that translates {size}x{size} {_channels(cfg.get('in_channels'))} images{of} "
+                f"into {_channels(cfg.get('out_channels'))} images{back}, packaged with hfgan.")
+    return f"A {type(generator).__name__} that generates {size}x{size} {_channels(cfg.get('out_channels'))} images{of}, packaged with hfgan."
+
+
+def _usage(pipe, source: str) -> List[str]:
+    """The lines of the card's usage example."""
+    cls = type(pipe).__name__
+    if getattr(pipe, "pipeline_tag", None) == "image-to-image":
+        lines = ["from PIL import Image", f"from hfgan import {cls}", "", f'pipe = {cls}.from_pretrained("{source}")',
+                 'image = pipe(Image.open("input.png")).images[0]', 'image.save("translated.png")']
+        if _modules(pipe).get("generator_reverse") is not None:
+            lines.append('back = pipe(image, direction="reverse").images[0]')
+        return lines
+    lines = ["import torch", f"from hfgan import {cls}", "", f'pipe = {cls}.from_pretrained("{source}")']
+    num_classes = getattr(pipe, "num_classes", None)
+    if num_classes:
+        lines.append(f"images = pipe(class_labels=list(range({num_classes})), generator=torch.Generator().manual_seed(0)).images")
+    else:
+        lines.append("images = pipe(batch_size=16, generator=torch.Generator().manual_seed(0)).images")
+    return lines + ['images[0].save("sample.png")']
 
 
 def model_card_text(pipe, repo_id: Optional[str] = None) -> str:
@@ -89,23 +131,12 @@ def model_card_text(pipe, repo_id: Optional[str] = None) -> str:
     meta = card_metadata(pipe)
     data = meta["hfgan"]
     name = data.get("name") or repo_id or f"{_family(pipe)} GAN"
-    cfg = pipe.generator.config
     lines = ["---", yaml.safe_dump(meta, sort_keys=False, allow_unicode=True).strip(), "---", "", f"# {name}", ""]
-    lines.append(data.get("description") or (
-        f"A {type(pipe.generator).__name__} that generates {cfg.sample_size}x{cfg.sample_size} "
-        f"{'grayscale' if cfg.out_channels == 1 else 'RGB'} images"
-        + (f" of {data['dataset']}" if data.get("dataset") else "") + ", packaged with hfgan."))
-    lines.append("")
+    lines += [data.get("description") or _description(pipe, data), ""]
     if data.get("samples"):
         lines += [f"![samples]({data['samples']})", ""]
-    lines += ["## Usage", "", "```python", "import torch", "from hfgan import GANPipeline", "",
-              f'pipe = GANPipeline.from_pretrained("{repo_id or data.get("repo_id", "path/to/this/folder")}")']
-    if pipe.num_classes:
-        lines.append(f'images = pipe(class_labels=list(range({pipe.num_classes})), generator=torch.Generator().manual_seed(0)).images')
-    else:
-        lines.append("images = pipe(batch_size=16, generator=torch.Generator().manual_seed(0)).images")
-    lines += ["images[0].save(\"sample.png\")", "```", ""]
-    if pipe.num_classes:
+    lines += ["## Usage", "", "```python"] + _usage(pipe, repo_id or data.get("repo_id", "path/to/this/folder")) + ["```", ""]
+    if getattr(pipe, "num_classes", None):
         lines += ["## Classes", "", ", ".join(f"{i}: {n}" for i, n in enumerate(pipe.class_names)), ""]
     lines += ["## Model", ""] + _component_table(pipe) + [""]
     if data.get("metrics"):
@@ -169,11 +200,21 @@ def upload_folder(folder: str, repo_id: str, commit_message: Optional[str] = Non
         raise HFGANError(f"could not upload {folder} to the Hub repo {repo_id}: {one_line(err)}") from err
 
 
+# How push_folder checks that a folder loads: hfgan.pipelines registers its load_pipeline here when imported.
+_pipeline_loader: Optional[Callable[[str], Any]] = None
+
+
+def register_pipeline_loader(loader: Callable[[str], Any]) -> None:
+    """Set the function with which :func:`push_folder` loads a folder before uploading it."""
+    global _pipeline_loader
+    _pipeline_loader = loader
+
+
 def push_folder(folder: str, repo_id: str, **kwargs):
     """Upload a saved pipeline folder as it is (samples and training files included) after checking it loads."""
-    from .pipelines import GANPipeline
-
     if not os.path.isfile(os.path.join(folder, "model_index.json")):
         raise CheckpointError(f"{folder} has no model_index.json: it is not a saved hfgan pipeline")
-    GANPipeline.from_pretrained(folder)
+    if _pipeline_loader is None:  # only when hfgan.hub was loaded without the hfgan package around it
+        raise HFGANError("no pipeline loader is registered: import hfgan first")
+    _pipeline_loader(folder)
     return upload_folder(folder, repo_id, **kwargs)

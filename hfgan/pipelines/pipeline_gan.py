@@ -1,221 +1,29 @@
-"""``GANPipeline``: one line from a saved generator to images, following diffusers' pipeline API."""
+"""``GANPipeline``: one line from a saved generator to images, following diffusers' pipeline API.
 
-import json
-import os
-import re
-from typing import Dict, List, Optional, Sequence, Set, Union
+Loading, saving and publishing come from :class:`~hfgan.pipelines.pipeline_utils._LoadingMixin`; this module
+holds the generation ``__call__`` alone.
+"""
+
+from typing import List, Optional, Sequence, Union
 
 import numpy as np
 import torch
 from diffusers.pipelines.pipeline_utils import DiffusionPipeline, ImagePipelineOutput
 from diffusers.utils.torch_utils import randn_tensor
 
-from ..errors import CheckpointError, HFGANError, one_line
+from ..errors import HFGANError
+from .pipeline_utils import _LoadingMixin, eval_mode, placement, postprocess_image
+# Re-exported from their old home, so that imports from this module keep working.
+from .pipeline_utils import (  # noqa: F401
+    OUTPUT_TYPES,
+    WEIGHTS_NAME,
+    _resolve_dtype,
+    check_pipeline_folder,
+    download_pipeline,
+    to_pil,
+)
 
-OUTPUT_TYPES = ("pil", "np", "pt")
-WEIGHTS_NAME = "diffusion_pytorch_model"
-PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
-HUB_PATTERNS = ["model_index.json", "*/config.json", "*.safetensors", "*.safetensors.index.json", "README.md"]
 ClassLabels = Union[int, str, Sequence[Union[int, str]], torch.Tensor, None]
-
-
-def to_pil(images: torch.Tensor):
-    """``[N, C, H, W]`` floats in [0, 1] -> list of PIL images (mode ``L`` for one channel, ``RGB`` for three)."""
-    from PIL import Image
-
-    arrays = (images.permute(0, 2, 3, 1).float().cpu().numpy() * 255).round().astype(np.uint8)
-    if arrays.shape[-1] == 1:
-        return [Image.fromarray(a[..., 0], mode="L") for a in arrays]
-    return [Image.fromarray(a) for a in arrays]
-
-
-def _use_public_import_paths(model_index_path: str) -> None:
-    """Record components as ``["hfgan", "<Class>"]`` rather than their module path, so checkpoints keep
-    loading when a module moves inside the package."""
-    import hfgan
-
-    with open(model_index_path, encoding="utf-8") as f:
-        index = json.load(f)
-    for key, value in index.items():
-        if isinstance(value, list) and len(value) == 2 and str(value[0]).startswith("hfgan.") and hasattr(hfgan, value[1]):
-            index[key] = ["hfgan", value[1]]
-    with open(model_index_path, "w", encoding="utf-8") as f:
-        json.dump(index, f, indent=2, sort_keys=True)
-        f.write("\n")
-
-
-def _read_json(path: str) -> dict:
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except (OSError, ValueError) as err:
-        raise CheckpointError(f"{path} is not a readable JSON file ({one_line(err)})") from None
-    if not isinstance(data, dict):
-        raise CheckpointError(f"{path} must hold a JSON object, got {type(data).__name__}")
-    return data
-
-
-def check_pipeline_folder(folder: str, class_name: str, variant: Optional[str] = None) -> Dict[str, Set[str]]:
-    """Check a saved pipeline folder before diffusers reads it; return each component's safetensors keys.
-
-    Raises :class:`CheckpointError` naming the file for: no or unreadable ``model_index.json``, another
-    pipeline class, a missing component folder or config, pickle-only weights (never unpickled), and a
-    corrupt or truncated safetensors file.
-    """
-    from safetensors import safe_open
-
-    index_path = os.path.join(folder, "model_index.json")
-    if not os.path.isfile(index_path):
-        raise CheckpointError(f"{folder} has no model_index.json: it is not a saved hfgan pipeline")
-    index = _read_json(index_path)
-    if index.get("_class_name") != class_name:
-        raise CheckpointError(f"{index_path} describes a {index.get('_class_name')!r}, not a {class_name}")
-    prefix = WEIGHTS_NAME + (f".{variant}" if variant else "")
-    weights_pattern = re.compile(re.escape(prefix) + r"(-\d{5}-of-\d{5})?\.safetensors")
-    keys: Dict[str, Set[str]] = {}
-    for name, spec in index.items():
-        if name.startswith("_") or not isinstance(spec, list) or len(spec) != 2 or spec[1] is None:
-            continue
-        component = os.path.join(folder, name)
-        if not os.path.isfile(os.path.join(component, "config.json")):
-            raise CheckpointError(f"{component}/config.json is missing (model_index.json lists a {name})")
-        _read_json(os.path.join(component, "config.json"))
-        files = sorted(f for f in os.listdir(component) if weights_pattern.fullmatch(f))
-        if not files:
-            pickled = sorted(f for f in os.listdir(component) if f.endswith(PICKLE_SUFFIXES))
-            if pickled:
-                raise CheckpointError(f"{component} holds only pickled weights ({pickled[0]}); hfgan loads safetensors only "
-                                      f"and never unpickles: convert them to {prefix}.safetensors")
-            raise CheckpointError(f"{component} has no {prefix}.safetensors weights file")
-        keys[name] = set()
-        for filename in files:
-            path = os.path.join(component, filename)
-            try:
-                with safe_open(path, framework="pt") as weights:
-                    keys[name].update(weights.keys())
-            except Exception as err:  # noqa: BLE001 - safetensors raises its own error types
-                raise CheckpointError(f"{path} is corrupt or truncated ({one_line(err)})") from None
-    return keys
-
-
-def _is_local_path(path: str) -> bool:
-    """True for what can only be a local path: it exists, or it has the shape of a path, not of a repo id."""
-    return os.path.exists(path) or path.startswith((".", "/", "~")) or "\\" in path or path.count("/") > 1
-
-
-def download_pipeline(repo_id: str, subfolder: Optional[str] = None, **kwargs) -> str:
-    """Fetch the files a pipeline needs (configs, safetensors, model card) of a Hub repo; return the local folder."""
-    from huggingface_hub import snapshot_download
-    from huggingface_hub.errors import (HFValidationError, LocalEntryNotFoundError, OfflineModeIsEnabled,
-                                        RepositoryNotFoundError, RevisionNotFoundError)
-
-    prefix = f"{subfolder.strip('/')}/" if subfolder else ""
-    options = {k: kwargs[k] for k in ("revision", "cache_dir", "token", "local_files_only", "force_download") if kwargs.get(k) is not None}
-    try:
-        folder = snapshot_download(repo_id, allow_patterns=[prefix + p for p in HUB_PATTERNS], **options)
-    except HFValidationError:
-        raise CheckpointError(f"{repo_id} is neither a pipeline folder nor a valid Hub repo id ('org/name')") from None
-    except RepositoryNotFoundError:
-        raise CheckpointError(f"{repo_id} is not a local folder, and there is no Hub repo {repo_id} "
-                              "(or it is private or gated: pass token=...)") from None
-    except RevisionNotFoundError:
-        raise CheckpointError(f"Hub repo {repo_id} has no revision {kwargs.get('revision')!r}") from None
-    except (LocalEntryNotFoundError, OfflineModeIsEnabled):
-        raise CheckpointError(f"{repo_id} is not a local folder, and the Hub repo {repo_id} is not in the local cache "
-                              "(offline or local_files_only)") from None
-    except Exception as err:  # noqa: BLE001 - network errors of every kind become one line
-        raise CheckpointError(f"could not download {repo_id} from the Hub: {one_line(err)}") from None
-    return os.path.join(folder, prefix) if prefix else folder
-
-
-def _resolve_dtype(kwargs: dict) -> None:
-    """Accept ``dtype`` and ``torch_dtype`` (a ``torch.dtype`` or its name) and pass diffusers ``dtype``."""
-    dtypes = {kwargs.pop(key) for key in ("torch_dtype", "dtype") if kwargs.get(key) is not None}
-    dtypes = {getattr(torch, d, d) if isinstance(d, str) else d for d in dtypes}
-    if len(dtypes) > 1:
-        raise HFGANError(f"dtype and torch_dtype disagree: {sorted(map(str, dtypes))}")
-    if dtypes:
-        (dtype,) = dtypes
-        if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-            raise HFGANError(f"dtype must be a floating-point torch.dtype (e.g. torch.float16), got {dtype!r}")
-        kwargs["dtype"] = dtype
-
-
-class _LoadingMixin:
-    """``from_pretrained`` / ``save_pretrained`` / ``push_to_hub`` shared by hfgan's pipelines."""
-
-    pipeline_tag = "unconditional-image-generation"
-
-    @classmethod
-    def from_pretrained(cls, pretrained_model_name_or_path: Union[str, os.PathLike], **kwargs):
-        """Load a saved pipeline from a local folder or a Hub repo id, with diffusers' keyword arguments
-        (``dtype``/``torch_dtype``, ``variant``, ``subfolder``, ``revision``, ``local_files_only``, ...).
-
-        Only safetensors weights are read; a folder that is not a saved pipeline, a corrupt weights file or
-        weights that do not match the config raise :class:`~hfgan.errors.CheckpointError` with a one-line reason.
-        """
-        if kwargs.pop("use_safetensors", True) is False:
-            raise HFGANError("hfgan loads safetensors weights only (use_safetensors=False is not supported)")
-        _resolve_dtype(kwargs)
-        path = os.fspath(pretrained_model_name_or_path)
-        subfolder = kwargs.pop("subfolder", None)
-        if os.path.isdir(path):
-            folder = os.path.join(path, subfolder) if subfolder else path
-        elif _is_local_path(path):
-            raise CheckpointError(f"{path} is not a pipeline folder" + (" (it is a file)" if os.path.exists(path) else " (no such folder)"))
-        else:
-            folder = download_pipeline(path, subfolder, **kwargs)
-        weight_keys = check_pipeline_folder(folder, cls.__name__, kwargs.get("variant"))
-        try:
-            pipe = super().from_pretrained(folder, use_safetensors=True, **kwargs)
-        except HFGANError as err:
-            raise type(err)(f"could not load {path}: {err}") from None
-        except Exception as err:  # noqa: BLE001 - every loading failure becomes one clear line
-            raise CheckpointError(f"could not load an hfgan pipeline from {path}: {one_line(err)}") from err
-        for name, keys in weight_keys.items():
-            if name in kwargs:  # a component passed by the caller is not read from the folder
-                continue
-            module = getattr(pipe, name, None)
-            expected = set(module.state_dict()) if isinstance(module, torch.nn.Module) else keys
-            if keys != expected:
-                raise CheckpointError(f"{os.path.join(folder, name)}: the weights do not match the config (missing "
-                                      f"{sorted(expected - keys)[:3]}, unexpected {sorted(keys - expected)[:3]})")
-        from ..hub import read_card_data
-
-        pipe.card_data = read_card_data(folder)
-        return pipe
-
-    def save_pretrained(self, save_directory: Union[str, os.PathLike], safe_serialization: bool = True,
-                        variant: Optional[str] = None, max_shard_size=None, push_to_hub: bool = False, **kwargs):
-        """Save components as ``config.json`` + safetensors, ``model_index.json`` and a model card ``README.md``.
-
-        With ``push_to_hub=True`` the folder is then uploaded as it is (``repo_id``, ``token``, ``private``,
-        ``commit_message``, ``create_pr`` as in diffusers).
-        """
-        if not safe_serialization:
-            raise HFGANError("hfgan saves safetensors weights only (safe_serialization=False is not supported)")
-        save_directory = os.fspath(save_directory)
-        super().save_pretrained(save_directory, safe_serialization=True, variant=variant, max_shard_size=max_shard_size)
-        _use_public_import_paths(os.path.join(save_directory, "model_index.json"))
-        from ..hub import upload_folder, write_model_card
-
-        repo_id = kwargs.pop("repo_id", None)
-        write_model_card(self, save_directory, repo_id=repo_id)
-        if push_to_hub:
-            repo_id = repo_id or os.path.basename(os.path.normpath(save_directory))
-            upload_kwargs = {k: kwargs[k] for k in ("commit_message", "private", "token", "create_pr", "revision") if k in kwargs}
-            return upload_folder(save_directory, repo_id, **upload_kwargs)
-
-    def push_to_hub(self, repo_id: str, commit_message: Optional[str] = None, private: Optional[bool] = None,
-                    token: Optional[str] = None, create_pr: bool = False, safe_serialization: bool = True,
-                    variant: Optional[str] = None, revision: Optional[str] = None, **kwargs):
-        """Save the pipeline to a temporary folder (weights, configs, model card) and upload that folder."""
-        import tempfile
-
-        with tempfile.TemporaryDirectory() as tmpdir:
-            return self.save_pretrained(tmpdir, safe_serialization=safe_serialization, variant=variant, push_to_hub=True,
-                                        repo_id=repo_id, commit_message=commit_message, private=private, token=token,
-                                        create_pr=create_pr, revision=revision)
 
 
 class GANPipeline(_LoadingMixin, DiffusionPipeline):
@@ -228,6 +36,7 @@ class GANPipeline(_LoadingMixin, DiffusionPipeline):
     """
 
     model_cpu_offload_seq = "generator"
+    pipeline_tag = "unconditional-image-generation"
     _optional_components = ["discriminator"]
 
     def __init__(self, generator, discriminator=None):
@@ -361,35 +170,15 @@ class GANPipeline(_LoadingMixin, DiffusionPipeline):
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise HFGANError(f"batch_size must be an integer >= 1, got {batch_size!r}")
 
-        modules = list(self.generator.modules())
-        # Offloading (accelerate or diffusers hooks) decides where the generator runs; otherwise its weights do,
-        # which is much cheaper to ask than diffusers' `_execution_device`.
-        hooked = any("_hf_hook" in m.__dict__ or "_diffusers_hook" in m.__dict__ for m in modules)
-        if hooked:
-            device, dtype = self._execution_device, self.generator.dtype
-        else:
-            weight = next(self.generator.parameters())
-            device, dtype = weight.device, weight.dtype
+        device, dtype, hooked = placement(self, self.generator)
         labels = self.prepare_class_labels(class_labels, batch_size, device)
         latents = self.prepare_latents(batch_size, generator, latents, device, dtype)
         if truncation_psi != 1.0:
             latents = latents * truncation_psi
 
-        # Eval mode for the call (batch statistics must not mix the images of a batch), then each module's own
-        # mode back: a generator being trained stays in training mode.
-        training = [m for m in modules if m.training]
-        for module in training:
-            module.training = False
-        try:
+        with eval_mode(self.generator):
             images = self.generator(latents, labels) if labels is not None else self.generator(latents)  # [N, C, H, W]
-        finally:
-            for module in training:
-                module.training = True
-        images = images.mul_(0.5).add_(0.5).clamp_(0, 1)  # [-1, 1] -> [0, 1], in place: the tensor is ours
-        if output_type == "np":
-            images = images.permute(0, 2, 3, 1).float().cpu().numpy()
-        elif output_type == "pil":
-            images = to_pil(images)
+        images = postprocess_image(images, output_type)
         if hooked:
             self.maybe_free_model_hooks()
         if not return_dict:
