@@ -20,12 +20,15 @@ from .models import (
     get_model_entry,
     list_models,
 )
-from .pipelines import GANPipeline, ImagePipelineOutput
+from .models.cyclegan import CycleGANGenerator
+from .models.pix2pix import PatchGANDiscriminator, Pix2PixGenerator
+from .pipelines import GANImageToImagePipeline, GANPipeline, ImagePipelineOutput, load_pipeline
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "GANPipeline", "ImagePipelineOutput", "DCGANGenerator", "DCGANDiscriminator", "MLPGANGenerator",
-    "MLPGANDiscriminator", "FASHION_MNIST_CLASSES", "create_model", "get_model_entry", "list_models",
+    "GANPipeline", "GANImageToImagePipeline", "ImagePipelineOutput", "load_pipeline", "DCGANGenerator",
+    "DCGANDiscriminator", "MLPGANGenerator", "MLPGANDiscriminator", "Pix2PixGenerator", "PatchGANDiscriminator",
+    "CycleGANGenerator", "FASHION_MNIST_CLASSES", "create_model", "get_model_entry", "list_models",
     "HFGANError", "CheckpointError", "ConfigError", "ModelMixin", "__version__",
 ]

@@ -83,7 +83,7 @@ def _array_to_tensor(image: Union[np.ndarray, torch.Tensor]) -> torch.Tensor:
         if image.dtype == np.bool_ or not (np.issubdtype(image.dtype, np.floating) or image.dtype == np.uint8):
             raise HFGANError(f"a numpy image must hold floats in [0, 1] or uint8, got dtype {image.dtype}")
         tensor = torch.tensor(image)  # a copy: arrays from PIL are read-only
-        tensor = tensor[None, None] if tensor.ndim == 2 else tensor[None] if tensor.ndim == 3 else tensor
+        tensor = tensor[None, ..., None] if tensor.ndim == 2 else tensor[None] if tensor.ndim == 3 else tensor
         tensor = tensor.permute(0, 3, 1, 2)  # NHWC -> NCHW
     else:
         if not (image.is_floating_point() or image.dtype == torch.uint8):
