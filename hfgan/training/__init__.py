@@ -1,8 +1,8 @@
 """The Accelerate trainer, its typed config and presets."""
 
-from .config import TrainConfig, config_fields, load_config, parse_overrides
+from .config import TrainConfig, config_fields, parse_overrides
 from .ema import EMAModel, recalibrate_batchnorm
-from .presets import get_preset, list_presets
+from .presets import get_preset, list_presets, load_config
 from .trainer import GANTrainer, NonFiniteLossError
 
 __all__ = [

@@ -13,6 +13,7 @@ from typing import List, Optional
 from ..errors import HFGANError
 
 STATE_FILE = "trainer_state.json"
+TASK_STATE_FILE = "task_state.safetensors"  # image pools, running means: what a task carries across a resume
 _PATTERN = re.compile(r"^checkpoint-(\d+)$")
 
 

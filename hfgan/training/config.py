@@ -2,7 +2,6 @@
 
 import dataclasses
 import json
-import os
 import typing
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence
@@ -18,6 +17,9 @@ class TrainConfig:
     model: str = "dcgan-28"
     generator_kwargs: Dict[str, Any] = field(default_factory=dict)
     discriminator_kwargs: Dict[str, Any] = field(default_factory=dict)
+    # what is trained (hfgan.tasks): generation | paired-translation | unpaired-translation; None: the model's own
+    task: Optional[str] = None
+    task_kwargs: Dict[str, Any] = field(default_factory=dict)  # validated by the task's own dataclass
     # data
     dataset: str = "fashion_mnist"
     dataset_split: str = "train"
@@ -26,6 +28,10 @@ class TrainConfig:
     center_crop: bool = True
     random_flip: bool = False
     max_train_samples: Optional[int] = None
+    source_column: Optional[str] = None  # paired translation: the input image column (target: image_column)
+    paired_layout: str = "columns"  # paired translation: columns | side_by_side (one image, source on the left)
+    dataset_a: Optional[str] = None  # unpaired translation: domain A, e.g. "fashion_mnist:Sneaker"
+    dataset_b: Optional[str] = None  # unpaired translation: domain B, e.g. "fashion_mnist:Ankle boot"
     # objective and tricks
     loss: str = "nonsaturating"  # minimax | nonsaturating | hinge | wasserstein | least_squares
     gp_weight: float = 0.0  # WGAN-GP gradient penalty weight (10 in the paper)
@@ -77,6 +83,13 @@ class TrainConfig:
 
         if self.loss not in OBJECTIVES:
             raise ConfigError(f"loss must be one of {sorted(OBJECTIVES)}, got {self.loss!r}")
+        if self.task is not None:
+            from ..tasks import list_tasks
+
+            if self.task not in list_tasks():
+                raise ConfigError(f"task must be one of {list_tasks()} (or unset: the model's own), got {self.task!r}")
+        if self.paired_layout not in ("columns", "side_by_side"):
+            raise ConfigError(f"paired_layout must be 'columns' or 'side_by_side', got {self.paired_layout!r}")
         if self.mixed_precision not in ("no", "fp16", "bf16"):
             raise ConfigError(f"mixed_precision must be 'no', 'fp16' or 'bf16', got {self.mixed_precision!r}")
         from diffusers.optimization import SchedulerType
@@ -198,33 +211,6 @@ def parse_overrides(args: Sequence[str]) -> Dict[str, str]:
         out[key.replace("-", "_")] = value
         i += 1
     return out
-
-
-def load_config(name_or_path: str, overrides: Optional[Dict[str, Any]] = None) -> TrainConfig:
-    """A preset name or a YAML/JSON file, then ``overrides``; the result is validated."""
-    from .presets import get_preset, list_presets
-
-    if os.path.isfile(name_or_path):
-        import yaml
-
-        with open(name_or_path, encoding="utf-8") as f:
-            try:
-                values = yaml.safe_load(f) or {}
-            except yaml.YAMLError as err:
-                raise ConfigError(f"{name_or_path} is not valid YAML/JSON: {str(err).splitlines()[0]}") from None
-        if not isinstance(values, dict):
-            raise ConfigError(f"{name_or_path} must hold a mapping of config keys")
-        base = None
-        if "preset" in values:
-            base = get_preset(values.pop("preset"))
-        cfg = config_from_dict(values, base)
-    elif name_or_path in list_presets():
-        cfg = get_preset(name_or_path)
-    else:
-        raise ConfigError(f"{name_or_path!r} is neither a config file nor a preset; presets: {', '.join(list_presets())}")
-    if overrides:
-        cfg = config_from_dict(overrides, cfg)
-    return cfg.validate()
 
 
 def config_fields() -> List[str]:

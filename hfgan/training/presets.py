@@ -1,11 +1,13 @@
-"""Training presets, named after what they train: ``<family>-<dataset>``."""
+"""Training presets, named after what they train (``<family>-<dataset>``), and ``load_config``: a preset or a
+config file, plus ``--key value`` overrides."""
 
 import dataclasses
 import fnmatch
-from typing import Dict, List, Optional
+import os
+from typing import Any, Dict, List, Optional
 
 from ..errors import ConfigError
-from .config import TrainConfig
+from .config import TrainConfig, config_from_dict
 
 _PRESETS: Dict[str, Dict] = {
     # The seeds' fully connected GAN with SNGAN's recipe: hinge loss, spectral norm in the discriminator,
@@ -55,9 +57,32 @@ def list_presets(pattern: Optional[str] = None) -> List[str]:
 
 
 def get_preset(name: str) -> TrainConfig:
-    from .config import config_from_dict
-
     if name not in _PRESETS:
         raise ConfigError(f"unknown preset {name!r}; presets: {', '.join(list_presets())}")
     cfg = config_from_dict(_PRESETS[name])
     return dataclasses.replace(cfg, name=cfg.name or name, output_dir=f"runs/{name}")
+
+
+def load_config(name_or_path: str, overrides: Optional[Dict[str, Any]] = None) -> TrainConfig:
+    """A preset name or a YAML/JSON file, then ``overrides``; the result is validated."""
+    if os.path.isfile(name_or_path):
+        import yaml
+
+        with open(name_or_path, encoding="utf-8") as f:
+            try:
+                values = yaml.safe_load(f) or {}
+            except yaml.YAMLError as err:
+                raise ConfigError(f"{name_or_path} is not valid YAML/JSON: {str(err).splitlines()[0]}") from None
+        if not isinstance(values, dict):
+            raise ConfigError(f"{name_or_path} must hold a mapping of config keys")
+        base = None
+        if "preset" in values:
+            base = get_preset(values.pop("preset"))
+        cfg = config_from_dict(values, base)
+    elif name_or_path in list_presets():
+        cfg = get_preset(name_or_path)
+    else:
+        raise ConfigError(f"{name_or_path!r} is neither a config file nor a preset; presets: {', '.join(list_presets())}")
+    if overrides:
+        cfg = config_from_dict(overrides, cfg)
+    return cfg.validate()

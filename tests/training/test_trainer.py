@@ -79,13 +79,13 @@ def test_conditional_training_uses_class_names(tmp_path, make_config):
 def test_non_finite_loss_stops_and_keeps_last_checkpoint(tmp_path, make_config):
     cfg = make_config(max_train_steps=8, checkpointing_steps=2)
     trainer = GANTrainer(cfg)
-    original = trainer._g_step
+    original = trainer._run_phase
 
-    def exploding():
-        loss = original()
-        return loss * float("nan") if trainer.step >= 3 else loss
+    def exploding(phase, counter):
+        logs = original(phase, counter)
+        return {k: v * float("nan") for k, v in logs.items()} if trainer.step >= 3 and phase.name == "G_main" else logs
 
-    trainer._g_step = exploding
+    trainer._run_phase = exploding
     with pytest.raises(NonFiniteLossError, match="checkpoint-2"):
         trainer.train()
     assert [os.path.basename(p) for p in list_checkpoints(cfg.output_dir)] == ["checkpoint-2"]

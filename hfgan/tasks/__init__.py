@@ -1,0 +1,30 @@
+"""Training tasks: what each kind of GAN trains (networks, phases, losses), for the one trainer.
+
+``generation`` (latent -> image), ``paired-translation`` (Pix2Pix), ``unpaired-translation`` (CycleGAN).
+"""
+
+import importlib
+from typing import Dict, List, Tuple
+
+from ..errors import ConfigError
+from .base import GANTask, Phase, StepContext, TaskKwargs
+
+_TASKS: Dict[str, Tuple[str, str]] = {
+    "generation": (".latent", "GenerationTask"),
+    "paired-translation": (".pix2pix", "PairedTranslationTask"),
+    "unpaired-translation": (".cyclegan", "UnpairedTranslationTask"),
+}
+
+
+def list_tasks() -> List[str]:
+    return sorted(_TASKS)
+
+
+def get_task_class(name: str):
+    if name not in _TASKS:
+        raise ConfigError(f"unknown task {name!r}; tasks: {', '.join(list_tasks())}")
+    module, cls = _TASKS[name]
+    return getattr(importlib.import_module(module, __package__), cls)
+
+
+__all__ = ["GANTask", "Phase", "StepContext", "TaskKwargs", "get_task_class", "list_tasks"]

@@ -1,0 +1,169 @@
+"""``generation``: latents (and class labels) to images, unconditional or class-conditional.
+
+Per step, ``n_critic`` runs of ``D_main`` (adversarial loss on real and generated images, plus the WGAN-GP
+gradient penalty and lazy R1 when configured), then one ``G_main`` (adversarial loss, plus feature matching
+when configured). With one critic run and no gradient accumulation, ``G_main`` reuses the images ``D_main``
+generated (as the DCGAN reference loop does): one generator forward per step instead of two.
+"""
+
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Tuple
+
+import torch
+
+from ..errors import HFGANError
+from ..losses import feature_matching_loss, get_objective
+from ..regularizers import gradient_penalty, r1_penalty
+from .base import GANTask, Phase, StepContext, TaskKwargs, to_unit
+
+D_KEY, G_KEY, SAMPLE_KEY, RECALIBRATE_KEY = 1, 2, 3, 4  # randomness keys: (seed, key, counter)
+
+
+@dataclass
+class GenerationKwargs(TaskKwargs):
+    """The generation task takes its settings from the top-level config (loss, gp_weight, r1_gamma, ...)."""
+
+
+class GenerationTask(GANTask):
+    name = "generation"
+    kwargs_class = GenerationKwargs
+
+    def __init__(self, config, seed_rng):
+        super().__init__(config, seed_rng)
+        self.d_loss_fn, self.g_loss_fn = get_objective(config.loss)
+        self.num_classes: Optional[int] = None
+
+    # -- networks and data -------------------------------------------------------------------------
+    def load_data(self, nets, data=None):
+        from ..data import load_image_tensor_data
+
+        cfg, generator = self.config, nets["generator"]
+        self.latent_dim = generator.config.latent_dim
+        self.num_classes = generator.config.get("num_classes")
+        data = data if data is not None else load_image_tensor_data(
+            cfg.dataset, cfg.dataset_split, resolution=generator.config.sample_size, channels=generator.config.out_channels,
+            image_column=cfg.image_column, label_column=cfg.label_column, center_crop=cfg.center_crop,
+            max_samples=cfg.max_train_samples)
+        if self.num_classes:
+            if data.class_labels is None:
+                raise HFGANError(f"model {cfg.model} is class-conditional but the dataset has no label column")
+            if data.num_classes != self.num_classes:
+                raise HFGANError(f"model {cfg.model} has {self.num_classes} classes, the dataset {data.num_classes}")
+            if not generator.config.get("class_names") and data.class_names:
+                generator.register_to_config(class_names=list(data.class_names))
+        n = cfg.num_sample_images  # fixed latents for the progress grids: one row per class for conditional models
+        self.sample_latents = torch.randn(n, self.latent_dim, generator=self.rng(SAMPLE_KEY))
+        self.sample_labels = torch.arange(n) % self.num_classes if self.num_classes else None
+        self.data = data
+        return data
+
+    # -- one step ----------------------------------------------------------------------------------
+    def reuse_fake(self) -> bool:
+        return self.config.n_critic == 1 and self.config.gradient_accumulation_steps == 1
+
+    def phases(self) -> List[Phase]:
+        # D_main keeps the generator's graph for G_main when reusing, so it detaches by itself
+        return [Phase("D_main", "D", repeats=self.config.n_critic, key=D_KEY, freeze_others=False),
+                Phase("G_main", "G", key=G_KEY)]
+
+    def draw(self, phase: Phase, rng: torch.Generator, n: int) -> Dict[str, torch.Tensor]:
+        if phase.name == "G_main" and self.reuse_fake():
+            return {}
+        drawn = {"latents": torch.randn(n, self.latent_dim, generator=rng)}  # [n, Z]
+        if self.num_classes:
+            drawn["class_labels"] = torch.randint(0, self.num_classes, (n,), generator=rng)  # [n]
+        if phase.name == "D_main":
+            if self.config.random_flip:
+                drawn["flips"] = torch.rand(n, generator=rng) < 0.5  # [n]
+            drawn["alphas"] = torch.rand(n, 1, 1, 1, generator=rng)  # gradient-penalty interpolation weights
+        return drawn
+
+    def _generate(self, ctx: StepContext, drawn) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+        latents, labels = ctx.slice(drawn["latents"]), ctx.slice(drawn.get("class_labels"))
+        generator = ctx.nets["generator"]
+        fake = generator(latents, labels) if labels is not None else generator(latents)  # [B, C, H, W]
+        return fake, labels
+
+    def _disc(self, ctx: StepContext, pixel_values, class_labels, features: bool = False):
+        discriminator = ctx.nets["discriminator"]
+        if class_labels is not None:
+            return discriminator(pixel_values, class_labels, return_features=features)
+        return discriminator(pixel_values, return_features=features)
+
+    def loss(self, phase, drawn, ctx):
+        return self._d_loss(drawn, ctx) if phase.optimizer == "D" else self._g_loss(drawn, ctx)
+
+    def _d_loss(self, drawn, ctx: StepContext):
+        cfg = self.config
+        use_r1 = cfg.r1_gamma > 0 and ctx.counter % cfg.r1_interval == 0
+        keep_graph = self.reuse_fake()
+        real, real_labels = ctx.real(drawn.get("flips"))
+        if not self.num_classes:
+            real_labels = None
+        with torch.set_grad_enabled(keep_graph), ctx.autocast():
+            fake, fake_labels = self._generate(ctx, drawn)
+        if keep_graph:
+            ctx.scratch["fake"] = (fake, fake_labels)
+        if use_r1:
+            real.requires_grad_(True)
+        with ctx.autocast():
+            real_logits, real_features = self._disc(ctx, real, real_labels, features=True)
+            fake_logits = self._disc(ctx, fake.detach().float(), fake_labels)
+            loss = self.d_loss_fn(real_logits.float(), fake_logits.float(), 1.0 - cfg.label_smoothing)
+        if cfg.gp_weight > 0:
+            alpha = ctx.slice(drawn["alphas"])
+            penalty = gradient_penalty(lambda x: self._disc(ctx, x, real_labels), real, fake.float(), alpha)
+            loss = loss + cfg.gp_weight * penalty
+        if use_r1:
+            loss = loss + cfg.r1_gamma / 2 * r1_penalty(real_logits.float(), real) * cfg.r1_interval
+        ctx.scratch["real_features"] = real_features.detach()
+        return loss, {"loss_d": loss.detach()}
+
+    def _g_loss(self, drawn, ctx: StepContext):
+        cfg = self.config
+        with ctx.autocast():
+            if self.reuse_fake():
+                fake, fake_labels = ctx.scratch["fake"]
+            else:
+                fake, fake_labels = self._generate(ctx, drawn)
+            fake_logits, fake_features = self._disc(ctx, fake, fake_labels, features=True)
+            loss = self.g_loss_fn(fake_logits.float())
+            if cfg.feature_matching_weight > 0:
+                loss = loss + cfg.feature_matching_weight * feature_matching_loss(
+                    ctx.scratch["real_features"].float(), fake_features.float())
+        return loss, {"loss_g": loss.detach()}
+
+    # -- outputs -----------------------------------------------------------------------------------
+    def sample_images(self, nets):
+        generator = nets["generator"]
+        device = next(generator.parameters()).device
+        latents = self.sample_latents.to(device)
+        if self.sample_labels is not None:
+            images = generator(latents, self.sample_labels.to(device))
+        else:
+            images = generator(latents)
+        nrow = self.num_classes if self.num_classes and self.num_classes <= 16 else None
+        return to_unit(images), nrow
+
+    def recalibration_inputs(self, device):
+        g = self.rng(RECALIBRATE_KEY)
+
+        def inputs():
+            latents = torch.randn(256, self.latent_dim, generator=g).to(device)
+            labels = torch.randint(0, self.num_classes, (256,), generator=g).to(device) if self.num_classes else None
+            return latents, labels
+
+        return inputs
+
+    def build_pipeline(self, nets):
+        from ..pipelines import GANPipeline
+
+        return GANPipeline(generator=nets["generator"], discriminator=nets.get("discriminator"))
+
+    def final_grid(self, pipe):
+        from ..viz import make_image_grid
+
+        labels = list(range(self.num_classes)) * 8 if self.num_classes else None
+        images = pipe(batch_size=80 if labels else 64, class_labels=labels,
+                      generator=torch.Generator().manual_seed(self.config.seed)).images
+        return make_image_grid(images, nrow=self.num_classes or 8, scale=2)
