@@ -1,4 +1,4 @@
-"""``hfgan`` command line: ``train | generate | evaluate | push | list``.
+"""``hfgan`` command line: ``train | generate | translate | evaluate | push | list``.
 
 Each sub-command lives in ``hfgan/commands/<name>.py`` with ``add_arguments(parser)`` and ``run(args)``;
 bad input (:class:`~hfgan.errors.HFGANError`) is printed as one line and exits with status 2.
@@ -14,6 +14,7 @@ from .errors import HFGANError
 COMMANDS = {
     "train": "Train a GAN from a preset or a config file (Accelerate: CPU, one or many GPUs).",
     "generate": "Generate images from a saved pipeline or a Hub repo into a grid PNG.",
+    "translate": "Translate image files or folders with an image-to-image pipeline (Pix2Pix, CycleGAN) into a folder.",
     "evaluate": "Compute FID / KID / IS / precision-recall of a pipeline against a dataset split.",
     "push": "Upload a saved pipeline folder to the Hugging Face Hub.",
     "list": "List registered model variants and training presets.",

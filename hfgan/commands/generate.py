@@ -21,12 +21,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args) -> int:
     import torch
-    from diffusers.utils import logging as diffusers_logging
     from PIL import Image
 
     from ..errors import HFGANError
     from ..pipelines import GANPipeline
     from ..viz import make_image_grid
+    from ._common import load_pipeline_quietly, resolve_device
 
     if args.num_images < 1:
         raise HFGANError(f"--num-images must be >= 1, got {args.num_images}")
@@ -34,20 +34,11 @@ def run(args) -> int:
         raise HFGANError(f"--scale and --nrow must be >= 1, got {args.scale} and {args.nrow}")
     if Image.registered_extensions().get(os.path.splitext(args.out)[1].lower()) not in Image.SAVE:
         raise HFGANError(f"--out {args.out}: not an image file extension PIL can write (use .png)")
-    device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        device = torch.device(device)
-    except RuntimeError:
-        raise HFGANError(f"--device {device!r} is not a torch device (e.g. cpu, cuda, cuda:1)") from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise HFGANError("--device cuda was asked for, but no CUDA device is available")
-    bars_were_enabled = diffusers_logging.is_progress_bar_enabled()
-    diffusers_logging.disable_progress_bar()  # no "Loading pipeline components" bar in the command's output
-    try:
-        pipe = GANPipeline.from_pretrained(args.pipeline, local_files_only=args.local_files_only or None)
-    finally:
-        if bars_were_enabled:
-            diffusers_logging.enable_progress_bar()
+    device = resolve_device(args.device)
+    pipe = load_pipeline_quietly(args.pipeline, args.local_files_only)
+    if not isinstance(pipe, GANPipeline):
+        raise HFGANError(f"{args.pipeline} is an image-to-image pipeline ({type(pipe).__name__}): "
+                         f"use `hfgan translate {args.pipeline} INPUT... --out DIR`")
     pipe.to(device)
     class_labels = None
     if args.class_label is not None:
