@@ -1,7 +1,8 @@
 """Datasets for training and evaluation, through ``datasets``.
 
 Sources: the built-in ``fashion_mnist`` (Debian's IDX files under ``/usr/share/datasets/fashion-mnist``
-when present, otherwise the Hub copy), any Hub dataset name, or a local ``imagefolder``.
+when present, otherwise the Hub copy), the built-in ``fashion_mnist_edges`` (garments paired with their
+edge maps, see :mod:`hfgan.data_translation`), any Hub dataset name, or a local ``imagefolder``.
 Rows come out as ``pixel_values`` in [-1, 1] and ``class_labels``.
 """
 
@@ -93,11 +94,16 @@ def load_fashion_mnist(split: str = "train", folder: Optional[str] = None):
 
 
 def load_image_dataset(source: str, split: str = "train", data_dir: Optional[str] = None):
-    """A ``datasets.Dataset`` from ``fashion_mnist``, a local folder (``imagefolder``) or a Hub dataset name."""
+    """A ``datasets.Dataset`` from ``fashion_mnist``, ``fashion_mnist_edges``, a local folder (``imagefolder``)
+    or a Hub dataset name."""
     import datasets
 
     if source == "fashion_mnist":
         return load_fashion_mnist(split)
+    if source == "fashion_mnist_edges":
+        from .data_translation import load_fashion_mnist_edges
+
+        return load_fashion_mnist_edges(split)
     try:
         if os.path.isdir(source):
             return datasets.load_dataset("imagefolder", data_dir=source, split=split)
@@ -106,6 +112,8 @@ def load_image_dataset(source: str, split: str = "train", data_dir: Optional[str
         raise HFGANError(f"dataset {source!r} not found: {err}") from None
     except ValueError as err:
         raise HFGANError(f"cannot load dataset {source!r} split {split!r}: {str(err).splitlines()[0]}") from None
+    except ConnectionError as err:
+        raise HFGANError(f"cannot reach dataset {source!r} on the Hub: {str(err).splitlines()[0]}") from None
 
 
 def _find_column(dataset, requested: Optional[str], candidates, kind: str) -> Optional[str]:
@@ -226,10 +234,30 @@ def load_image_tensor_data(source: str = "fashion_mnist", split: str = "train", 
         if max_samples:
             images, labels = images[:max_samples], labels[:max_samples]
         return ImageTensorData(images[:, None], labels, FASHION_MNIST_LABELS)
+    if (source == "fashion_mnist_edges" and resolution == 28 and channels == 1
+            and image_column in (None, "image", "edges") and label_column in (None, "label")
+            and fashion_mnist_available()):
+        images, labels = load_fashion_mnist_arrays(split)
+        if max_samples:
+            images, labels = images[:max_samples], labels[:max_samples]
+        if image_column == "edges":
+            from .data_translation import edge_map
 
-    from tqdm.auto import tqdm
+            images = edge_map(images)
+        return ImageTensorData(images[:, None], labels, FASHION_MNIST_LABELS)
 
     dataset = load_image_dataset(source, split)
+    return image_tensor_data_from_dataset(dataset, source, split, resolution, channels, image_column, label_column,
+                                          center_crop, max_samples, max_memory_gb)
+
+
+def image_tensor_data_from_dataset(dataset, source: str, split: str = "train", resolution: int = 28,
+                                   channels: int = 1, image_column: Optional[str] = None,
+                                   label_column: Optional[str] = None, center_crop: bool = True,
+                                   max_samples: Optional[int] = None, max_memory_gb: float = 8.0) -> ImageTensorData:
+    """Decode a loaded ``datasets.Dataset`` into :class:`ImageTensorData` (``source``/``split`` name it in errors)."""
+    from tqdm.auto import tqdm
+
     if len(dataset) == 0:
         raise HFGANError(f"dataset {source!r} split {split!r} is empty")
     if max_samples:
