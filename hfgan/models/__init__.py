@@ -1,7 +1,9 @@
 """GAN families: one folder each, all registered in :mod:`hfgan.models.registry`."""
 
+from .cyclegan import CycleGANGenerator
 from .dcgan import DCGANDiscriminator, DCGANGenerator
 from .mlp_gan import MLPGANDiscriminator, MLPGANGenerator
+from .pix2pix import PatchGANDiscriminator, Pix2PixGenerator
 from .registry import (
     ModelEntry,
     create_components,
@@ -34,7 +36,21 @@ register_model(gan_entry("dcgan-32", "dcgan", DCGANGenerator, DCGANDiscriminator
 register_model(gan_entry("dcgan-64", "dcgan", DCGANGenerator, DCGANDiscriminator,
                           {"out_channels": 3, "sample_size": 64}, {"in_channels": 3, "sample_size": 64}, "DCGAN, 64x64 RGB."))
 
+# image-to-image: the source image goes in, the target comes out; Pix2Pix's discriminator sees the source too
+_PIX2PIX_G28 = {"in_channels": 1, "out_channels": 1, "sample_size": 28, "base_channels": 32, "max_channels": 256}
+_PATCH_D28 = {"in_channels": 1, "sample_size": 28, "base_channels": 32}
+register_model(gan_entry("pix2pix-28", "pix2pix", Pix2PixGenerator, PatchGANDiscriminator, _PIX2PIX_G28,
+                         {**_PATCH_D28, "conditioning_channels": 1},
+                         "Pix2Pix: U-Net generator, conditional PatchGAN discriminator, 28x28 grayscale.",
+                         task="paired-translation"))
+_CYCLE_G28 = {"in_channels": 1, "out_channels": 1, "sample_size": 28, "base_channels": 32}
+_CYCLE_D28 = {**_PATCH_D28, "norm_type": "instance"}
+register_model(ModelEntry("cyclegan-28", "cyclegan", {
+    "generator": (CycleGANGenerator, _CYCLE_G28), "generator_reverse": (CycleGANGenerator, _CYCLE_G28),
+    "discriminator": (PatchGANDiscriminator, _CYCLE_D28), "discriminator_reverse": (PatchGANDiscriminator, _CYCLE_D28),
+}, task="unpaired-translation", description="CycleGAN: two ResNet generators, two PatchGAN discriminators, 28x28 grayscale."))
+
 __all__ = [
-    "DCGANGenerator", "DCGANDiscriminator", "MLPGANGenerator", "MLPGANDiscriminator", "FASHION_MNIST_CLASSES",
+    "DCGANGenerator", "DCGANDiscriminator", "Pix2PixGenerator", "PatchGANDiscriminator", "CycleGANGenerator", "MLPGANGenerator", "MLPGANDiscriminator", "FASHION_MNIST_CLASSES",
     "ModelEntry", "create_components", "create_model", "family_of", "gan_entry", "get_model_entry", "list_models", "register_model",
 ]

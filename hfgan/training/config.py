@@ -47,7 +47,9 @@ class TrainConfig:
     max_train_minutes: Optional[float] = None  # also stop (checkpoint + outputs) after this much training wall clock
     learning_rate_g: float = 2e-4
     learning_rate_d: float = 2e-4  # TTUR: set different rates
-    lr_scheduler: str = "constant"  # diffusers' get_scheduler names: constant | linear | cosine | ... (per G step)
+    lr_scheduler: str = "constant"  # diffusers' get_scheduler names (constant | linear | cosine | ...) or
+    # constant_then_linear (constant until lr_decay_start_step, then linear to 0; CycleGAN's), stepped once per step
+    lr_decay_start_step: Optional[int] = None  # constant_then_linear: default half of max_train_steps
     lr_warmup_steps: int = 0
     lr_step_rules: Optional[str] = None  # piecewise_constant: "1:40000,0.1" (multiplier 1 before step 40000, then 0.1)
     adam_beta1: float = 0.5
@@ -94,7 +96,7 @@ class TrainConfig:
             raise ConfigError(f"mixed_precision must be 'no', 'fp16' or 'bf16', got {self.mixed_precision!r}")
         from diffusers.optimization import SchedulerType
 
-        schedulers = [t.value for t in SchedulerType]
+        schedulers = [t.value for t in SchedulerType] + ["constant_then_linear"]
         if self.lr_scheduler not in schedulers:
             raise ConfigError(f"lr_scheduler must be one of {schedulers}, got {self.lr_scheduler!r}")
         if (self.lr_scheduler == "piecewise_constant") != (self.lr_step_rules is not None):
@@ -102,6 +104,8 @@ class TrainConfig:
                               f"got lr_scheduler={self.lr_scheduler!r}, lr_step_rules={self.lr_step_rules!r}")
         if self.lr_step_rules is not None:
             _check_step_rules(self.lr_step_rules)
+        if self.lr_decay_start_step is not None and not 0 <= self.lr_decay_start_step < self.max_train_steps:
+            raise ConfigError(f"lr_decay_start_step must be in [0, max_train_steps), got {self.lr_decay_start_step}")
         if self.lr_warmup_steps < 0:
             raise ConfigError(f"lr_warmup_steps must be >= 0, got {self.lr_warmup_steps}")
         if self.max_train_minutes is not None and not self.max_train_minutes > 0:

@@ -49,6 +49,22 @@ _PRESETS: Dict[str, Dict] = {
         generator_kwargs={"base_channels": 32},
         discriminator_kwargs={"base_channels": 32, "norm_type": "none", "spectral_norm": True},
     ),
+    # Pix2Pix (Isola et al. 2017) on Fashion-MNIST edge maps -> garments: vanilla GAN + 100 * L1, Adam 2e-4
+    # (0.5, 0.999), constant lr for half the run then linear decay to 0, batch norm, mirrored pairs.
+    "pix2pix-edges2fashion": dict(
+        model="pix2pix-28", dataset="fashion_mnist_edges", loss="nonsaturating", task_kwargs={"lambda_l1": 100.0},
+        train_batch_size=32, max_train_steps=8000, random_flip=True, use_ema=False,
+        lr_scheduler="constant_then_linear", sample_steps=250, checkpointing_steps=500, num_sample_images=16,
+    ),
+    # CycleGAN (Zhu et al. 2017) between Fashion-MNIST's Sneakers and Ankle boots, no pairs: LSGAN, cycle 10,
+    # identity 0.5 * 10, pools of 50 fakes, Adam 2e-4 (0.5, 0.999), constant lr then linear decay to 0.
+    "cyclegan-sneaker2boot": dict(
+        model="cyclegan-28", dataset="fashion_mnist", dataset_a="fashion_mnist:Sneaker", dataset_b="fashion_mnist:Ankle boot",
+        loss="least_squares", task_kwargs={"lambda_cycle": 10.0, "lambda_identity": 0.5, "pool_size": 50},
+        generator_kwargs={"base_channels": 16}, discriminator_kwargs={"base_channels": 32},
+        train_batch_size=16, max_train_steps=5000, use_ema=False, lr_scheduler="constant_then_linear",
+        sample_steps=250, checkpointing_steps=500, num_sample_images=16,
+    ),
 }
 
 

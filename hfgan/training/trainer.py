@@ -103,11 +103,7 @@ class GANTrainer:
         self.schedulers = []
         self._schedules_registered = False
         if cfg.lr_scheduler != "constant" or cfg.lr_warmup_steps:
-            from diffusers.optimization import get_scheduler
-
-            self.schedulers = [get_scheduler(cfg.lr_scheduler, optimizers[n], step_rules=cfg.lr_step_rules,
-                                             num_warmup_steps=cfg.lr_warmup_steps,
-                                             num_training_steps=cfg.max_train_steps) for n in opt_names]
+            self.schedulers = [_scheduler(cfg, optimizers[n]) for n in opt_names]
         self.emas: Dict[str, EMAModel] = {}
         if cfg.use_ema:
             self.emas = {name: EMAModel(acc.unwrap_model(self.nets[name]), cfg.ema_decay, cfg.ema_rampup).to(acc.device)
@@ -498,6 +494,22 @@ class GANTrainer:
 
 
 _LOSS_LABELS = {"loss_d": "discriminator", "loss_g": "generator"}
+
+
+def _scheduler(cfg: TrainConfig, optimizer):
+    """A ``LambdaLR`` for ``cfg.lr_scheduler``: diffusers' ``get_scheduler``, or ``constant_then_linear``."""
+    if cfg.lr_scheduler == "constant_then_linear":
+        start = cfg.lr_decay_start_step if cfg.lr_decay_start_step is not None else cfg.max_train_steps // 2
+        span = cfg.max_train_steps - start
+
+        def factor(step: int) -> float:
+            return 1.0 if step < start else max(0.0, (cfg.max_train_steps - step) / span)
+
+        return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+    from diffusers.optimization import get_scheduler
+
+    return get_scheduler(cfg.lr_scheduler, optimizer, step_rules=cfg.lr_step_rules, num_warmup_steps=cfg.lr_warmup_steps,
+                         num_training_steps=cfg.max_train_steps)
 
 
 def _fast_forward(scheduler, step: int) -> None:

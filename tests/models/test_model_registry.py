@@ -7,6 +7,10 @@ import torch
 
 import hfgan
 from hfgan import ConfigError, HFGANError, create_model, get_model_entry, list_models
+from hfgan.models import create_components
+
+LATENT = [n for n in list_models() if get_model_entry(n).task == "generation"]
+TRANSLATION = [n for n in list_models() if get_model_entry(n).task != "generation"]
 
 
 def _inputs(generator, batch_size=4):
@@ -28,7 +32,7 @@ def test_registry_lists_every_family_and_variant():
         create_model("dcgan-28", generator_kwargs={"wrong_key": 1})
 
 
-@pytest.mark.parametrize("name", list_models())
+@pytest.mark.parametrize("name", LATENT)
 def test_variant_forward_backward_and_round_trip(name, tmp_path, tiny_overrides):
     entry = get_model_entry(name)
     torch.manual_seed(0)
@@ -62,7 +66,7 @@ def test_variant_forward_backward_and_round_trip(name, tmp_path, tiny_overrides)
         assert torch.equal(discriminator(images, labels), discriminator2(images, labels))
 
 
-@pytest.mark.parametrize("name", list_models())
+@pytest.mark.parametrize("name", LATENT)
 def test_default_config_builds(name):
     generator, discriminator = create_model(name)
     cfg = generator.config
@@ -72,3 +76,38 @@ def test_default_config_builds(name):
     latents, labels = _inputs(generator.eval(), batch_size=1)
     with torch.no_grad():
         assert generator(latents, labels).shape == (1, cfg.out_channels, cfg.sample_size, cfg.sample_size)
+
+
+@pytest.mark.parametrize("name", TRANSLATION)
+def test_translation_variant_components_forward_backward_and_round_trip(name, tmp_path, tiny_overrides):
+    entry = get_model_entry(name)
+    torch.manual_seed(0)
+    g_kwargs, d_kwargs = tiny_overrides[entry.family]
+    nets = create_components(name, {"generator": g_kwargs, "discriminator": d_kwargs})
+    assert list(nets) == list(entry.components)
+    size = nets["generator"].config.sample_size
+    total = 0
+    for gen in (n for n in nets if n.startswith("generator")):
+        cfg = nets[gen].config
+        source = torch.rand(2, cfg.in_channels, size, size) * 2 - 1
+        images = nets[gen](source)
+        assert images.shape == (2, cfg.out_channels, size, size) and images.abs().max() <= 1
+        disc = nets[gen.replace("generator", "discriminator")]
+        conditioning = source if disc.config.get("conditioning_channels") else None
+        logits = disc(images, conditioning) if conditioning is not None else disc(images)
+        assert logits.ndim == 4 and logits.shape[:2] == (2, 1)  # a patch map of logits
+        total = total + logits.mean()
+    total.backward()
+    for component, module in nets.items():
+        assert all(p.grad is not None for p in module.parameters()), component
+        module.eval().save_pretrained(tmp_path / component)
+        again = type(module).from_pretrained(tmp_path / component).eval()
+        assert {k: v for k, v in again.config.items() if not k.startswith("_")} == \
+            {k: v for k, v in module.config.items() if not k.startswith("_")}
+
+
+def test_components_errors():
+    with pytest.raises(ConfigError, match="no component"):
+        create_components("dcgan-28", {"generator_reverse": {}})
+    with pytest.raises(ConfigError, match="cyclegan-28 generator"):
+        create_components("cyclegan-28", {"generator": {"nope": 1}})
