@@ -7,7 +7,8 @@ Run locally from the repository root::
 
 The models are the published pipeline folders found in ``HFGAN_PIPELINES_DIR`` (default: ``pipelines/``
 next to this file when the Space is deployed with a copy of them, else ``<repo>/pipelines``), plus any
-Hub repo id typed into the model box.
+Hub repo id typed into a model box: the noise-to-image ones in the main model box, the translation ones
+(``GANImageToImagePipeline``) in the Image-to-image tab, with example inputs from ``examples/``.
 
 This file is the entry point (the Space's ``app_file``); the app lives in the ``playground`` package
 beside it. Everything outside ``playground/ui/`` is plain Python: the generation functions take a
@@ -43,15 +44,15 @@ from playground.settings import (ALL_CLASSES, APP_DIR, CACHE_SIZE, CONCURRENCY, 
                                  DEFAULT_IMAGES, IMAGE_TO_IMAGE, MAX_FRAMES, MAX_IMAGES, MAX_QUEUE, MAX_SEED,
                                  MIN_FRAMES, TRUNCATION_MAX, TRUNCATION_MIN)
 from playground.summary import model_summary  # noqa: E402
-from playground.translation import translate  # noqa: E402
-from playground.ui.layout import INTRO, build_demo  # noqa: E402
+from playground.translation import DIRECTIONS, open_image, translate  # noqa: E402
+from playground.ui.layout import CSS, INTRO, build_demo  # noqa: E402
 
 __all__ = [
-    "ALL_CLASSES", "APP_DIR", "CACHE_SIZE", "CONCURRENCY", "DEFAULT_FRAMES", "DEFAULT_IMAGES", "IMAGE_TO_IMAGE",
-    "INTRO", "MAX_FRAMES", "MAX_IMAGES", "MAX_QUEUE", "MAX_SEED", "MIN_FRAMES", "TRUNCATION_MAX", "TRUNCATION_MIN",
+    "ALL_CLASSES", "APP_DIR", "CACHE_SIZE", "CONCURRENCY", "CSS", "DEFAULT_FRAMES", "DEFAULT_IMAGES", "DIRECTIONS",
+    "IMAGE_TO_IMAGE", "INTRO", "MAX_FRAMES", "MAX_IMAGES", "MAX_QUEUE", "MAX_SEED", "MIN_FRAMES", "TRUNCATION_MAX", "TRUNCATION_MIN",
     "PipelineCache", "Playground", "SpaceError", "build_demo", "clamp_float", "clamp_int", "class_labels_for",
     "default_pipelines_dir", "discover_models", "generate", "grid_image", "interpolate", "load_pipeline", "main",
-    "model_summary", "one_line", "seed_generators", "seed_latents", "slerp", "translate",
+    "model_summary", "one_line", "open_image", "seed_generators", "seed_latents", "slerp", "translate",
 ]
 
 
@@ -68,8 +69,9 @@ def main(argv=None) -> None:
     demo = build_demo(args.pipelines_dir)
     play = demo.playground
     print(f"hfgan playground: {len(play.models)} model(s) in {play.pipelines_dir}: {', '.join(play.models) or 'none'}; "
+          f"translation: {', '.join(play.translation_models) or 'none'}; "
           f"torch threads {threads}, queue concurrency {CONCURRENCY}, max queue {MAX_QUEUE}", flush=True)
-    demo.launch(server_name=args.host, server_port=args.port, footer_links=["api"])
+    demo.launch(server_name=args.host, server_port=args.port, footer_links=["api"], css=CSS)
 
 
 if __name__ == "__main__":

@@ -30,8 +30,32 @@ def load_app_module():
     return module
 
 
+PIX2PIX = "pix2pix-edges2fashion-tiny"  # one-way, named like the published pipelines/pix2pix-edges2fashion
+CYCLEGAN = "cyclegan-sneaker2boot-tiny"  # two-way, named like the published pipelines/cyclegan-sneaker2boot
+
+
+def tiny_translation_pipelines():
+    """``{name: pipeline}``: a one-way (Pix2Pix) and a two-way (CycleGAN) translation pipeline of tiny real
+    networks, grayscale 16x16."""
+    import hfgan
+
+    torch.manual_seed(0)
+    pix2pix = hfgan.GANImageToImagePipeline(
+        generator=hfgan.Pix2PixGenerator(in_channels=1, out_channels=1, sample_size=16, base_channels=4, max_channels=8),
+        discriminator=hfgan.PatchGANDiscriminator(in_channels=1, conditioning_channels=1, sample_size=16, base_channels=4,
+                                                  max_channels=8))
+    pix2pix.card_data = {"dataset": "fashion_mnist_edges", "name": "Tiny Pix2Pix"}
+    tiny = dict(in_channels=1, out_channels=1, sample_size=16, base_channels=4, num_res_blocks=1)
+    cyclegan = hfgan.GANImageToImagePipeline(generator=hfgan.CycleGANGenerator(**tiny),
+                                             generator_reverse=hfgan.CycleGANGenerator(**tiny))
+    cyclegan.card_data = {"dataset": "fashion_mnist",  # as the unpaired-translation task writes it
+                          "domains": {"A": "fashion_mnist:Sneaker", "B": "fashion_mnist:Ankle boot"}}
+    return {PIX2PIX: pix2pix, CYCLEGAN: cyclegan}
+
+
 def build_tiny_pipelines(root: Path) -> Path:
-    """Three tiny random-init pipelines, as the published folders will be laid out, plus two broken folders."""
+    """Tiny random-init pipelines, as the published folders will be laid out (three noise-to-image, two
+    translation), plus two broken folders."""
     import hfgan
 
     torch.manual_seed(0)
@@ -49,6 +73,8 @@ def build_tiny_pipelines(root: Path) -> Path:
         pipe = hfgan.GANPipeline(generator)
         pipe.card_data = card
         pipe.save_pretrained(root / name)
+    for name, pipe in tiny_translation_pipelines().items():
+        pipe.save_pretrained(root / name)
     (root / "not-a-pipeline").mkdir(exist_ok=True)  # ignored: no model_index.json
     broken = root / "broken-weights"
     broken.mkdir(exist_ok=True)
@@ -57,24 +83,6 @@ def build_tiny_pipelines(root: Path) -> Path:
     other.mkdir(exist_ok=True)
     (other / "model_index.json").write_text('{"_class_name": "DDPMPipeline", "unet": ["diffusers", "UNet2DModel"]}')
     return root
-
-
-@pytest.fixture(scope="session")
-def translation_pipeline():
-    """A pipeline built from a real hfgan class, standing in for hfgan's coming image-to-image pipelines
-    (``pipeline_tag == "image-to-image"``): it inverts the image."""
-    import hfgan
-    import numpy as np
-    from diffusers.pipelines.pipeline_utils import ImagePipelineOutput
-    from PIL import Image
-
-    class ToyTranslationPipeline(hfgan.GANPipeline):
-        pipeline_tag = "image-to-image"
-
-        def __call__(self, image, output_type="pil"):
-            return ImagePipelineOutput(images=[Image.fromarray(255 - np.asarray(image.convert("L")))])
-
-    return ToyTranslationPipeline(hfgan.DCGANGenerator(latent_dim=8, sample_size=16, base_channels=8, max_channels=16))
 
 
 @pytest.fixture(scope="session")
@@ -97,7 +105,7 @@ def free_port() -> int:
 def serve(app_module, pipelines_dir):
     """Build the app for ``pipelines_dir`` and serve it on 127.0.0.1 at a free port; yields ``(demo, url)``."""
     demo = app_module.build_demo(pipelines_dir=pipelines_dir)
-    demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
+    demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True, css=app_module.CSS)
     try:
         yield demo, demo.local_url
     finally:

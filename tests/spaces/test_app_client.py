@@ -58,24 +58,22 @@ def test_translate_refuses_a_noise_to_image_model(client, tmp_path):
     path = tmp_path / "input.png"
     Image.new("L", (16, 16)).save(path)
     with pytest.raises(AppError, match="needs a translation pipeline"):
-        client.predict("dcgan-tiny", handle_file(str(path)), api_name="/translate")
+        client.predict("dcgan-tiny", handle_file(str(path)), "forward", api_name="/translate")
 
 
-def test_translate_with_an_image_to_image_pipeline(launched_app, client, translation_pipeline, tmp_path):
-    demo, _ = launched_app
-    demo.playground.cache.put("toy-img2img", translation_pipeline)
-    summary, gen_class, *_ = client.predict("toy-img2img", api_name="/model_info")
-    assert "image-to-image" in summary and not gen_class["visible"]
-    path = tmp_path / "input.png"
-    Image.new("L", (16, 16), 10).save(path)
-    out = client.predict("toy-img2img", handle_file(str(path)), api_name="/translate")
+def test_translate_an_example(client, app_module):
+    from playground.examples import list_examples
+
+    example = list_examples()["fashion_mnist_edges"][0]
+    out, caption = client.predict("pix2pix-edges2fashion-tiny", handle_file(example), "forward", api_name="/translate")
     with Image.open(out) as image:
-        assert image.convert("L").getextrema() == (245, 245)
-    with pytest.raises(AppError, match="use the Image-to-image tab"):
-        client.predict("toy-img2img", 4, 0, "", 1.0, api_name="/generate")
+        assert image.format == "PNG" and image.size == (16, 16)
+    assert caption.startswith("forward (source → target) · 16×16 output from a 28×28 input")
+    summary, gen_class, *_ = client.predict("cyclegan-sneaker2boot-tiny", api_name="/model_info")
+    assert "image-to-image" in summary and "forward and reverse (two-way)" in summary and not gen_class["visible"]
 
 
-def test_bad_input_is_a_message_and_the_app_keeps_serving(client):
+def test_bad_input_is_a_message_and_the_app_keeps_serving(client, tmp_path):
     with pytest.raises(AppError, match="could not reach the Hugging Face Hub to fetch 'nobody/no-such-gan'"):
         client.predict("nobody/no-such-gan", 16, 0, "", 1.0, api_name="/generate")
     summary, gen_class, *_ = client.predict("other-pipeline", api_name="/model_info")  # shown in the card panel
@@ -87,6 +85,14 @@ def test_bad_input_is_a_message_and_the_app_keeps_serving(client):
         client.predict("dcgan-tiny", 1000, 0, "", 1.0, api_name="/generate")
     with pytest.raises(AppError, match="unknown class name 'hat'"):
         client.predict("cdcgan-tiny", 4, 0, "hat", 1.0, api_name="/generate")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not an image")
+    with pytest.raises(AppError, match="'notes.txt' is not an image that can be read"):
+        client.predict("pix2pix-edges2fashion-tiny", handle_file(str(notes)), "forward", api_name="/translate")
+    image = tmp_path / "input.png"
+    Image.new("L", (16, 16)).save(image)
+    with pytest.raises(AppError, match="translates one way only"):
+        client.predict("pix2pix-edges2fashion-tiny", handle_file(str(image)), "reverse", api_name="/translate")
     _, caption = client.predict("dcgan-tiny", 4, -3, "", 1.0, api_name="/generate")  # seeds are clamped
     assert "seeds 0–3" in caption and "seed -3 is outside" in caption
 

@@ -1,6 +1,7 @@
 """The Space's generation functions and model cache, without a server or a browser."""
 
 import threading
+from pathlib import Path
 
 import gradio as gr
 import numpy as np
@@ -8,6 +9,8 @@ import pytest
 import torch
 from PIL import Image
 
+PIX2PIX = "pix2pix-edges2fashion-tiny"  # the translation pipelines of conftest.build_tiny_pipelines
+CYCLEGAN = "cyclegan-sneaker2boot-tiny"
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +24,13 @@ def arrays(images):
 
 def test_discovery_lists_saved_pipelines_only(app_module, tiny_pipelines_dir, play):
     models = app_module.discover_models(tiny_pipelines_dir)
-    assert list(models) == ["broken-weights", "cdcgan-tiny", "dcgan-tiny", "mlp-gan-tiny", "other-pipeline"]
+    assert list(models) == ["broken-weights", "cdcgan-tiny", "cyclegan-sneaker2boot-tiny", "dcgan-tiny", "mlp-gan-tiny",
+                            "other-pipeline", "pix2pix-edges2fashion-tiny"]
     assert "not-a-pipeline" not in models
+    # translation pipelines, told apart by model_index.json alone, go to the Image-to-image tab
+    assert play.models == ["broken-weights", "cdcgan-tiny", "dcgan-tiny", "mlp-gan-tiny", "other-pipeline"]
+    assert play.translation_models == [CYCLEGAN, PIX2PIX] and play.default_translation_model == CYCLEGAN
+    assert play.cache.loads == 0
     assert play.default_model == "dcgan-tiny"
     assert app_module.discover_models(tiny_pipelines_dir / "missing") == {}
 
@@ -156,16 +164,103 @@ def test_model_summary_shows_card(app_module, play):
     assert "No metrics" in play.info("mlp-gan-tiny")["summary"]
 
 
-def test_image_to_image_path(app_module, tiny_pipelines_dir, translation_pipeline):
-    play = app_module.Playground(tiny_pipelines_dir)
-    play.cache.put("toy-img2img", translation_pipeline)
-    out, notes = play.translate("toy-img2img", Image.new("L", (16, 16), 10))
-    assert np.asarray(out).max() == 245 and notes == []
-    with pytest.raises(app_module.SpaceError, match="use the Image-to-image tab"):
-        play.generate("toy-img2img", 4, 0)
-    with pytest.raises(app_module.SpaceError, match="needs a translation pipeline"):
+def test_translate_an_example(app_module, play):
+    examples, note = play.examples(PIX2PIX, "forward")
+    assert note.startswith("Examples: edge maps of Fashion-MNIST test garments")
+    assert len(examples) == 10 and all("fashion_mnist_edges" in path for path, _ in examples)
+    path, caption = examples[0]
+    assert caption == "Ankle boot · test #0"
+    out, caption, notes = play.translate(PIX2PIX, path, "forward")
+    assert out.size == (16, 16) and out.mode == "L" and notes == []  # the model's own output
+    assert caption.startswith("forward (source → target) · 16×16 output from a 28×28 input · ")
+    again, *_ = play.translate(PIX2PIX, Image.open(path), "forward")
+    assert (np.asarray(again) == np.asarray(out)).all()  # a path or the image: the same translation
+    # the two-way model: Sneakers go forward, Ankle boots come back
+    sneakers, _ = play.examples(CYCLEGAN, "forward")
+    boots, _ = play.examples(CYCLEGAN, "reverse")
+    assert sneakers and all("sneaker" in c.lower() for _, c in sneakers)
+    assert boots and all("ankle boot" in c.lower() for _, c in boots)
+    out, caption, _ = play.translate(CYCLEGAN, boots[0][0], "reverse")
+    assert caption.startswith("reverse (target → source)") and out.size == (16, 16)
+    info = play.translation_info(PIX2PIX, "reverse")  # a direction the model lacks falls back to forward
+    assert info["directions"] == ["forward"] and info["direction"] == "forward"
+    assert "- **Directions:** forward only (one-way)" in info["summary"] and "Tiny Pix2Pix" in info["summary"]
+    assert play.translation_info(CYCLEGAN)["directions"] == ["forward", "reverse"]
+
+
+def test_example_sets_follow_the_model_name_and_card(app_module):
+    from playground import examples
+
+    def folders(name, card, direction):
+        sets, matched = examples.example_sets_for(name, card, direction)
+        return [s.folder for s in sets], matched
+
+    assert folders("pix2pix-edges2fashion", None, "forward") == (["fashion_mnist_edges"], True)
+    assert folders("pix2pix-edges2fashion", None, "reverse") == ([], True)
+    assert folders("cyclegan-sneaker2boot", None, "reverse") == (["fashion_mnist_ankle_boot"], True)
+    boot2sneaker = {"domains": {"A": "fashion_mnist:Ankle boot", "B": "fashion_mnist:Sneaker"}}  # the card wins
+    assert folders("org/cyclegan", boot2sneaker, "forward") == (["fashion_mnist_ankle_boot"], True)
+    assert folders("org/cyclegan", boot2sneaker, "reverse") == (["fashion_mnist_sneaker"], True)
+    assert folders("org/p2p", {"dataset": "fashion_mnist_edges"}, "forward") == (["fashion_mnist_edges"], True)
+    everything, matched = folders("org/horse2zebra", {"dataset": "horses"}, "forward")  # unknown: every example
+    assert len(everything) == 3 and not matched
+
+
+def test_reverse_on_a_one_way_model_is_refused(app_module, play):
+    image = Image.new("L", (16, 16), 10)
+    with pytest.raises(app_module.SpaceError, match="pix2pix-edges2fashion-tiny translates one way only .forward.: "
+                                                    "the reverse direction needs a two-way .CycleGAN. model"):
+        play.translate(PIX2PIX, image, "reverse")
+    with pytest.raises(app_module.SpaceError, match="unknown direction 'sideways'"):
+        play.translate(CYCLEGAN, image, "sideways")
+    with pytest.raises(app_module.SpaceError, match="translates one way only"):
+        play.examples(PIX2PIX, "reverse")
+    assert play.translate(CYCLEGAN, image, "reverse")[0].size == (16, 16)
+
+
+def test_non_image_upload_is_a_message(app_module, play, tmp_path):
+    text = tmp_path / "notes.txt"
+    text.write_text("not an image")
+    fake = tmp_path / "photo.png"  # an image name, text inside
+    fake.write_bytes(b"\x89PNG\r\n\x1a\n" + b"garbage" * 10)
+    with pytest.raises(app_module.SpaceError, match="'notes.txt' is not an image that can be read: upload a PNG, JPEG"):
+        play.translate(PIX2PIX, str(text))
+    with pytest.raises(app_module.SpaceError, match="'photo.png' (is not an image|could not be read as an image)"):
+        play.translate(PIX2PIX, str(fake))
+    with pytest.raises(app_module.SpaceError, match="upload an image first"):
+        play.translate(PIX2PIX, None)
+    huge = tmp_path / "huge.png"
+    Image.new("1", (5000, 5000)).save(huge)
+    with pytest.raises(app_module.SpaceError, match="'huge.png' is 5000×5000 pixels: upload an image of at most 16 megapixels"):
+        play.translate(PIX2PIX, str(huge))
+    assert play.translate(PIX2PIX, Image.new("RGB", (40, 30)))[0].size == (16, 16)  # still serving
+
+
+def test_image_to_image_and_noise_models_stay_apart(app_module, play):
+    with pytest.raises(app_module.SpaceError, match="is an image-to-image pipeline: use the Image-to-image tab"):
+        play.generate(PIX2PIX, 4, 0)
+    with pytest.raises(app_module.SpaceError, match="dcgan-tiny generates images from noise: the Image-to-image tab "
+                                                    "needs a translation pipeline"):
         play.translate("dcgan-tiny", Image.new("L", (16, 16)))
-    assert play.info("toy-img2img")["pipeline_tag"] == "image-to-image"
+    assert play.info(CYCLEGAN)["pipeline_tag"] == "image-to-image"
+    assert not play.pipeline(CYCLEGAN).generator_reverse.training  # every component at rest in eval mode
+
+
+def test_shipped_examples_are_the_test_split(app_module, tmp_path):
+    """The committed examples are what ``playground/examples.py`` writes from the Fashion-MNIST test split."""
+    from hfgan.data import fashion_mnist_available
+    from playground import examples
+
+    if not fashion_mnist_available():
+        pytest.skip("needs the Fashion-MNIST files (apt-get install dataset-fashion-mnist)")
+    written = examples.write_examples(tmp_path)
+    shipped = examples.list_examples()
+    assert sorted(shipped) == sorted(s.folder for s in examples.EXAMPLE_SETS)
+    assert sorted(str(Path(p).relative_to(examples.EXAMPLES_DIR)) for f in shipped.values() for p in f) == \
+        sorted(str(Path(p).relative_to(tmp_path)) for p in written)
+    for path in written:
+        shipped_path = examples.EXAMPLES_DIR / Path(path).relative_to(tmp_path)
+        assert (np.asarray(Image.open(path)) == np.asarray(Image.open(shipped_path))).all(), shipped_path
 
 
 def test_build_demo(app_module, tiny_pipelines_dir, tmp_path):

@@ -51,7 +51,7 @@ def test_click_generate_shows_the_grid(app_url, browser_page, tmp_path):
     page.goto(url, wait_until="domcontentloaded")
     page.locator("#generate-button").wait_for(state="visible", timeout=30_000)
     assert card_title in page.locator("#model-card").inner_text()  # the card summary beside the output
-    assert page.get_by_role("tab", name="Image-to-image").count() == 0  # hidden: no translation model loaded
+    assert page.get_by_role("tab", name="Image-to-image").count() == 1
 
     page.locator("#generate-button").click()
     image = page.locator("#grid img")
@@ -73,13 +73,11 @@ def test_click_generate_shows_the_grid(app_url, browser_page, tmp_path):
     print(f"screenshot: {screenshot}")
 
 
-def test_switching_models_updates_the_controls(launched_app, translation_pipeline, browser_page):
-    demo, url = launched_app
-    demo.playground.cache.put("toy-img2img", translation_pipeline)
+def test_switching_models_updates_the_controls(launched_app, browser_page):
+    _, url = launched_app
     page = browser_page
     page.goto(url, wait_until="domcontentloaded")
     page.locator("#generate-button").wait_for(state="visible", timeout=30_000)
-    img2img_tab = page.get_by_role("tab", name="Image-to-image")
     class_picker = page.get_by_label("Class", exact=True)
     assert class_picker.count() == 0  # unconditional default model: no class picker
 
@@ -92,12 +90,30 @@ def test_switching_models_updates_the_controls(launched_app, translation_pipelin
     choose("cdcgan-tiny")
     page.locator("#model-card").get_by_text("shirt, shoe, bag").wait_for(timeout=15_000)
     class_picker.wait_for(state="visible", timeout=10_000)
-    choose("toy-img2img")
-    img2img_tab.wait_for(state="visible", timeout=15_000)
-    choose("dcgan-tiny")
-    img2img_tab.wait_for(state="detached", timeout=15_000)
     choose("nobody/missing")  # a repo that cannot be loaded: a message, and the app keeps serving
     page.locator("#model-card").get_by_text("Could not load").wait_for(timeout=15_000)
     choose("dcgan-tiny")
     page.locator("#generate-button").click()
     page.get_by_text("16 images · seeds 0–15").wait_for(timeout=15_000)
+    choose("pix2pix-edges2fashion-tiny")  # a translation pipeline opens in the Image-to-image tab
+    page.locator("#img2img-card").get_by_text("forward only (one-way)").wait_for(timeout=15_000)
+    assert page.locator("#direction").get_by_label("reverse").count() == 0  # offered for two-way models only
+
+
+def test_non_image_upload_is_a_message_and_the_app_keeps_serving(launched_app, browser_page, tmp_path):
+    _, url = launched_app
+    page = browser_page
+    page.goto(url, wait_until="domcontentloaded")
+    page.get_by_role("tab", name="Image-to-image").click()
+    page.locator("#img2img-card").get_by_text("forward and reverse (two-way)").wait_for(timeout=30_000)
+    fake = tmp_path / "garment.png"  # an image's name, text inside: the browser lets it through
+    fake.write_text("this is not an image")
+    page.locator("#img2img-input input[type=file]").set_input_files(str(fake))
+    page.locator(".toast-body.error").get_by_text("'garment.png' is not an image that can be read").wait_for(timeout=15_000)
+    page.locator("#img2img-examples img").first.click()  # still serving: an example translates
+    page.locator("#img2img-caption").get_by_text("forward (source → target)").wait_for(timeout=15_000)
+    page.wait_for_function("() => { const im = document.querySelector('#img2img-output img');"
+                           " return im && im.complete && im.naturalWidth === 16; }", timeout=15_000)
+    # the page draws the 16 px output and the 28 px input larger, side by side
+    boxes = [page.locator(f"#img2img-{side} img").bounding_box() for side in ("input", "output")]
+    assert all(box["width"] >= 128 for box in boxes) and boxes[0]["x"] < boxes[1]["x"]

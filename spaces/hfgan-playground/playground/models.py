@@ -35,6 +35,16 @@ def discover_models(pipelines_dir) -> Dict[str, str]:
     return {p.name: str(p) for p in sorted(root.iterdir()) if (p / "model_index.json").is_file()}
 
 
+def pipeline_class_name(folder) -> Optional[str]:
+    """The ``_class_name`` of a saved pipeline folder's ``model_index.json`` (``None`` when unreadable)."""
+    try:
+        with open(os.path.join(folder, "model_index.json"), encoding="utf-8") as f:
+            name = json.load(f).get("_class_name")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return name if isinstance(name, str) else None
+
+
 def hub_file(repo_id: str, filename: str) -> str:
     """Download one file of a Hub repo, with every failure turned into a one-line :class:`SpaceError`."""
     from huggingface_hub import hf_hub_download
@@ -61,8 +71,8 @@ def hub_file(repo_id: str, filename: str) -> str:
 def load_pipeline(source: str, hub: bool = False):
     """Load a saved hfgan pipeline from a folder or (``hub=True``) a Hub repo id.
 
-    The pipeline class is the hfgan class named in ``model_index.json`` (``GANPipeline``, or an
-    image-to-image pipeline once hfgan has one); anything else is refused as "not an hfgan pipeline".
+    The pipeline class is the hfgan class named in ``model_index.json`` (``GANPipeline``,
+    ``GANImageToImagePipeline``); anything else is refused as "not an hfgan pipeline".
     """
     from diffusers import DiffusionPipeline
 
@@ -81,7 +91,7 @@ def load_pipeline(source: str, hub: bool = False):
         raise SpaceError(one_line(err)) from None
     except Exception as err:  # noqa: BLE001 - a broken repo must never take the app down
         raise SpaceError(f"could not load {source}: {type(err).__name__}: {one_line(err)}") from None
-    for module in (getattr(pipe, "generator", None), getattr(pipe, "discriminator", None)):
+    for module in (getattr(pipe, "components", None) or {}).values():
         if isinstance(module, torch.nn.Module):
             module.eval().requires_grad_(False)  # at rest in eval mode, so concurrent calls never flip it
     if hub and not getattr(pipe, "card_data", None):

@@ -5,17 +5,17 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from hfgan.viz import save_gif
 
-from . import generation, translation
+from . import examples, generation, translation
 from .display import grid_image, upscale
 from .errors import SpaceError
 from .inputs import clamp_float, clamp_int
-from .models import PipelineCache, default_pipelines_dir, discover_models
+from .models import PipelineCache, default_pipelines_dir, discover_models, pipeline_class_name
 from .settings import (ALL_CLASSES, CACHE_SIZE, DEFAULT_FRAMES, DEFAULT_IMAGES, MAX_FRAMES, MAX_IMAGES, MAX_SEED,
-                       MIN_FRAMES, TEMP_MAX_AGE_S, TRUNCATION_MAX, TRUNCATION_MIN)
+                       MIN_FRAMES, TEMP_MAX_AGE_S, TRANSLATION_PIPELINE, TRUNCATION_MAX, TRUNCATION_MIN)
 from .summary import model_summary
 
 
@@ -23,16 +23,36 @@ class Playground:
     """Everything the Space does, addressed by model name; every method raises :class:`SpaceError` on bad input
     and returns ``(..., notes)`` where ``notes`` lists the clamped inputs."""
 
-    def __init__(self, pipelines_dir=None, cache_size: int = CACHE_SIZE):
+    def __init__(self, pipelines_dir=None, cache_size: int = CACHE_SIZE, examples_dir=None):
         self.pipelines_dir = Path(pipelines_dir) if pipelines_dir else default_pipelines_dir()
-        self.cache = PipelineCache(discover_models(self.pipelines_dir), cache_size)
+        self.examples_dir = Path(examples_dir) if examples_dir else examples.EXAMPLES_DIR
+        found = discover_models(self.pipelines_dir)
+        self.cache = PipelineCache(found, cache_size)
+        # told apart by their model_index.json alone, so that listing them loads nothing
+        self._translators = {name for name, folder in found.items() if pipeline_class_name(folder) == TRANSLATION_PIPELINE}
         self._tmpdir = tempfile.mkdtemp(prefix="hfgan-space-")
         self._tmp_lock = threading.Lock()
         self._tmp_count = 0
 
     @property
     def models(self) -> List[str]:
-        return list(self.cache.local_models)
+        """The shipped models that generate from noise (and folders that cannot be told apart: they say why on use)."""
+        return [m for m in self.cache.local_models if m not in self._translators]
+
+    @property
+    def translation_models(self) -> List[str]:
+        """The shipped translation pipelines (``GANImageToImagePipeline``), for the Image-to-image tab."""
+        return [m for m in self.cache.local_models if m in self._translators]
+
+    @property
+    def default_translation_model(self) -> Optional[str]:
+        return (self.translation_models or [None])[0]
+
+    def add(self, name: str, pipe) -> None:
+        """Serve an already loaded pipeline under ``name`` (embedding the app, tests), listed by its kind."""
+        self.cache.put(name, pipe)
+        if translation.is_translator(pipe):
+            self._translators.add(name)
 
     @property
     def default_model(self) -> Optional[str]:
@@ -127,5 +147,49 @@ class Playground:
             summaries.append(model_summary(pipe, str(model).strip()))
         return grids[0], grids[1], summaries[0], summaries[1], notes
 
-    def translate(self, model, image):
-        return translation.translate(self.pipeline(model), image), []
+    # -- image-to-image ------------------------------------------------------------------------------
+
+    def translator(self, model: Optional[str]):
+        """The translation pipeline called ``model``, or a :class:`SpaceError` that says what it is instead."""
+        pipe = self.pipeline(model)
+        if not translation.is_translator(pipe):
+            raise SpaceError(f"{model.strip()} generates images from noise: the Image-to-image tab needs a "
+                             "translation pipeline")
+        return pipe
+
+    def examples(self, model: Optional[str], direction: str = "forward") -> Tuple[List[Tuple[str, str]], str]:
+        """``([(PNG path, caption)], note)``: the test-split examples that fit ``direction`` of ``model``."""
+        pipe = self.translator(model)
+        direction = translation.check_direction(pipe, direction, model.strip())
+        return examples.examples_for(model.strip(), getattr(pipe, "card_data", None), direction, self.examples_dir)
+
+    def translation_info(self, model: Optional[str], direction: str = "forward") -> Dict:
+        """What the Image-to-image tab shows for a model: its directions, card summary and examples.
+
+        A direction that the model does not have falls back to ``"forward"``.
+        """
+        pipe = self.translator(model)
+        directions = translation.directions(pipe)
+        direction = direction if direction in directions else "forward"
+        items, note = examples.examples_for(model.strip(), getattr(pipe, "card_data", None), direction, self.examples_dir)
+        return {"directions": list(directions), "direction": direction, "summary": model_summary(pipe, model.strip()),
+                "examples": items, "examples_note": note}
+
+    def translate(self, model, image, direction="forward"):
+        """``(output PIL image, caption, notes)``: ``image`` (PIL, array, or an uploaded file's path) translated.
+
+        The output is the model's own, at its size (the page draws it larger).
+        """
+        pipe = self.translator(model)
+        name = model.strip()
+        direction = translation.check_direction(pipe, direction, name)
+        image = translation.open_image(image)
+        start = time.perf_counter()
+        out = translation.translate(pipe, image, direction, name)
+        ms = (time.perf_counter() - start) * 1000
+        size = getattr(image, "size", None)
+        way = {"forward": "forward (source → target)", "reverse": "reverse (target → source)"}[direction]
+        caption = f"{way} · {out.width}×{out.height} output"
+        if size and tuple(size) != out.size:
+            caption += f" from a {size[0]}×{size[1]} input"
+        return out, caption + f" · {ms:.0f} ms", []

@@ -20,3 +20,5 @@ MAX_QUEUE = int(os.environ.get("HFGAN_SPACE_MAX_QUEUE", "64"))
 TEMP_MAX_AGE_S = 3600
 REPO_ID_RE = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}$")
 IMAGE_TO_IMAGE = "image-to-image"
+MAX_INPUT_PIXELS = 16_000_000  # larger uploads are refused before they are decoded
+TRANSLATION_PIPELINE = "GANImageToImagePipeline"  # the model_index.json _class_name of translation pipelines

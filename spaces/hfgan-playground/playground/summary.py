@@ -3,6 +3,11 @@
 import torch
 
 from .settings import IMAGE_TO_IMAGE
+from .translation import directions
+
+
+def _color(channels) -> str:
+    return {1: "grayscale", 3: "RGB"}.get(channels, f"{channels} channels")
 
 
 def model_summary(pipe, name: str) -> str:
@@ -22,14 +27,20 @@ def model_summary(pipe, name: str) -> str:
         rows.append(("Family", f"{family.replace('_', '-')} (`{type(gen).__name__}`)"))
     rows.append(("Task", getattr(pipe, "pipeline_tag", "") or "?"))
     rows.append(("Dataset", data.get("dataset") or "not stated"))
+    translator = getattr(pipe, "pipeline_tag", "") == IMAGE_TO_IMAGE
     if config.get("sample_size"):
-        color = {1: "grayscale", 3: "RGB"}.get(config.get("out_channels"), f"{config.get('out_channels')} channels")
-        rows.append(("Output", f"{config['sample_size']}×{config['sample_size']} {color}"))
+        size = f"{config['sample_size']}×{config['sample_size']}"
+        if translator and config.get("in_channels"):
+            rows.append(("Input", f"{size} {_color(config.get('in_channels'))}"))
+        rows.append(("Output", f"{size} {_color(config.get('out_channels'))}"))
+    if translator:
+        two_way = "reverse" in directions(pipe)
+        rows.append(("Directions", "forward and reverse (two-way)" if two_way else "forward only (one-way)"))
     if config.get("latent_dim"):
         rows.append(("Latent size", str(config["latent_dim"])))
     if getattr(pipe, "num_classes", None):
         rows.append(("Classes", f"{pipe.num_classes}: " + ", ".join(pipe.class_names)))
-    elif getattr(pipe, "pipeline_tag", "") != IMAGE_TO_IMAGE:
+    elif not translator:
         rows.append(("Classes", "unconditional"))
     if isinstance(gen, torch.nn.Module):
         rows.append(("Generator parameters", f"{sum(p.numel() for p in gen.parameters()) / 1e6:.2f} M"))

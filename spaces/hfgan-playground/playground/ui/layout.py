@@ -11,8 +11,14 @@ from . import compare_tab, generate_tab, img2img_tab, interpolate_tab
 from .common import class_dropdown, ui
 
 INTRO = """# hfgan playground
-Generate images with every published [hfgan](https://huggingface.co/models?library=hfgan) GAN.
-Pick a shipped model, or type a Hub repo id (`org/name`) and press Enter."""
+Generate images with every published [hfgan](https://huggingface.co/models?library=hfgan) GAN, or translate
+images with its image-to-image ones. Pick a shipped model, or type a Hub repo id (`org/name`) and press Enter."""
+
+# Pass to ``demo.launch(css=CSS)`` (Gradio 6 takes page CSS at launch): small images (28 px Fashion-MNIST) fill
+# the Image-to-image boxes with hard pixel edges; gr.Image alone never draws an image above its natural size.
+CSS = """
+#img2img-input img, #img2img-output img { width: 100%; height: 100%; object-fit: contain; image-rendering: pixelated; }
+"""
 
 
 def build_demo(pipelines_dir=None, playground: Optional[Playground] = None) -> gr.Blocks:
@@ -36,10 +42,10 @@ def build_demo(pipelines_dir=None, playground: Optional[Playground] = None) -> g
                             info="a shipped model, or a Hub repo id typed here (press Enter)", elem_id="model")
         with gr.Row():
             with gr.Column(scale=3):
-                with gr.Tabs():
+                with gr.Tabs() as tabs:
                     gen = generate_tab.build(play, model, names0)
                     interp = interpolate_tab.build(play, model, names0)
-                    img2img = img2img_tab.build(play, model, visible=bool(first and first["pipeline_tag"] == IMAGE_TO_IMAGE))
+                    img2img = img2img_tab.build(play, demo)
                     compare_tab.build(play, default, second, names0)
             with gr.Column(scale=2, min_width=280):
                 summary = gr.Markdown(summary0, elem_id="model-card")
@@ -50,15 +56,24 @@ def build_demo(pipelines_dir=None, playground: Optional[Playground] = None) -> g
             except SpaceError as err:  # shown in the card panel (and a toast); the other models keep working
                 gr.Warning(one_line(err))
                 hidden = class_dropdown([], "Class")
-                return (f"### Could not load `{(model or '').strip()}`\n\n{one_line(err)}", hidden, hidden, hidden,
-                        gr.Tab(visible=False), [])
+                return (f"### Could not load `{(model or '').strip()}`\n\n{one_line(err)}", hidden, hidden, hidden, [])
             names = info["class_names"]
             first_name = names[0] if names else ALL_CLASSES
             return (info["summary"], class_dropdown(names, "Class"), class_dropdown(names, "Class A", value=first_name),
-                    class_dropdown(names, "Class B", value=first_name), gr.Tab(visible=info["pipeline_tag"] == IMAGE_TO_IMAGE), [])
+                    class_dropdown(names, "Class B", value=first_name), [])
 
-        model.change(ui(on_model), model, [summary, gen.class_picker, interp.class_a, interp.class_b, img2img.tab],
-                     api_name="model_info")
+        def to_img2img(model):
+            """A translation pipeline typed into the model box opens in the Image-to-image tab."""
+            try:
+                translator = play.info(model)["pipeline_tag"] == IMAGE_TO_IMAGE
+            except SpaceError:
+                translator = False
+            if not translator:
+                return gr.skip(), gr.skip(), []
+            return gr.Dropdown(value=model.strip()), gr.Tabs(selected=img2img.tab_id), []
+
+        model.change(ui(on_model), model, [summary, gen.class_picker, interp.class_a, interp.class_b],
+                     api_name="model_info").success(ui(to_img2img), model, [img2img.model, tabs], api_visibility="private")
 
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=MAX_QUEUE)
     demo.playground = play  # for tests and scripts
