@@ -236,7 +236,7 @@ def test_non_image_upload_is_a_message(app_module, play, tmp_path):
     assert play.translate(PIX2PIX, Image.new("RGB", (40, 30)))[0].size == (16, 16)  # still serving
 
 
-def test_image_to_image_and_noise_models_stay_apart(app_module, play):
+def test_image_to_image_and_noise_models_stay_apart(app_module, play, tmp_path):
     with pytest.raises(app_module.SpaceError, match="is an image-to-image pipeline: use the Image-to-image tab"):
         play.generate(PIX2PIX, 4, 0)
     with pytest.raises(app_module.SpaceError, match="dcgan-tiny generates images from noise: the Image-to-image tab "
@@ -244,6 +244,9 @@ def test_image_to_image_and_noise_models_stay_apart(app_module, play):
         play.translate("dcgan-tiny", Image.new("L", (16, 16)))
     assert play.info(CYCLEGAN)["pipeline_tag"] == "image-to-image"
     assert not play.pipeline(CYCLEGAN).generator_reverse.training  # every component at rest in eval mode
+    embedded = app_module.Playground(tmp_path)  # pipelines served from memory are listed by their kind
+    embedded.add("mine", play.pipeline(PIX2PIX))
+    assert embedded.translation_models == ["mine"] and embedded.models == []
 
 
 def test_shipped_examples_are_the_test_split(app_module, tmp_path):
