@@ -63,10 +63,13 @@ class PairedTranslationTask(GANTask):
         from ..data_translation import load_paired_tensor_data
 
         cfg, g = self.config, nets["generator"].config
+        # side by side, image_column names the combined image; in columns, it names the target
+        columns = ({"image_column": cfg.image_column} if cfg.paired_layout == "side_by_side"
+                   else {"source_column": cfg.source_column, "target_column": cfg.image_column})
         return load_paired_tensor_data(
             cfg.dataset, split, resolution=g.sample_size, source_channels=g.in_channels, target_channels=g.out_channels,
-            source_column=cfg.source_column, target_column=cfg.image_column, center_crop=cfg.center_crop,
-            max_samples=max_samples, paired_layout=cfg.paired_layout, label_column=cfg.label_column)
+            center_crop=cfg.center_crop, max_samples=max_samples, paired_layout=cfg.paired_layout,
+            label_column=cfg.label_column, **columns)
 
     def load_data(self, nets, data=None):
         data = data if data is not None else self._load(nets, self.config.dataset_split, self.config.max_train_samples)
