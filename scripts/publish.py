@@ -4,18 +4,21 @@
 
 Keeps the pipeline (model_index.json, generator/, discriminator/), the model card, the training config,
 the final sample grid, the progress GIF and the loss plot; leaves checkpoints and logs behind. The copy is
-loaded once with ``GANPipeline.from_pretrained`` to prove it works, and its card is re-rendered with the
-local path in the usage example.
+loaded once with ``hfgan.load_pipeline`` to prove it works, and its card is re-rendered with the
+local path in the usage example. A run's scratch ``output_dir`` becomes ``runs/<name>`` in the card and the
+training config, so no local filesystem path is published.
 """
 
 import argparse
+import json
 import os
 import shutil
 
-from hfgan import GANPipeline
+from hfgan import load_pipeline
 from hfgan.hub import write_model_card
 
-KEEP = ["model_index.json", "generator", "discriminator", "README.md", "training_config.json",
+COMPONENTS = ["generator", "discriminator", "generator_reverse", "discriminator_reverse"]
+KEEP = ["model_index.json", *COMPONENTS, "README.md", "training_config.json",
         "samples/grid.png", "samples/progress.gif", "losses.png"]
 
 
@@ -31,8 +34,13 @@ def publish(run_dir: str, target: str, command: str = None, training_note: str =
         dst = os.path.join(tmp, item)
         os.makedirs(os.path.dirname(dst), exist_ok=True)
         (shutil.copytree if os.path.isdir(src) else shutil.copy2)(src, dst)
-    pipe = GANPipeline.from_pretrained(tmp)
+    pipe = load_pipeline(tmp)
     pipe.card_data["repo_id"] = target.rstrip("/")
+    name = os.path.basename(target.rstrip("/"))
+    if "training" in pipe.card_data:
+        pipe.card_data["training"]["output_dir"] = f"runs/{name}"
+        with open(os.path.join(tmp, "training_config.json"), "w", encoding="utf-8") as f:
+            json.dump(pipe.card_data["training"], f, indent=2, sort_keys=True)
     if command:  # the command as a reader would type it (the run's own may name scratch folders)
         pipe.card_data["command"] = command
     if training_note:
