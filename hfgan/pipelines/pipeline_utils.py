@@ -7,13 +7,15 @@ Image pre/post-processing lives in :mod:`hfgan.pipelines.image_processor` and is
 import contextlib
 import json
 import os
-import re
-from typing import Dict, Iterator, Optional, Set, Tuple, Union
+from typing import Dict, Iterator, Optional, Tuple, Union
 
 import torch
 
 from .. import hub
 from ..errors import CheckpointError, HFGANError, one_line
+from .folder_checks import PICKLE_SUFFIXES, WEIGHTS_NAME, check_memory, check_pipeline_folder  # noqa: F401
+from .folder_checks import read_json as _read_json  # noqa: F401
+from .folder_checks import read_model_index as _read_model_index
 from .image_processor import OUTPUT_TYPES, postprocess_image, preprocess_image, to_pil
 
 __all__ = [
@@ -21,8 +23,6 @@ __all__ = [
     "postprocess_image", "preprocess_image", "to_pil",
 ]
 
-WEIGHTS_NAME = "diffusion_pytorch_model"
-PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
 HUB_PATTERNS = ["model_index.json", "*/config.json", "*.safetensors", "*.safetensors.index.json", "README.md"]
 
 # Every pipeline class defined on top of _LoadingMixin, by name: what load_pipeline may build. The first class of
@@ -70,65 +70,6 @@ def _use_public_import_paths(model_index_path: str) -> None:
     with open(model_index_path, "w", encoding="utf-8") as f:
         json.dump(index, f, indent=2, sort_keys=True)
         f.write("\n")
-
-
-def _read_json(path: str) -> dict:
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except (OSError, ValueError) as err:
-        raise CheckpointError(f"{path} is not a readable JSON file ({one_line(err)})") from None
-    if not isinstance(data, dict):
-        raise CheckpointError(f"{path} must hold a JSON object, got {type(data).__name__}")
-    return data
-
-
-def _read_model_index(folder: str) -> dict:
-    index_path = os.path.join(folder, "model_index.json")
-    if not os.path.isfile(index_path):
-        raise CheckpointError(f"{folder} has no model_index.json: it is not a saved hfgan pipeline")
-    return _read_json(index_path)
-
-
-def check_pipeline_folder(folder: str, class_name: str, variant: Optional[str] = None) -> Dict[str, Set[str]]:
-    """Check a saved pipeline folder before diffusers reads it; return each component's safetensors keys.
-
-    Raises :class:`CheckpointError` naming the file for: no or unreadable ``model_index.json``, another
-    pipeline class, a missing component folder or config, pickle-only weights (never unpickled), and a
-    corrupt or truncated safetensors file.
-    """
-    from safetensors import safe_open
-
-    index = _read_model_index(folder)
-    if index.get("_class_name") != class_name:
-        raise CheckpointError(f"{os.path.join(folder, 'model_index.json')} describes a {index.get('_class_name')!r}, "
-                              f"not a {class_name}")
-    prefix = WEIGHTS_NAME + (f".{variant}" if variant else "")
-    weights_pattern = re.compile(re.escape(prefix) + r"(-\d{5}-of-\d{5})?\.safetensors")
-    keys: Dict[str, Set[str]] = {}
-    for name, spec in index.items():
-        if name.startswith("_") or not isinstance(spec, list) or len(spec) != 2 or spec[1] is None:
-            continue
-        component = os.path.join(folder, name)
-        if not os.path.isfile(os.path.join(component, "config.json")):
-            raise CheckpointError(f"{component}/config.json is missing (model_index.json lists a {name})")
-        _read_json(os.path.join(component, "config.json"))
-        files = sorted(f for f in os.listdir(component) if weights_pattern.fullmatch(f))
-        if not files:
-            pickled = sorted(f for f in os.listdir(component) if f.endswith(PICKLE_SUFFIXES))
-            if pickled:
-                raise CheckpointError(f"{component} holds only pickled weights ({pickled[0]}); hfgan loads safetensors only "
-                                      f"and never unpickles: convert them to {prefix}.safetensors")
-            raise CheckpointError(f"{component} has no {prefix}.safetensors weights file")
-        keys[name] = set()
-        for filename in files:
-            path = os.path.join(component, filename)
-            try:
-                with safe_open(path, framework="pt") as weights:
-                    keys[name].update(weights.keys())
-            except Exception as err:  # noqa: BLE001 - safetensors raises its own error types
-                raise CheckpointError(f"{path} is corrupt or truncated ({one_line(err)})") from None
-    return keys
 
 
 def _is_local_path(path: str) -> bool:
@@ -206,8 +147,12 @@ class _LoadingMixin:
         """Load a saved pipeline from a local folder or a Hub repo id, with diffusers' keyword arguments
         (``dtype``/``torch_dtype``, ``variant``, ``subfolder``, ``revision``, ``local_files_only``, ...).
 
-        Only safetensors weights are read; a folder that is not a saved pipeline, a corrupt weights file or
-        weights that do not match the config raise :class:`~hfgan.errors.CheckpointError` with a one-line reason.
+        Only safetensors weights are read; a folder that is not a saved pipeline, a corrupt weights file,
+        weights that do not match the config, or configs of networks larger than the memory available raise
+        :class:`~hfgan.errors.CheckpointError` with a one-line reason (see :func:`check_pipeline_folder`).
+
+        Weights must be floating point and finite (no NaN or inf); ``allow_nonfinite=True`` loads them anyway,
+        for research use (studying a diverged run, say).
         """
         path = os.fspath(pretrained_model_name_or_path)
         folder = _resolve_folder(path, kwargs)
@@ -216,8 +161,11 @@ class _LoadingMixin:
     @classmethod
     def _from_folder(cls, folder: str, path: str, kwargs: dict):
         """Load from a local ``folder`` (``path`` is what the caller named, for messages)."""
-        weight_keys = check_pipeline_folder(folder, cls.__name__, kwargs.get("variant"))
+        components = cls._get_signature_keys(cls)[0]
+        weight_keys = check_pipeline_folder(folder, cls.__name__, kwargs.get("variant"), components,
+                                            allow_nonfinite=bool(kwargs.pop("allow_nonfinite", False)))
         try:
+            check_memory(folder, [name for name in weight_keys if name not in kwargs], kwargs.get("dtype"))
             pipe = super().from_pretrained(folder, use_safetensors=True, **kwargs)
         except HFGANError as err:
             raise type(err)(f"could not load {path}: {err}") from None
