@@ -38,6 +38,7 @@ class GANPipeline(_LoadingMixin, DiffusionPipeline):
     model_cpu_offload_seq = "generator"
     pipeline_tag = "unconditional-image-generation"
     _optional_components = ["discriminator"]
+    max_batch_size: int = 1024  # images per call; more are made in several calls (see `hfgan generate`)
 
     def __init__(self, generator, discriminator=None):
         super().__init__()
@@ -132,7 +133,9 @@ class GANPipeline(_LoadingMixin, DiffusionPipeline):
 
         Args:
             batch_size (`int`, *optional*): Number of images; defaults to the length of `latents`, of a list of
-                `class_labels` or of a list of `generator`s, else 1.
+                `class_labels` or of a list of `generator`s, else 1. At most `pipe.max_batch_size` (1024) per call,
+                so that one call cannot exhaust memory; for more, call again with the same `generator`, or raise
+                `pipe.max_batch_size` on a machine that can hold them.
             class_labels (`int`, `str`, list of them, or `torch.Tensor`, *optional*): Classes to generate
                 (indices or names from the config's `class_names`); required by conditional models.
             latents (`torch.Tensor`, *optional*): Pre-sampled latents `[batch_size, latent_dim]`.
@@ -169,6 +172,9 @@ class GANPipeline(_LoadingMixin, DiffusionPipeline):
                 batch_size = 1
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise HFGANError(f"batch_size must be an integer >= 1, got {batch_size!r}")
+        if batch_size > self.max_batch_size:
+            raise HFGANError(f"batch_size={batch_size} is more than the {self.max_batch_size} images one call may make "
+                             "(pipe.max_batch_size): generate in several calls with the same generator")
 
         device, dtype, hooked = placement(self, self.generator)
         labels = self.prepare_class_labels(class_labels, batch_size, device)

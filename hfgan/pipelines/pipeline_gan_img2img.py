@@ -7,6 +7,7 @@ handling from :mod:`hfgan.pipelines.image_processor`; this module holds the tran
 
 from typing import List, Optional, Tuple, Union
 
+import numpy as np
 import torch
 from diffusers.pipelines.pipeline_utils import DiffusionPipeline, ImagePipelineOutput
 
@@ -15,6 +16,12 @@ from .image_processor import OUTPUT_TYPES, ImageInput
 from .pipeline_utils import _LoadingMixin, eval_mode, placement, postprocess_image, preprocess_image
 
 DIRECTIONS = ("forward", "reverse")
+
+
+def _count_images(image) -> int:
+    """How many images ``image`` holds (a batch array or tensor counts its first axis), without converting it."""
+    items = image if isinstance(image, (list, tuple)) else [image]
+    return sum(item.shape[0] if isinstance(item, (np.ndarray, torch.Tensor)) and item.ndim == 4 else 1 for item in items)
 
 
 class GANImageToImagePipeline(_LoadingMixin, DiffusionPipeline):
@@ -37,6 +44,7 @@ class GANImageToImagePipeline(_LoadingMixin, DiffusionPipeline):
     model_cpu_offload_seq = "generator->generator_reverse"
     pipeline_tag = "image-to-image"
     _optional_components = ["discriminator", "generator_reverse", "discriminator_reverse"]
+    max_batch_size: int = 1024  # input images per call; more are translated in several calls (see `hfgan translate`)
 
     def __init__(self, generator, discriminator=None, generator_reverse=None, discriminator_reverse=None):
         super().__init__()
@@ -87,6 +95,9 @@ class GANImageToImagePipeline(_LoadingMixin, DiffusionPipeline):
             generator (`torch.Generator` or `List[torch.Generator]`, *optional*): Accepted for symmetry with the
                 other pipelines. It changes nothing: the generators run in eval mode, where they are deterministic
                 (Pix2Pix's dropout is active in training only).
+
+            At most `pipe.max_batch_size` (1024) input images per call, so that one call cannot exhaust memory;
+            translate more in several calls, or raise `pipe.max_batch_size` on a machine that can hold them.
             output_type (`str`, defaults to `"pil"`): `"pil"` (list of `PIL.Image`), `"np"` (`[N, H, W, C]`
                 floats in [0, 1]) or `"pt"` (`[N, C, H, W]` tensor in [0, 1]).
             return_dict (`bool`, defaults to True): Return an `ImagePipelineOutput` rather than a tuple.
@@ -114,6 +125,10 @@ class GANImageToImagePipeline(_LoadingMixin, DiffusionPipeline):
         if bad is not None:
             raise HFGANError(f"generator must be a torch.Generator or a list of them, got {type(bad).__name__}")
         model = self.translator(direction)
+        count = _count_images(image)
+        if count > self.max_batch_size:
+            raise HFGANError(f"got {count} input images, more than the {self.max_batch_size} one call may translate "
+                             "(pipe.max_batch_size): translate them in several calls")
         config = model.config
         pixel_values = preprocess_image(image, config.in_channels, config.sample_size)  # [N, C_in, H, W] in [-1, 1]
 
