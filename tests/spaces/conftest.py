@@ -102,20 +102,21 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(app_module, pipelines_dir):
+def serve(app_module, pipelines_dir, **build_kwargs):
     """Build the app for ``pipelines_dir`` and serve it on 127.0.0.1 at a free port; yields ``(demo, url)``."""
-    demo = app_module.build_demo(pipelines_dir=pipelines_dir)
+    demo = app_module.build_demo(pipelines_dir=pipelines_dir, **build_kwargs)
     demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True, css=app_module.CSS)
     try:
         yield demo, demo.local_url
     finally:
+        demo.stop_temp_sweeper()
         demo.close()
 
 
 @pytest.fixture(scope="session")
 def serve_app(app_module):
-    """``serve_app(folder)``: a context manager serving the app for another pipelines folder."""
-    return lambda pipelines_dir: serve(app_module, pipelines_dir)
+    """``serve_app(folder, **build_demo_kwargs)``: a context manager serving the app for another pipelines folder."""
+    return lambda pipelines_dir, **kw: serve(app_module, pipelines_dir, **kw)
 
 
 @pytest.fixture(scope="session")
@@ -123,3 +124,33 @@ def launched_app(app_module, tiny_pipelines_dir):
     """The app on the tiny pipelines, launched once for all the test modules; yields ``(demo, url)``."""
     with serve(app_module, tiny_pipelines_dir) as served:
         yield served
+
+
+# Card fields and class names that try to run script or smuggle links: each sets window.__pwned (or logs "pwned")
+# if the page ever runs it.
+HOSTILE = "hostile-tiny"
+HOSTILE_CARD = {
+    "name": '<img src=x onerror="window.__pwned=1"> Evil <script>window.__pwned=2</script>',
+    "description": "[click me](javascript:window.__pwned=3)\n<script>console.log('pwned')</script>\n# not a heading\n"
+                   "<iframe src=\"javascript:window.__pwned=4\"></iframe> **not bold**",
+    "dataset": '<svg onload="window.__pwned=5"></svg>',
+    "metrics": [{"type": "fid", "name": "<b>FID</b> | col", "value": 12.5,
+                 "features": "[x](javascript:window.__pwned=7)", "split": "`test`", "num_samples": 10}],
+}
+HOSTILE_CLASS = '<img src=z onerror="window.__pwned=8">'
+HOSTILE_NAME = '<img src=q onerror="window.__pwned=9">'  # typed into the model box
+
+
+@pytest.fixture(scope="session")
+def hostile_pipelines_dir(tmp_path_factory) -> Path:
+    """A folder with one tiny real conditional DCGAN whose saved card carries :data:`HOSTILE_CARD`."""
+    import hfgan
+
+    torch.manual_seed(0)
+    root = tmp_path_factory.mktemp("hostile")
+    generator = hfgan.DCGANGenerator(latent_dim=8, sample_size=16, base_channels=8, max_channels=16, num_classes=2,
+                                     class_names=["shirt", HOSTILE_CLASS])
+    pipe = hfgan.GANPipeline(generator)
+    pipe.card_data = dict(HOSTILE_CARD)
+    pipe.save_pretrained(root / HOSTILE)
+    return root

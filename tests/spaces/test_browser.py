@@ -117,3 +117,34 @@ def test_non_image_upload_is_a_message_and_the_app_keeps_serving(launched_app, b
     # the page draws the 16 px output and the 28 px input larger, side by side
     boxes = [page.locator(f"#img2img-{side} img").bounding_box() for side in ("input", "output")]
     assert all(box["width"] >= 128 for box in boxes) and boxes[0]["x"] < boxes[1]["x"]
+
+
+def test_hostile_card_renders_as_text_and_runs_nothing(serve_app, hostile_pipelines_dir, browser_page):
+    from conftest import HOSTILE_NAME
+
+    page = browser_page
+    console = []
+    page.on("console", lambda message: console.append(message.text))
+    with serve_app(hostile_pipelines_dir) as (_, url):
+        page.goto(url, wait_until="domcontentloaded")
+        card = page.locator("#model-card")
+        card.get_by_text("not a heading").wait_for(timeout=30_000)
+        text = card.inner_text()
+        # every payload shows as the characters it is
+        for shown in ('<img src=x onerror="window.__pwned=1"> Evil <script>window.__pwned=2</script>',
+                      "[click me](javascript:window.__pwned=3)", "# not a heading", "**not bold**",
+                      '<svg onload="window.__pwned=5"></svg>', "<b>FID</b> | col", '<img src=z onerror="window.__pwned=8">'):
+            assert shown in text, shown
+        assert card.locator("img, script, iframe, b, h1, svg[onload], [onerror]").count() == 0  # no element from the card
+        assert card.locator("a").count() == 0  # no link at all, javascript: or other
+        assert card.locator("table tr").first.locator("th").count() == 5  # the cell's "|" split nothing
+
+        box = page.locator("#model input")  # a hostile model name: shown in the card's error, as text
+        box.click()
+        box.fill(HOSTILE_NAME)
+        box.press("Enter")
+        card.get_by_text("Could not load").wait_for(timeout=15_000)
+        assert HOSTILE_NAME in card.inner_text() and card.locator("img").count() == 0
+        page.wait_for_timeout(500)
+        assert page.evaluate("() => window.__pwned") is None
+        assert not [m for m in console if "pwned" in m], console

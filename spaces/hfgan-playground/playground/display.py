@@ -1,5 +1,6 @@
 """Image layout for display: grids and frames upscaled (nearest) so that small images stay visible."""
 
+import io
 from typing import Optional, Sequence
 
 from PIL import Image
@@ -20,3 +21,16 @@ def upscale(image: Image.Image, size: int = FRAME_DISPLAY_SIZE) -> Image.Image:
     """``image`` upscaled by an integer factor to about ``size`` pixels on its longer side."""
     scale = max(1, size // max(image.size))
     return image.resize((image.width * scale, image.height * scale), Image.NEAREST) if scale > 1 else image
+
+
+def animated_gif(frames: Sequence[Image.Image], duration_ms: int = 120, loop: int = 0) -> Image.Image:
+    """``frames`` as an animated GIF held in memory: a PIL image whose frames keep ``duration_ms``.
+
+    gradio (``gr.Image(format="gif")``) writes it to its cache once, frames and timing included.
+    """
+    frames = list(frames)
+    buffer = io.BytesIO()
+    frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:], duration=duration_ms, loop=loop,
+                   optimize=False)
+    buffer.seek(0)
+    return Image.open(buffer)

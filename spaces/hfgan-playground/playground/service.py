@@ -1,22 +1,18 @@
 """The playground: model names in, UI-ready outputs out (still no Gradio here)."""
 
-import os
-import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from hfgan.viz import save_gif
-
 from . import examples, generation, translation
-from .display import grid_image, upscale
+from .display import animated_gif, grid_image, upscale
 from .errors import SpaceError
 from .inputs import clamp_float, clamp_int
 from .models import PipelineCache, default_pipelines_dir, discover_models, pipeline_class_name
 from .settings import (ALL_CLASSES, CACHE_SIZE, DEFAULT_FRAMES, DEFAULT_IMAGES, MAX_FRAMES, MAX_IMAGES, MAX_SEED,
-                       MIN_FRAMES, TEMP_MAX_AGE_S, TRANSLATION_PIPELINE, TRUNCATION_MAX, TRUNCATION_MIN)
+                       MIN_FRAMES, TRANSLATION_PIPELINE, TRUNCATION_MAX, TRUNCATION_MIN)
 from .summary import model_summary
+from .text import md_text
 
 
 class Playground:
@@ -30,9 +26,6 @@ class Playground:
         self.cache = PipelineCache(found, cache_size)
         # told apart by their model_index.json alone, so that listing them loads nothing
         self._translators = {name for name, folder in found.items() if pipeline_class_name(folder) == TRANSLATION_PIPELINE}
-        self._tmpdir = tempfile.mkdtemp(prefix="hfgan-space-")
-        self._tmp_lock = threading.Lock()
-        self._tmp_count = 0
 
     @property
     def models(self) -> List[str]:
@@ -62,23 +55,6 @@ class Playground:
     def pipeline(self, model: Optional[str]):
         return self.cache.get(model)
 
-    def _tmp_path(self, suffix: str) -> str:
-        """A fresh file name in the app's temp folder; files older than an hour are removed."""
-        with self._tmp_lock:
-            self._tmp_count += 1
-            count = self._tmp_count
-        if count % 50 == 0:
-            cutoff = time.time() - TEMP_MAX_AGE_S
-            for entry in os.scandir(self._tmpdir):
-                try:
-                    if entry.stat().st_mtime < cutoff:
-                        os.unlink(entry.path)
-                except OSError:
-                    pass
-        fd, path = tempfile.mkstemp(suffix=suffix, dir=self._tmpdir)
-        os.close(fd)
-        return path
-
     def info(self, model: Optional[str]) -> Dict:
         """What the UI needs to know about a model: summary markdown, class names, task."""
         pipe = self.pipeline(model)
@@ -86,7 +62,7 @@ class Playground:
                 "pipeline_tag": getattr(pipe, "pipeline_tag", "")}
 
     def generate(self, model, num_images=DEFAULT_IMAGES, seed=0, class_choice=None, truncation=1.0):
-        """``(grid PIL image, PNG path, caption markdown, notes)``."""
+        """``(grid PIL image, caption markdown, notes)``: the grid stays in memory (gradio encodes it once)."""
         notes: List[str] = []
         n = clamp_int(num_images, 1, MAX_IMAGES, "number of images", notes)
         seed = clamp_int(seed, 0, MAX_SEED - n + 1, "seed", notes)
@@ -95,18 +71,19 @@ class Playground:
         start = time.perf_counter()
         images = generation.generate(pipe, n, seed, class_choice, psi)
         grid = grid_image(images)
-        path = self._tmp_path(".png")
-        grid.save(path, compress_level=1)  # fast; grids are small
         ms = (time.perf_counter() - start) * 1000
         cls = ""
         if getattr(pipe, "num_classes", None):
-            cls = " · class: " + ("all, one per image" if class_choice in (None, "", ALL_CLASSES) else str(class_choice))
+            cls = " · class: " + ("all, one per image" if class_choice in (None, "", ALL_CLASSES) else md_text(class_choice))
         caption = f"{n} image{'s' * (n > 1)} · seeds {seed}–{seed + n - 1}{cls} · truncation {psi:g} · {ms:.0f} ms"
-        return grid, path, caption, notes
+        return grid, caption, notes
 
     def interpolate(self, model, seed_a=0, seed_b=1, frames=DEFAULT_FRAMES, class_a=None, class_b=None,
                     truncation=1.0, duration_ms: int = 120):
-        """``(GIF path, strip PIL image, caption, notes)``: the GIF goes A -> B -> A so it loops smoothly."""
+        """``(GIF, strip PIL image, caption, notes)``: the GIF goes A -> B -> A so it loops smoothly.
+
+        The GIF is an animated PIL image held in memory (no file is written here; gradio encodes it once).
+        """
         notes: List[str] = []
         seed_a = clamp_int(seed_a, 0, MAX_SEED, "seed A", notes)
         seed_b = clamp_int(seed_b, 0, MAX_SEED, "seed B", notes)
@@ -115,11 +92,11 @@ class Playground:
         pipe = self.pipeline(model)
         images = generation.interpolate(pipe, seed_a, seed_b, frames, class_a, class_b, psi)
         big = [upscale(im) for im in images]
-        gif = save_gif(big + big[-2:0:-1], self._tmp_path(".gif"), duration_ms=duration_ms)
+        gif = animated_gif(big + big[-2:0:-1], duration_ms=duration_ms)
         strip = grid_image(images, nrow=frames, width=1024)
         caption = f"{frames} frames · slerp from seed {seed_a} to seed {seed_b} · truncation {psi:g}"
         if getattr(pipe, "num_classes", None):
-            caption += f" · class {class_a or ALL_CLASSES} → {class_b or ALL_CLASSES} (switches halfway)"
+            caption += f" · class {md_text(class_a or ALL_CLASSES)} → {md_text(class_b or ALL_CLASSES)} (switches halfway)"
         return gif, strip, caption, notes
 
     def compare(self, model_a, model_b, num_images=8, seed=0, class_choice=None, truncation=1.0):

@@ -18,6 +18,11 @@ CACHE_SIZE = int(os.environ.get("HFGAN_SPACE_CACHE_SIZE", "8"))
 CONCURRENCY = int(os.environ.get("HFGAN_SPACE_CONCURRENCY", "2"))
 MAX_QUEUE = int(os.environ.get("HFGAN_SPACE_MAX_QUEUE", "64"))
 TEMP_MAX_AGE_S = 3600
+# The app's files in gradio's cache (outputs, uploads) are kept under this many MB, oldest out first, but
+# never one younger than TEMP_MIN_AGE_S (a browser may still be fetching it); swept every TEMP_SWEEP_S.
+TEMP_MAX_MB = float(os.environ.get("HFGAN_SPACE_TEMP_MAX_MB", "256"))
+TEMP_MIN_AGE_S = float(os.environ.get("HFGAN_SPACE_TEMP_MIN_AGE_S", "60"))
+TEMP_SWEEP_S = float(os.environ.get("HFGAN_SPACE_TEMP_SWEEP_S", "5"))
 REPO_ID_RE = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}$")
 IMAGE_TO_IMAGE = "image-to-image"
 MAX_INPUT_PIXELS = 16_000_000  # larger uploads are refused before they are decoded

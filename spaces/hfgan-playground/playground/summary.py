@@ -3,6 +3,7 @@
 import torch
 
 from .settings import IMAGE_TO_IMAGE
+from .text import md_code, md_text
 from .translation import directions
 
 
@@ -11,22 +12,25 @@ def _color(channels) -> str:
 
 
 def model_summary(pipe, name: str) -> str:
-    """The model card summary as markdown: family, dataset, output, classes, parameters, metrics."""
+    """The model card summary as markdown: family, dataset, output, classes, parameters, metrics.
+
+    Every card field and ``name`` (typed by the user) is escaped: it shows as text, never as HTML or a link.
+    """
     data = dict(getattr(pipe, "card_data", None) or {})
     gen = getattr(pipe, "generator", None)
     config = getattr(gen, "config", {}) or {}
-    lines = [f"### {data.get('name') or name}", ""]
+    lines = [f"### {md_text(data.get('name') or name)}", ""]
     if data.get("name") and data["name"] != name:
-        lines += [f"`{name}`", ""]
+        lines += [md_code(name), ""]
     if data.get("description"):
-        lines += [str(data["description"]).strip(), ""]
+        lines += [md_text(str(data["description"]).strip(), inline=False), ""]
     rows = []
     if gen is not None:
         module = type(gen).__module__.split(".")
         family = module[-2] if len(module) >= 3 and module[0] == "hfgan" else type(gen).__name__
         rows.append(("Family", f"{family.replace('_', '-')} (`{type(gen).__name__}`)"))
-    rows.append(("Task", getattr(pipe, "pipeline_tag", "") or "?"))
-    rows.append(("Dataset", data.get("dataset") or "not stated"))
+    rows.append(("Task", md_text(getattr(pipe, "pipeline_tag", "") or "?")))
+    rows.append(("Dataset", md_text(data.get("dataset")) if data.get("dataset") else "not stated"))
     translator = getattr(pipe, "pipeline_tag", "") == IMAGE_TO_IMAGE
     if config.get("sample_size"):
         size = f"{config['sample_size']}×{config['sample_size']}"
@@ -39,7 +43,7 @@ def model_summary(pipe, name: str) -> str:
     if config.get("latent_dim"):
         rows.append(("Latent size", str(config["latent_dim"])))
     if getattr(pipe, "num_classes", None):
-        rows.append(("Classes", f"{pipe.num_classes}: " + ", ".join(pipe.class_names)))
+        rows.append(("Classes", f"{pipe.num_classes}: " + ", ".join(md_text(c) for c in pipe.class_names)))
     elif not translator:
         rows.append(("Classes", "unconditional"))
     if isinstance(gen, torch.nn.Module):
@@ -50,9 +54,15 @@ def model_summary(pipe, name: str) -> str:
         lines += ["**Metrics**", "", "| metric | value | features | split | samples |", "| --- | --- | --- | --- | --- |"]
         for m in metrics:
             value = m["value"]
-            value = f"{value:.4g}" if isinstance(value, (int, float)) else str(value)
-            lines.append(f"| {m.get('name') or m.get('type', '?')} | {value} | {m.get('features', '')} | "
-                         f"{m.get('split', '')} | {m.get('num_samples', '')} |")
+            value = f"{value:.4g}" if isinstance(value, (int, float)) and not isinstance(value, bool) else md_text(value)
+            cells = [md_text(m.get("name") or m.get("type", "?")), value] + [md_text(m.get(k, "")) for k in
+                                                                            ("features", "split", "num_samples")]
+            lines.append("| " + " | ".join(cells) + " |")
     else:
         lines.append("_No metrics on the model card._")
     return "\n".join(lines)
+
+
+def load_error(name, message: str) -> str:
+    """The card panel's markdown for a model that could not be loaded (``name`` and ``message`` escaped)."""
+    return f"### Could not load {md_code(str(name or '').strip())}\n\n{md_text(message)}"

@@ -7,6 +7,7 @@ from typing import List
 import gradio as gr
 
 from ..settings import DEFAULT_IMAGES, MAX_IMAGES, MAX_SEED, TRUNCATION_MAX, TRUNCATION_MIN
+from ..text import md_text
 from .common import class_dropdown, ui
 
 
@@ -26,19 +27,20 @@ def build(play, model: gr.Dropdown, class_names: List[str]) -> SimpleNamespace:
                         elem_id="grid", buttons=["download", "fullscreen"])
         gen_caption = gr.Markdown(elem_id="grid-caption")
         download = gr.DownloadButton("Download PNG", value=None, elem_id="download")
-        last_png = gr.State(None)
 
     random_seed.click(lambda: int.from_bytes(os.urandom(4), "little") % (MAX_SEED - MAX_IMAGES), None, seed,
                       queue=False, api_visibility="private")
 
     def on_generate(model, num_images, seed, class_name, truncation):
-        _, path, caption, notes = play.generate(model, num_images, seed, class_name, truncation)
+        grid_image, caption, notes = play.generate(model, num_images, seed, class_name, truncation)
         if notes:
-            caption += "\n\n" + "\n".join(f"- {note}" for note in notes)
-        return path, caption, path, notes
+            caption += "\n\n" + "\n".join(f"- {md_text(note)}" for note in notes)
+        return grid_image, caption, notes
 
-    # The download button is filled by a second, unqueued event, so /generate sends one file, not two.
-    gen_button.click(ui(on_generate), [model, num_images, seed, gen_class, truncation], [grid, gen_caption, last_png],
-                     api_name="generate").then(lambda path: path, last_png, download, queue=False,
+    # The grid goes out as a PIL image, which gradio encodes into its cache once; the download button is then
+    # filled by a second, unqueued event with that cached file's path (the grid's ``filepath`` value), so the
+    # PNG is neither written twice nor sent twice.
+    gen_button.click(ui(on_generate), [model, num_images, seed, gen_class, truncation], [grid, gen_caption],
+                     api_name="generate").then(lambda path: path, grid, download, queue=False,
                                                api_visibility="private")
     return SimpleNamespace(class_picker=gen_class)

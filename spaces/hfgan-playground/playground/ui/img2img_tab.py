@@ -6,6 +6,7 @@ from types import SimpleNamespace
 import gradio as gr
 
 from ..errors import SpaceError, one_line
+from ..summary import load_error
 from ..translation import DIRECTIONS
 from .common import ui
 
@@ -39,7 +40,7 @@ def build(play, demo: gr.Blocks) -> SimpleNamespace:
         try:  # loads (and caches) the default translation model, so its first request is served warm
             info = play.translation_info(default)
         except SpaceError as err:
-            error = f"### Could not load `{default}`\n\n{one_line(err)}"
+            error = load_error(default, one_line(err))
     if default is None:
         card0 = ("No translation pipelines are shipped: type the Hub repo id (`org/name`) of an hfgan "
                  "image-to-image pipeline and press Enter.")
@@ -77,7 +78,7 @@ def build(play, demo: gr.Blocks) -> SimpleNamespace:
         except SpaceError as err:
             gr.Warning(one_line(err))
             return (gr.Radio(choices=list(DIRECTIONS), value="forward", info=None), gr.Gallery([]), "", [],
-                    f"### Could not load `{(model or '').strip()}`\n\n{one_line(err)}", None, "", [])
+                    load_error(model, one_line(err)), None, "", [])
         return (gr.Radio(choices=info["directions"], value=info["direction"], info=DIRECTION_INFO[len(info["directions"])]),
                 gr.Gallery(info["examples"]), info["examples_note"], [path for path, _ in info["examples"]],
                 info["summary"], None, "", [])

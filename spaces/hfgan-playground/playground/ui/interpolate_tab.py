@@ -22,7 +22,7 @@ def build(play, model: gr.Dropdown, class_names: List[str]) -> SimpleNamespace:
             frames = gr.Slider(MIN_FRAMES, MAX_FRAMES, value=DEFAULT_FRAMES, step=1, label="Frames")
             truncation = gr.Slider(TRUNCATION_MIN, TRUNCATION_MAX, value=1.0, step=0.05, label="Truncation ψ")
         interp_button = gr.Button("Interpolate", variant="primary", elem_id="interpolate-button")
-        gif = gr.Image(label="Animation (A → B → A)", type="filepath", interactive=False, elem_id="gif", height=320)
+        gif = gr.Image(label="Animation (A → B → A)", type="pil", format="gif", interactive=False, elem_id="gif", height=320)
         strip = gr.Image(label="Strip", type="pil", format="png", interactive=False, elem_id="strip")
         caption = gr.Markdown()
 

@@ -5,9 +5,13 @@ from typing import Optional
 import gradio as gr
 
 from ..errors import SpaceError, one_line
+from ..summary import load_error
 from ..service import Playground
-from ..settings import ALL_CLASSES, CONCURRENCY, IMAGE_TO_IMAGE, MAX_QUEUE
+from ..settings import (ALL_CLASSES, CONCURRENCY, IMAGE_TO_IMAGE, MAX_QUEUE, TEMP_MAX_AGE_S, TEMP_MAX_MB, TEMP_MIN_AGE_S,
+                        TEMP_SWEEP_S)
+from ..tempfiles import TempBudget
 from . import compare_tab, generate_tab, img2img_tab, interpolate_tab
+from .cleanup import start_sweeper
 from .common import class_dropdown, ui
 
 INTRO = """# hfgan playground
@@ -21,8 +25,15 @@ CSS = """
 """
 
 
-def build_demo(pipelines_dir=None, playground: Optional[Playground] = None) -> gr.Blocks:
-    """The Gradio app. ``pipelines_dir`` defaults to :func:`playground.models.default_pipelines_dir`."""
+def default_temp_budget() -> TempBudget:
+    return TempBudget(max_bytes=int(TEMP_MAX_MB * 1e6), max_age_s=TEMP_MAX_AGE_S, min_age_s=TEMP_MIN_AGE_S,
+                      interval_s=TEMP_SWEEP_S)
+
+
+def build_demo(pipelines_dir=None, playground: Optional[Playground] = None,
+               temp_budget: Optional[TempBudget] = None) -> gr.Blocks:
+    """The Gradio app. ``pipelines_dir`` defaults to :func:`playground.models.default_pipelines_dir`; the files it
+    leaves in gradio's cache are kept within ``temp_budget`` (default: the ``HFGAN_SPACE_TEMP_*`` settings)."""
     play = playground or Playground(pipelines_dir)
     default = play.default_model
     first, names0 = None, []
@@ -33,7 +44,7 @@ def build_demo(pipelines_dir=None, playground: Optional[Playground] = None) -> g
             first = play.info(default)
             summary0, names0 = first["summary"], first["class_names"]
         except SpaceError as err:  # a broken shipped model must not stop the app from starting
-            summary0 = f"### Could not load `{default}`\n\n{one_line(err)}"
+            summary0 = load_error(default, one_line(err))
     second = next((m for m in play.models if m != default), default)
 
     with gr.Blocks(title="hfgan playground", analytics_enabled=False, delete_cache=(1800, 3600)) as demo:
@@ -56,7 +67,7 @@ def build_demo(pipelines_dir=None, playground: Optional[Playground] = None) -> g
             except SpaceError as err:  # shown in the card panel (and a toast); the other models keep working
                 gr.Warning(one_line(err))
                 hidden = class_dropdown([], "Class")
-                return (f"### Could not load `{(model or '').strip()}`\n\n{one_line(err)}", hidden, hidden, hidden, [])
+                return (load_error(model, one_line(err)), hidden, hidden, hidden, [])
             names = info["class_names"]
             first_name = names[0] if names else ALL_CLASSES
             return (info["summary"], class_dropdown(names, "Class"), class_dropdown(names, "Class A", value=first_name),
@@ -77,4 +88,6 @@ def build_demo(pipelines_dir=None, playground: Optional[Playground] = None) -> g
 
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=MAX_QUEUE)
     demo.playground = play  # for tests and scripts
+    demo.temp_budget = temp_budget or default_temp_budget()
+    demo.stop_temp_sweeper = start_sweeper(demo, demo.temp_budget).set
     return demo
