@@ -4,8 +4,14 @@ Prints a table and the timings, writes ``metrics.json`` (``--out``) and, with ``
 into the pipeline folder's model card (its ``model-index``). ``--real-vs-real SPLIT`` scores real images of SPLIT
 instead of a pipeline: the floor that no generator can beat by much.
 
+An image-to-image pipeline (``GANImageToImagePipeline``) is scored on the test data its card records, or on
+``--dataset`` (paired) / ``--dataset-a`` and ``--dataset-b`` (unpaired): FID / KID of its outputs, L1 / PSNR / SSIM
+against paired targets, target-class rate and L1 to the input between domains (:mod:`hfgan.metrics.translation`).
+
     hfgan evaluate pipelines/dcgan-fashion-mnist --num-samples 10000 --metrics fid,kid,is,pr --update-card
     hfgan evaluate --real-vs-real train --split test
+    hfgan evaluate runs/pix2pix-edges2fashion --update-card
+    hfgan evaluate runs/cyclegan-sneaker2boot --num-samples 500
 """
 
 import argparse
@@ -14,15 +20,29 @@ import os
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("pipeline", nargs="?", default=None, help="a saved pipeline folder or a Hub repo id")
-    parser.add_argument("--dataset", default="fashion_mnist", help="real dataset (default fashion_mnist)")
+    parser.add_argument("pipeline", nargs="?", default=None,
+                        help="a saved pipeline folder or a Hub repo id (GANPipeline or GANImageToImagePipeline)")
+    parser.add_argument("--dataset", default=None,
+                        help="real dataset (default fashion_mnist); for an image-to-image pipeline, a paired test "
+                             "dataset such as fashion_mnist_edges (default: the one its card records)")
+    parser.add_argument("--dataset-a", default=None, metavar="DOMAIN",
+                        help="image-to-image, unpaired: domain A, e.g. fashion_mnist:Sneaker (default: the card's)")
+    parser.add_argument("--dataset-b", default=None, metavar="DOMAIN",
+                        help="image-to-image, unpaired: domain B, e.g. 'fashion_mnist:Ankle boot' (default: the card's)")
+    parser.add_argument("--source-column", default=None, help="image-to-image, paired: the source image column")
+    parser.add_argument("--target-column", default=None, help="image-to-image, paired: the target image column")
     parser.add_argument("--split", default="test", help="reference split (default test)")
-    parser.add_argument("--num-samples", type=int, default=10000, help="generated images (default 10000)")
-    parser.add_argument("--metrics", default="fid,kid,is,pr",
+    parser.add_argument("--num-samples", type=int, default=None,
+                        help="generated images (default 10000); for an image-to-image pipeline, translate the first N "
+                             "images of each test split (default: all)")
+    parser.add_argument("--metrics", default=None,
                         help="comma-separated: fid, kid, is, pr (precision/recall), accuracy (default fid,kid,is,pr; "
-                             "conditional models always add accuracy)")
-    parser.add_argument("--features", default="fashion-mnist-classifier",
-                        help="feature extractor: fashion-mnist-classifier (shipped, offline; default) or inception")
+                             "conditional models always add accuracy); image-to-image: fid, kid, l1, psnr, ssim "
+                             "(paired) or fid, kid, target_class_rate, l1_to_input (unpaired), default all")
+    parser.add_argument("--features", default=None,
+                        help="feature extractor: fashion-mnist-classifier (shipped, offline; default) or inception; "
+                             "image-to-image: a comma-separated list (default: the classifier, plus inception when "
+                             "--inception-weights or $HFGAN_INCEPTION_WEIGHTS is set)")
     parser.add_argument("--inception-weights", default=None, metavar="PATH",
                         help="FID Inception weights (pt_inception-2015-12-05-6726825d.pth or torch-fidelity's file, "
                              "or a .safetensors copy) for --features inception; default $HFGAN_INCEPTION_WEIGHTS")
@@ -43,16 +63,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
+TRANSLATION_ONLY = ("dataset_a", "dataset_b", "source_column", "target_column")
+
+
+def _features(args):
+    return [f.strip() for f in args.features.split(",") if f.strip()] if args.features is not None else None
+
+
 def _check(args) -> None:
+    """Checks that need no pipeline; those of one kind of pipeline follow in :func:`_gan_options` and
+    :func:`_evaluate_translation`."""
     from ..errors import HFGANError
-    from ..metrics import list_feature_extractors, parse_metrics
-    from ..metrics.reference import DATASETS
+    from ..metrics import list_feature_extractors
 
     if (args.pipeline is None) == (args.real_vs_real is None):
         raise HFGANError("give either a PIPELINE to evaluate or --real-vs-real SPLIT (not both)")
-    if args.dataset not in DATASETS:
-        raise HFGANError(f"--dataset {args.dataset!r} has no reference statistics yet; use one of {', '.join(DATASETS)}")
-    if args.num_samples < 2:
+    if args.num_samples is not None and args.num_samples < 2:
         raise HFGANError(f"--num-samples must be >= 2, got {args.num_samples}")
     if args.batch_size < 1:
         raise HFGANError(f"--batch-size must be >= 1, got {args.batch_size}")
@@ -60,12 +86,15 @@ def _check(args) -> None:
         raise HFGANError(f"--threads must be >= 1, got {args.threads}")
     if args.reference_num_images is not None and args.reference_num_images < 2:
         raise HFGANError(f"--reference-num-images must be >= 2, got {args.reference_num_images}")
-    if args.features not in list_feature_extractors():
-        raise HFGANError(f"unknown --features {args.features!r}; known: {', '.join(list_feature_extractors())}")
-    if args.inception_weights and args.features != "inception":
+    features = _features(args)
+    for name in features or []:
+        if name not in list_feature_extractors():
+            raise HFGANError(f"unknown --features {name!r}; known: {', '.join(list_feature_extractors())}")
+    if features is not None and not features:
+        raise HFGANError(f"--features names no extractor; known: {', '.join(list_feature_extractors())}")
+    if args.inception_weights and features is not None and "inception" not in features:
         raise HFGANError("--inception-weights only applies to --features inception")
-    parse_metrics(args.metrics)
-    if args.features == "inception":  # fail before loading or generating anything
+    if features and "inception" in features:  # fail before loading or generating anything
         from ..metrics.inception import resolve_inception_weights
 
         resolve_inception_weights(args.inception_weights)
@@ -76,6 +105,52 @@ def _check(args) -> None:
             raise HFGANError(f"--update-card needs a local pipeline folder; {args.pipeline} is not a folder")
 
 
+def _gan_options(args) -> dict:
+    """The options of a GANPipeline (or real-vs-real) evaluation, checked."""
+    from ..errors import HFGANError
+    from ..metrics import parse_metrics
+    from ..metrics.reference import DATASETS
+
+    given = [f"--{name.replace('_', '-')}" for name in TRANSLATION_ONLY if getattr(args, name) is not None]
+    if given:
+        raise HFGANError(f"{given[0]} applies to image-to-image pipelines only")
+    dataset = args.dataset or "fashion_mnist"
+    if dataset not in DATASETS:
+        raise HFGANError(f"--dataset {dataset!r} has no reference statistics yet; use one of {', '.join(DATASETS)}")
+    features = _features(args) or ["fashion-mnist-classifier"]
+    if len(features) > 1:
+        raise HFGANError("a GANPipeline is evaluated under one --features at a time")
+    if args.inception_weights and features != ["inception"]:
+        raise HFGANError("--inception-weights only applies to --features inception")
+    metrics = args.metrics or "fid,kid,is,pr"
+    parse_metrics(metrics)
+    return dict(dataset=dataset, split=args.split, num_samples=args.num_samples or 10000, metrics=metrics,
+                features=features[0], weights=args.inception_weights, batch_size=args.batch_size, seed=args.seed,
+                cache_dir=args.cache_dir, reference_num_images=args.reference_num_images,
+                progress=not args.no_progress)
+
+
+def _evaluate_translation(pipe, args, device):
+    from ..metrics import evaluate_translation
+
+    features = _features(args)
+    if features is None and args.inception_weights:
+        features = ["fashion-mnist-classifier", "inception"]
+    return evaluate_translation(
+        pipe, dataset=args.dataset, dataset_a=args.dataset_a, dataset_b=args.dataset_b, split=args.split,
+        num_samples=args.num_samples, metrics=args.metrics, features=features, weights=args.inception_weights,
+        batch_size=args.batch_size, seed=args.seed, cache_dir=args.cache_dir, device=device,
+        reference_num_images=args.reference_num_images, source_column=args.source_column,
+        target_column=args.target_column, progress=not args.no_progress)
+
+
+GAN_NOTE = (
+    "Measured with `hfgan evaluate`: generated samples (classes balanced for conditional models) against the "
+    "statistics of the whole reference split; KID over 100 subsets of min(1000, N), IS over 10 splits, "
+    "precision/recall with k = 3. `fashion-mnist-classifier` numbers are in the feature space of hfgan's "
+    "shipped Fashion-MNIST classifier and are not comparable with Inception FIDs.")
+
+
 def update_card(pipe, folder: str, report) -> str:
     """Merge ``report`` into ``pipe.card_data["metrics"]`` (other keys kept) and rewrite ``folder/README.md``."""
     from ..hub import write_model_card
@@ -83,65 +158,65 @@ def update_card(pipe, folder: str, report) -> str:
 
     data = dict(getattr(pipe, "card_data", None) or {})
     data["metrics"] = merge_card_metrics(data.get("metrics"), report.card_metrics())
-    data.setdefault("dataset", report.dataset)
+    data.setdefault("dataset", getattr(report, "card_dataset", report.dataset))
     note = data.get("metrics_note", "")
     if not note or note.startswith("Measured with `hfgan evaluate`"):
-        data["metrics_note"] = (
-            "Measured with `hfgan evaluate`: generated samples (classes balanced for conditional models) against the "
-            "statistics of the whole reference split; KID over 100 subsets of min(1000, N), IS over 10 splits, "
-            "precision/recall with k = 3. `fashion-mnist-classifier` numbers are in the feature space of hfgan's "
-            "shipped Fashion-MNIST classifier and are not comparable with Inception FIDs.")
+        data["metrics_note"] = report.card_note() if hasattr(report, "card_note") else GAN_NOTE
     pipe.card_data = data
     return write_model_card(pipe, folder)
 
 
-def _load_pipeline(path: str, local_files_only: bool, progress: bool):
-    """``GANPipeline.from_pretrained``, without diffusers' "Loading pipeline components" bar under --no-progress."""
-    from diffusers.utils import logging as diffusers_logging
-
-    from ..pipelines import GANPipeline
-
-    enabled = diffusers_logging.is_progress_bar_enabled()
-    if not progress:
-        diffusers_logging.disable_progress_bar()
-    try:
-        return GANPipeline.from_pretrained(path, local_files_only=local_files_only)
-    finally:
-        if enabled:
-            diffusers_logging.enable_progress_bar()
+def _print_translation(report) -> None:
+    t, directions = report.timings, report.directions.values()
+    cached = all(all(d["reference_cached"].values()) for d in directions)
+    print(f"{report.source} ({report.kind} translation) on {report.dataset}, {report.split} split:")
+    print(report.table())
+    print(f"reference statistics: {'cached' if cached else 'computed'} ({t['reference_s']:.1f} s); translation "
+          f"{t['translate_s']:.1f} s; feature extraction + metrics {t['features_s'] + t['metrics_s']:.1f} s "
+          f"for {sum(d['num_samples'] for d in directions)} images")
 
 
 def run(args) -> int:
     import torch
 
     from .. import __version__
+    from ..errors import HFGANError
     from ..metrics import evaluate_pipeline, evaluate_real_vs_real
+    from ..pipelines import GANImageToImagePipeline, GANPipeline
+    from ._common import load_pipeline_quietly, resolve_device
 
     _check(args)
     if args.threads:
         torch.set_num_threads(args.threads)
-    device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
-    common = dict(dataset=args.dataset, split=args.split, num_samples=args.num_samples, metrics=args.metrics,
-                  features=args.features, weights=args.inception_weights, batch_size=args.batch_size, seed=args.seed,
-                  cache_dir=args.cache_dir, device=device, reference_num_images=args.reference_num_images,
-                  progress=not args.no_progress)
+    device = resolve_device(args.device)
     pipe = None
     if args.real_vs_real is not None:
-        report = evaluate_real_vs_real(split=args.real_vs_real, reference_split=common.pop("split"), **common)
+        common = _gan_options(args)
+        report = evaluate_real_vs_real(split=args.real_vs_real, reference_split=common.pop("split"), device=device,
+                                       **common)
     else:
-        pipe = _load_pipeline(args.pipeline, args.local_files_only, progress=not args.no_progress)
+        pipe = load_pipeline_quietly(args.pipeline, args.local_files_only)
+        if not isinstance(pipe, (GANPipeline, GANImageToImagePipeline)):
+            raise HFGANError(f"{args.pipeline} holds a {type(pipe).__name__}, which hfgan evaluate cannot score")
+        common = None if isinstance(pipe, GANImageToImagePipeline) else _gan_options(args)
         pipe.set_progress_bar_config(disable=True)
         pipe.to(device)
-        report = evaluate_pipeline(pipe, return_report=True, **common)
+        if common is None:
+            report = _evaluate_translation(pipe, args, device)
+        else:
+            report = evaluate_pipeline(pipe, return_report=True, device=device, **common)
         report.source = args.pipeline
 
-    print(f"{report.source} vs {report.dataset}/{report.split} ({report.reference_num_images} images), "
-          f"{report.num_samples} samples, features {report.features}:")
-    print(report.table())
-    t = report.timings
-    print(f"reference statistics: {'cached' if report.reference_cached else 'computed'} ({t['reference_s']:.1f} s); "
-          f"generation {t['generate_s']:.1f} s; feature extraction + metrics {t['features_s'] + t['metrics_s']:.1f} s "
-          f"for {report.num_samples} samples")
+    if hasattr(report, "directions"):
+        _print_translation(report)
+    else:
+        print(f"{report.source} vs {report.dataset}/{report.split} ({report.reference_num_images} images), "
+              f"{report.num_samples} samples, features {report.features}:")
+        print(report.table())
+        t = report.timings
+        print(f"reference statistics: {'cached' if report.reference_cached else 'computed'} ({t['reference_s']:.1f} s); "
+              f"generation {t['generate_s']:.1f} s; feature extraction + metrics {t['features_s'] + t['metrics_s']:.1f} s "
+              f"for {report.num_samples} samples")
 
     out = {**report.to_dict(), "hfgan_version": __version__}
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)

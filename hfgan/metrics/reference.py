@@ -14,7 +14,7 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass
-from typing import Iterator, Optional, Tuple
+from typing import Callable, Iterator, Optional, Tuple
 
 import numpy as np
 import torch
@@ -108,9 +108,14 @@ def iterate_pixel_values(images: np.ndarray, batch_size: int) -> Iterator[torch.
 
 def compute_reference_stats(extractor: FeatureExtractor, dataset: str = "fashion_mnist", split: str = "test",
                             num_images: Optional[int] = None, max_features: int = 10000, batch_size: int = 1000,
-                            seed: int = 0, progress: bool = True) -> ReferenceStats:
-    """Extract features of a real split (or a seeded subset of ``num_images``) and summarize them."""
-    images, _ = load_real_images(dataset, split)
+                            seed: int = 0, progress: bool = True,
+                            images: Optional[Callable[[], np.ndarray]] = None) -> ReferenceStats:
+    """Extract features of a real split (or a seeded subset of ``num_images``) and summarize them.
+
+    ``images``, when given, returns the split's uint8 ``[N, C, H, W]`` images (any dataset; ``dataset`` is then
+    only its name); otherwise they are read with :func:`load_real_images`.
+    """
+    images = images() if images is not None else load_real_images(dataset, split)[0]
     images = images[subset_indices(len(images), num_images, seed)]
     if len(images) < 2:
         raise HFGANError(f"reference statistics need at least 2 images, got {len(images)}")
@@ -124,13 +129,19 @@ def compute_reference_stats(extractor: FeatureExtractor, dataset: str = "fashion
 
 def get_reference_stats(extractor: FeatureExtractor, dataset: str = "fashion_mnist", split: str = "test",
                         cache_dir: Optional[str] = None, num_images: Optional[int] = None, batch_size: int = 1000,
-                        recompute: bool = False, progress: bool = True) -> Tuple[ReferenceStats, bool]:
-    """Cached reference statistics: ``(stats, from_cache)``; computed and saved on a miss (or ``recompute``)."""
+                        recompute: bool = False, progress: bool = True,
+                        images: Optional[Callable[[], np.ndarray]] = None) -> Tuple[ReferenceStats, bool]:
+    """Cached reference statistics: ``(stats, from_cache)``; computed and saved on a miss (or ``recompute``).
+
+    ``images`` (see :func:`compute_reference_stats`) supplies the split of a dataset other than the built-in one,
+    named by ``dataset`` in the cache key; it is called on a cache miss only.
+    """
     path = reference_cache_path(dataset, split, extractor, cache_dir, num_images)
     if os.path.isfile(path) and not recompute:
         stats = ReferenceStats.load(path)
         if (stats.extractor, stats.weights_hash, stats.dataset, stats.split) == (extractor.name, extractor.weights_hash, dataset, split):
             return stats, True
-    stats = compute_reference_stats(extractor, dataset, split, num_images=num_images, batch_size=batch_size, progress=progress)
+    stats = compute_reference_stats(extractor, dataset, split, num_images=num_images, batch_size=batch_size, progress=progress,
+                                    images=images)
     stats.save(path)
     return stats, False
