@@ -121,6 +121,7 @@ class GANTask:
     kwargs_class = TaskKwargs
     optimizers: Dict[str, Tuple[str, ...]] = {"G": ("generator",), "D": ("discriminator",)}
     ema: Tuple[str, ...] = ("generator",)
+    periodic_eval = False  # whether the trainer's eval_steps can score this task's pipeline
 
     def __init__(self, config, seed_rng: Callable[..., torch.Generator]):
         self.config = config

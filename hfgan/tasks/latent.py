@@ -27,6 +27,7 @@ class GenerationKwargs(TaskKwargs):
 class GenerationTask(GANTask):
     name = "generation"
     kwargs_class = GenerationKwargs
+    periodic_eval = True
 
     def __init__(self, config, seed_rng):
         super().__init__(config, seed_rng)
