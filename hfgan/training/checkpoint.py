@@ -1,20 +1,53 @@
-"""Atomic checkpoint folders: ``<output_dir>/checkpoints/checkpoint-<step>``.
+"""Checkpoint folders: ``<output_dir>/checkpoints/checkpoint-<step>``, written atomically, verified, never trusted.
 
-A checkpoint is written into ``.checkpoint-<step>.tmp`` and renamed into place only once complete
-(``trainer_state.json`` is its last file), so a crash during a save never leaves a half-written folder
-where ``--resume latest`` would look, and never touches the previous checkpoint.
+**Atomic.** A checkpoint is written into ``.checkpoint-<step>.tmp`` and renamed into place only once complete,
+so a crash during a save never leaves a half-written folder where ``--resume latest`` would look, and never
+touches the previous checkpoint. A save that fails (a full disk) removes its temporary folder and says which
+checkpoint is intact (:func:`write_failure`).
+
+**Verified.** ``manifest.json``, the last file written, records the size and sha256 of every other file.
+``--resume latest`` takes the newest checkpoint that verifies and says which ones it skipped and why; an explicit
+checkpoint that does not verify is an error (:func:`resolve_checkpoint`).
+
+**Never unpickled beyond plain data.** Accelerate's ``save_state`` writes the weights as safetensors and the
+optimizer (and a mixed-precision scaler) states with ``torch.save``; its ``load_state`` reads those back with
+its ``load``, and would read objects registered for checkpointing (``custom_checkpoint_<i>.pkl``) with
+``weights_only=False``. hfgan registers nothing with Accelerate: the learning-rate schedules are numbers in
+``trainer_state.json``, the EMA and task state are safetensors, and each process's RNG state is JSON
+(``rng_state_<rank>.json``, replacing Accelerate's ``random_states_<rank>.pkl``). Before ``load_state``,
+:func:`check_pickles` refuses any pickle file hfgan did not write and expect, and opens each expected one with
+``torch.load(weights_only=True)`` (plain tensors and numbers only, whatever Accelerate's version would do);
+``load_state`` then reads a view of the folder holding only the weights and those states
+(:func:`accelerate_view`). Checkpoints from before manifests (schedules in ``custom_checkpoint_<i>.pkl``, RNG in ``random_states_<i>.pkl``)
+are read the same way: as plain data, or not at all.
 """
 
+import codecs
+import errno
+import hashlib
+import json
 import os
+import random
 import re
 import shutil
-from typing import List, Optional
+import tempfile
+from contextlib import contextmanager
+from typing import Callable, Dict, Iterator, List, Optional
 
-from ..errors import HFGANError
+import numpy as np
+import torch
+
+from ..errors import CheckpointError, HFGANError, one_line
 
 STATE_FILE = "trainer_state.json"
 TASK_STATE_FILE = "task_state.safetensors"  # image pools, running means: what a task carries across a resume
+MANIFEST_FILE = "manifest.json"
 _PATTERN = re.compile(r"^checkpoint-(\d+)$")
+# pickle files that Accelerate's save_state writes and load_state reads, opened here with weights_only=True first
+_ACCELERATE_PICKLES = re.compile(r"^(optimizer(_\d+)?\.bin|scaler\.pt)$")
+# pickle files of checkpoints written before manifests, read here as plain data
+_LEGACY_PICKLES = re.compile(r"^(random_states_\d+\.pkl|custom_checkpoint_\d+\.pkl)$")
+_PICKLE_SUFFIXES = (".pkl", ".pickle", ".bin", ".pt", ".pth", ".ckpt", ".pck", ".joblib", ".npy", ".npz")
 
 
 def checkpoints_dir(output_dir: str) -> str:
@@ -22,7 +55,7 @@ def checkpoints_dir(output_dir: str) -> str:
 
 
 def list_checkpoints(output_dir: str) -> List[str]:
-    """Complete checkpoints, oldest first."""
+    """Checkpoint folders (renamed into place, so complete when written), oldest first."""
     root = checkpoints_dir(output_dir)
     if not os.path.isdir(root):
         return []
@@ -35,18 +68,172 @@ def list_checkpoints(output_dir: str) -> List[str]:
     return [path for _, path in sorted(found)]
 
 
-def resolve_checkpoint(output_dir: str, resume: Optional[str]) -> Optional[str]:
-    """``"latest"`` -> newest complete checkpoint (None when there is none yet); a path must be complete."""
+# ------------------------------------------------------------------------------------------- manifest
+def _sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_manifest(folder: str) -> None:
+    """Record the size and sha256 of every file of ``folder`` in ``manifest.json`` (written last)."""
+    files = {}
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        if name != MANIFEST_FILE and os.path.isfile(path):
+            files[name] = {"size": os.path.getsize(path), "sha256": _sha256(path)}
+    with open(os.path.join(folder, MANIFEST_FILE), "w", encoding="utf-8") as f:
+        json.dump({"format": 1, "files": files}, f, indent=1)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def read_manifest(folder: str) -> Optional[Dict[str, Dict]]:
+    """``{file: {"size", "sha256"}}``, or None for a checkpoint written before manifests; raises if unreadable."""
+    path = os.path.join(folder, MANIFEST_FILE)
+    if not os.path.isfile(path):
+        try:
+            with open(os.path.join(folder, STATE_FILE), encoding="utf-8") as f:
+                if json.load(f).get("manifest"):
+                    raise CheckpointError(f"{MANIFEST_FILE} is missing")
+        except (OSError, ValueError, AttributeError) as err:
+            raise CheckpointError(f"{STATE_FILE} is unreadable ({one_line(err)})") from None
+        return None
+    try:
+        with open(path, encoding="utf-8") as f:
+            files = json.load(f)["files"]
+        if not all(isinstance(v, dict) and isinstance(v.get("size"), int) and isinstance(v.get("sha256"), str)
+                   for v in files.values()):
+            raise ValueError("malformed entries")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+        raise CheckpointError(f"{MANIFEST_FILE} is unreadable ({one_line(err)})") from None
+    return files
+
+
+def _is_pickle(path: str) -> bool:
+    """A pickle or a ``torch.save`` archive (a zip holding ``data.pkl``), by name or by its first bytes."""
+    lower = path.lower()
+    if lower.endswith((".safetensors", ".json")):  # never unpickled by anyone
+        return False
+    if lower.endswith(_PICKLE_SUFFIXES):
+        return True
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4)
+    except OSError:
+        return False
+    return head[:1] == b"\x80" or head == b"PK\x03\x04"
+
+
+def check_pickles(folder: str, manifest: Optional[Dict[str, Dict]]) -> None:
+    """Refuse a pickle file hfgan did not write and expect; open each expected one as plain data only.
+
+    Runs before anything of ``folder`` is loaded. Raises a one-line :class:`CheckpointError`.
+    """
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        if not os.path.isfile(path) or not _is_pickle(path):
+            continue
+        if manifest is not None:  # hfgan's own: only Accelerate's optimizer / scaler states, as listed
+            expected = name in manifest and _ACCELERATE_PICKLES.match(name)
+        else:  # written before manifests: those, plus the schedule and RNG states of then
+            expected = _ACCELERATE_PICKLES.match(name) or _LEGACY_PICKLES.match(name)
+        if not expected:
+            raise CheckpointError(f"{path} is a pickle file that hfgan did not write; refusing to load it "
+                                  f"(unpickling can run code): remove it to resume from {folder}")
+        load_plain(path)
+
+
+@contextmanager
+def accelerate_view(folder: str) -> Iterator[str]:
+    """A temporary folder linking only the files Accelerate's ``load_state`` is to read (weights, optimizer and
+    scaler states, checked by :func:`check_pickles`): the RNG and schedule states are hfgan's to read."""
+    view = tempfile.mkdtemp(prefix=".hfgan-load-")
+    try:
+        for name in os.listdir(folder):
+            if re.match(r"^model(_\d+)?\.safetensors$", name) or _ACCELERATE_PICKLES.match(name):
+                source, target = os.path.abspath(os.path.join(folder, name)), os.path.join(view, name)
+                try:
+                    os.symlink(source, target)
+                except OSError:
+                    shutil.copyfile(source, target)
+        yield view
+    finally:
+        shutil.rmtree(view, ignore_errors=True)
+
+
+def _plain_globals():
+    """What a numpy RNG state needs beyond tensors and numbers (the same short list Accelerate allows)."""
+    core = getattr(np, "_core", None) or np.core
+    allowed = [core.multiarray._reconstruct, np.ndarray, np.dtype, codecs.encode]
+    allowed += [v for v in vars(getattr(np, "dtypes", object)).values() if isinstance(v, type) and issubclass(v, np.dtype)]
+    return allowed
+
+
+def load_plain(path: str):
+    """``torch.load(path, weights_only=True)``: tensors, numbers, strings and containers only, never code."""
+    try:
+        with torch.serialization.safe_globals(_plain_globals()):
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # noqa: BLE001 - any failure means: not plain data, or damaged
+        raise CheckpointError(f"{path} does not load as plain data with weights_only=True; refusing it "
+                              f"({one_line(err)})") from None
+
+
+def verify(folder: str) -> Optional[str]:
+    """Why ``folder`` fails its manifest (a missing, resized or changed file), or None if it verifies."""
+    try:
+        manifest = read_manifest(folder)
+    except CheckpointError as err:
+        return str(err)
+    if manifest is None:
+        return None
+    for name, entry in manifest.items():
+        path = os.path.join(folder, name)
+        if not os.path.isfile(path):
+            return f"{name} is missing"
+        size = os.path.getsize(path)
+        if size != entry["size"]:
+            return f"{name} has {size} bytes, the manifest says {entry['size']}"
+        if _sha256(path) != entry["sha256"]:
+            return f"{name} does not match its sha256 in the manifest"
+    return None
+
+
+def resolve_checkpoint(output_dir: str, resume: Optional[str], log: Callable[[str], None] = print) -> Optional[str]:
+    """``"latest"`` -> the newest checkpoint that verifies (None when there is none yet); a path must verify."""
     if not resume:
         return None
-    if resume == "latest":
-        found = list_checkpoints(output_dir)
-        return found[-1] if found else None
-    if not os.path.isfile(os.path.join(resume, STATE_FILE)):
-        raise HFGANError(f"{resume} is not a complete hfgan checkpoint (no {STATE_FILE})")
-    return resume
+    if resume != "latest":
+        if not os.path.isfile(os.path.join(resume, STATE_FILE)):
+            raise CheckpointError(f"{resume} is not a complete hfgan checkpoint (no {STATE_FILE})")
+        reason = verify(resume)
+        if reason:
+            raise CheckpointError(f"{resume} is damaged: {reason}")
+        _note_legacy(resume, log)
+        return resume
+    found = list_checkpoints(output_dir)
+    skipped = []
+    for path in reversed(found):
+        reason = verify(path)
+        if reason is None:
+            _note_legacy(path, log)
+            return path
+        skipped.append(f"{os.path.basename(path)}: {reason}")
+        log(f"skipping {path}: {reason}")
+    if found:
+        raise CheckpointError(f"no checkpoint in {checkpoints_dir(output_dir)} verifies ({'; '.join(skipped)})")
+    return None
 
 
+def _note_legacy(path: str, log: Callable[[str], None]) -> None:
+    if not os.path.isfile(os.path.join(path, MANIFEST_FILE)):
+        log(f"{path} has no {MANIFEST_FILE} (written by an earlier hfgan): its files cannot be checked for damage")
+
+
+# ------------------------------------------------------------------------------------------- writing
 def temporary_path(output_dir: str, step: int, clear: bool = True) -> str:
     """Where checkpoint ``step`` is written before :func:`commit`; ``clear`` removes a crashed attempt."""
     path = os.path.join(checkpoints_dir(output_dir), f".checkpoint-{step}.tmp")
@@ -56,7 +243,8 @@ def temporary_path(output_dir: str, step: int, clear: bool = True) -> str:
 
 
 def commit(tmp_path: str, output_dir: str, step: int, keep: int) -> str:
-    """Rename a finished temporary checkpoint into place, then prune to the newest ``keep``."""
+    """Write the manifest, rename a finished temporary checkpoint into place, then prune to the newest ``keep``."""
+    write_manifest(tmp_path)
     final = os.path.join(checkpoints_dir(output_dir), f"checkpoint-{step}")
     if os.path.exists(final):
         shutil.rmtree(final)
@@ -64,3 +252,105 @@ def commit(tmp_path: str, output_dir: str, step: int, keep: int) -> str:
     for old in list_checkpoints(output_dir)[:-keep]:
         shutil.rmtree(old, ignore_errors=True)
     return final
+
+
+_DISK_FULL = ("no space left on device", "storagefull", "disk quota exceeded", "file write failed", "unexpected pos")
+
+
+def write_failure(err: BaseException, tmp_path: str, output_dir: str, step: int) -> HFGANError:
+    """Remove a failed save's temporary folder; the one-line error naming the checkpoint that is intact."""
+    shutil.rmtree(tmp_path, ignore_errors=True)
+    done = list_checkpoints(output_dir)
+    intact = (f"checkpoint {int(_PATTERN.match(os.path.basename(done[-1])).group(1))} is intact ({done[-1]})"
+              if done else "no earlier checkpoint was written")
+    full = (isinstance(err, OSError) and err.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))) or \
+        any(text in str(err).lower() for text in _DISK_FULL)
+    if full:
+        return HFGANError(f"no space left on device: checkpoint {step} not written, {intact}")
+    return HFGANError(f"checkpoint {step} not written ({one_line(err)}), {intact}")
+
+
+# ------------------------------------------------------------------------------- state hfgan owns
+def save_tensors(tensors: Dict[str, torch.Tensor], path: str) -> None:
+    from safetensors.torch import save_file
+
+    save_file({k: v.detach().contiguous().cpu() for k, v in tensors.items()}, path)
+
+
+def schedule_states(schedulers) -> List[Dict]:
+    """The numbers of each ``LambdaLR`` (``last_epoch``, ``base_lrs``, ``_last_lr``, ...), for JSON."""
+    def plain(value):
+        return isinstance(value, (bool, int, float)) or (isinstance(value, list) and all(plain(v) for v in value))
+
+    return [{k: v for k, v in s.state_dict().items() if k != "lr_lambdas" and plain(v)} for s in schedulers]
+
+
+def load_schedule_states(schedulers, states: List[Dict], source: str) -> None:
+    """Put each schedule at its saved state (its optimizer's learning rates come with the optimizer state)."""
+    if len(states) != len(schedulers):
+        raise CheckpointError(f"{source} holds {len(states)} learning-rate schedules, this run has {len(schedulers)}")
+    for scheduler, saved in zip(schedulers, states):
+        if not isinstance(saved, dict) or not isinstance(saved.get("last_epoch"), int):
+            raise CheckpointError(f"{source} holds a malformed learning-rate schedule state")
+        state = scheduler.state_dict()
+        state.update({k: v for k, v in saved.items() if k in state and k != "lr_lambdas"})
+        scheduler.load_state_dict(state)
+
+
+def legacy_schedule_states(folder: str) -> List[Dict]:
+    """Schedules of a checkpoint written before manifests (``custom_checkpoint_<i>.pkl``), read as plain data."""
+    names = sorted((n for n in os.listdir(folder) if re.match(r"^custom_checkpoint_\d+\.pkl$", n)),
+                   key=lambda n: int(re.findall(r"\d+", n)[0]))
+    return [load_plain(os.path.join(folder, n)) for n in names]
+
+
+def rng_file(rank: int) -> str:
+    return f"rng_state_{rank}.json"
+
+
+def save_rng_state(folder: str, rank: int) -> None:
+    """This process's RNG states as JSON; Accelerate's pickled copy of them is removed."""
+    version, words, gauss = random.getstate()
+    name, keys, pos, has_gauss, cached = np.random.get_state()
+    state = {"torch": torch.get_rng_state().tolist(), "python": [version, list(words), gauss],
+             "numpy": [name, keys.tolist(), int(pos), int(has_gauss), float(cached)]}
+    if torch.cuda.is_available():
+        state["cuda"] = [s.tolist() for s in torch.cuda.get_rng_state_all()]
+    with open(os.path.join(folder, rng_file(rank)), "w", encoding="utf-8") as f:
+        json.dump(state, f)
+    pickled = os.path.join(folder, f"random_states_{rank}.pkl")
+    if os.path.isfile(pickled):
+        os.remove(pickled)
+
+
+def load_rng_state(folder: str, rank: int, warn: Callable[[str], None]) -> None:
+    """Restore this process's RNG states; unreadable ones are an error, missing ones a warning."""
+    path = os.path.join(folder, rng_file(rank))
+    legacy = os.path.join(folder, f"random_states_{rank}.pkl")
+    try:
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8") as f:
+                state = json.load(f)
+            torch_state, cuda = state["torch"], state.get("cuda")
+            version, words, gauss = state["python"]
+            name, keys, pos, has_gauss, cached = state["numpy"]
+            numpy_state = (name, np.asarray(keys, dtype=np.uint32), pos, has_gauss, cached)
+        elif os.path.isfile(legacy):
+            state = load_plain(legacy)
+            torch_state, cuda = state["torch_manual_seed"], state.get("torch_cuda_manual_seed")
+            version, words, gauss = state["random_state"]
+            numpy_state = state["numpy_random_seed"]
+            path = legacy
+        else:
+            warn(f"{folder} holds no RNG state for process {rank}: random draws outside hfgan's seeded ones "
+                 "(dropout) will differ from an uninterrupted run")
+            return
+        torch.set_rng_state(torch.as_tensor(torch_state, dtype=torch.uint8))
+        random.setstate((version, tuple(words), gauss))
+        np.random.set_state(numpy_state)
+        if cuda is not None and torch.cuda.is_available() and len(cuda) == torch.cuda.device_count():
+            torch.cuda.set_rng_state_all([torch.as_tensor(s, dtype=torch.uint8) for s in cuda])
+    except CheckpointError:
+        raise
+    except Exception as err:  # noqa: BLE001 - a malformed state: say so rather than train on from another one
+        raise CheckpointError(f"{path} holds an unreadable RNG state ({one_line(err)})") from None

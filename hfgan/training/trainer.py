@@ -21,7 +21,7 @@ from typing import Dict, List, Optional
 import torch
 from torch import nn
 
-from ..errors import HFGANError
+from ..errors import CheckpointError, HFGANError, one_line
 from . import checkpoint as ckpt
 from .config import TrainConfig
 from .ema import EMAModel, recalibrate_batchnorm
@@ -82,6 +82,9 @@ class GANTrainer:
         self.task = get_task_class(cfg.task or entry.task)(cfg, lambda *keys: _rng(cfg.seed, *keys))
         nets = create_components(cfg.model, {"generator": cfg.generator_kwargs, "discriminator": cfg.discriminator_kwargs})
         self.task.check_networks(nets)
+        if cfg.eval_steps and not self.task.periodic_eval:
+            raise HFGANError(f"eval_steps: periodic evaluation is for generation tasks; score a {self.task.name} run "
+                             "with `hfgan evaluate OUTPUT_DIR` when it ends")
         self.data = self.task.load_data(nets, self.data)
         self.global_batch = cfg.train_batch_size * acc.num_processes * cfg.gradient_accumulation_steps
         if len(self.data) < self.global_batch:
@@ -98,10 +101,8 @@ class GANTrainer:
         prepared = acc.prepare(*[nets[n] for n in names], *[optimizers[n] for n in opt_names])
         self.nets: Dict[str, nn.Module] = dict(zip(names, prepared[:len(names)]))
         self.optimizers: Dict[str, torch.optim.Optimizer] = dict(zip(opt_names, prepared[len(names):]))
-        # learning-rate schedules advance once per step, on every rank alike; a non-constant one is registered
-        # (_register_schedules) so that save_state / load_state carry it
+        # learning-rate schedules advance once per step, on every rank alike; checkpoints carry them as JSON
         self.schedulers = []
-        self._schedules_registered = False
         if cfg.lr_scheduler != "constant" or cfg.lr_warmup_steps:
             self.schedulers = [_scheduler(cfg, optimizers[n]) for n in opt_names]
         self.emas: Dict[str, EMAModel] = {}
@@ -227,51 +228,79 @@ class GANTrainer:
         return "ema.safetensors" if name == "generator" else f"ema_{name}.safetensors"
 
     def save_checkpoint(self) -> Optional[str]:
-        """``accelerator.save_state`` plus EMA weights and task state (safetensors) and trainer state (JSON), atomically."""
+        """``accelerator.save_state`` (weights, optimizers) plus what hfgan owns: EMA and task state (safetensors), RNG,
+        schedules and trainer state (JSON), then a manifest; renamed into place once complete (:mod:`.checkpoint`)."""
         acc, cfg = self.accelerator, self.config
         self._check_finite()
         tmp = ckpt.temporary_path(cfg.output_dir, self.step, clear=acc.is_main_process)
         acc.wait_for_everyone()
-        acc.save_state(tmp)
-        final = None
-        if acc.is_main_process:
-            from safetensors.torch import save_file
-
-            for name, ema in self.emas.items():
-                save_file({k: v.contiguous() for k, v in ema.shadow.state_dict().items()}, os.path.join(tmp, self._ema_file(name)))
-            task_state = self.task.state_dict()
-            if task_state:
-                save_file({k: v.contiguous().cpu() for k, v in task_state.items()}, os.path.join(tmp, ckpt.TASK_STATE_FILE))
-            state = {"step": self.step, "ema_updates": self.ema.num_updates if self.ema else 0,
-                     "ema_networks": sorted(self.emas), "best_metric": self.best_metric,
-                     "train_seconds": self._elapsed(), "history": self.history, "config": cfg.to_dict()}
-            with open(os.path.join(tmp, ckpt.STATE_FILE), "w", encoding="utf-8") as f:
-                json.dump(state, f)
-            final = ckpt.commit(tmp, cfg.output_dir, self.step, cfg.checkpoints_total_limit)
+        error, final = None, None
+        try:
+            acc.save_state(tmp)
+            ckpt.save_rng_state(tmp, acc.process_index)
+        except Exception as err:  # noqa: BLE001 - a full disk, mostly: reported below, on every rank
+            error = err
+        if not self._any_rank(error is not None) and acc.is_main_process:
+            try:
+                for name, ema in self.emas.items():
+                    ckpt.save_tensors(ema.shadow.state_dict(), os.path.join(tmp, self._ema_file(name)))
+                task_state = self.task.state_dict()
+                if task_state:
+                    ckpt.save_tensors(task_state, os.path.join(tmp, ckpt.TASK_STATE_FILE))
+                state = {"step": self.step, "ema_updates": self.ema.num_updates if self.ema else 0,
+                         "ema_networks": sorted(self.emas), "best_metric": self.best_metric,
+                         "train_seconds": self._elapsed(), "lr_schedules": ckpt.schedule_states(self.schedulers),
+                         "manifest": True, "history": self.history, "config": cfg.to_dict()}
+                with open(os.path.join(tmp, ckpt.STATE_FILE), "w", encoding="utf-8") as f:
+                    json.dump(state, f)
+                final = ckpt.commit(tmp, cfg.output_dir, self.step, cfg.checkpoints_total_limit)
+            except Exception as err:  # noqa: BLE001
+                error = err
+        if self._any_rank(error is not None):
+            if acc.is_main_process:
+                raise ckpt.write_failure(error or RuntimeError("another process could not write its part"),
+                                         tmp, cfg.output_dir, self.step) from None
+            raise HFGANError(f"checkpoint {self.step} not written (see the main process)")
         acc.wait_for_everyone()
         return final
 
+    def _any_rank(self, flag: bool) -> bool:
+        """Whether ``flag`` is set on any process (every process calls this alike)."""
+        if self.accelerator.num_processes == 1:
+            return flag
+        return bool(self.accelerator.reduce(torch.tensor([float(flag)], device=self.accelerator.device), "sum").item())
+
     def load_checkpoint(self, path: str) -> None:
+        """Resume from ``path``: its pickle files are checked first (:func:`.checkpoint.check_pickles`)."""
         from safetensors.torch import load_file
 
         acc = self.accelerator
-        has_schedules = any(name.startswith("custom_checkpoint_") for name in os.listdir(path))
-        if has_schedules and not self.schedulers:
+        ckpt.check_pickles(path, ckpt.read_manifest(path))
+        try:
+            with open(os.path.join(path, ckpt.STATE_FILE), encoding="utf-8") as f:
+                state = json.load(f)
+        except (OSError, ValueError) as err:
+            raise CheckpointError(f"{path}: {ckpt.STATE_FILE} is unreadable ({one_line(err)})") from None
+        schedules = state.get("lr_schedules")
+        if schedules is None:  # written before schedules moved to trainer_state.json
+            schedules = ckpt.legacy_schedule_states(path)
+        if schedules and not self.schedulers:
             raise HFGANError(f"{path} was saved with a learning-rate schedule; resume it with an lr_scheduler "
                              "other than 'constant' (e.g. the run's own, see its training_config.json)")
-        if has_schedules:
-            self._register_schedules()
-        # a run saved with a constant learning rate loads without the schedule, which then starts at its step
-        acc.load_state(path)
-        with open(os.path.join(path, ckpt.STATE_FILE), encoding="utf-8") as f:
-            state = json.load(f)
+        try:
+            with ckpt.accelerate_view(path) as view:
+                acc.load_state(view, load_kwargs={"weights_only": True})
+        except Exception as err:  # noqa: BLE001 - a damaged file that the manifest could not catch
+            raise CheckpointError(f"{path} could not be loaded ({one_line(err)})") from None
+        ckpt.load_rng_state(path, acc.process_index, acc.print)
         self.step = int(state["step"])
-        if self.schedulers and not has_schedules:
+        if schedules:
+            ckpt.load_schedule_states(self.schedulers, schedules, path)
+        elif self.schedulers:  # a run saved with a constant learning rate: the schedule starts at its step
             for scheduler in self.schedulers:
                 _fast_forward(scheduler, self.step)
             acc.print(f"learning-rate schedule '{self.config.lr_scheduler}' starts at step {self.step} "
                       f"(lr={self.schedulers[0].get_last_lr()[0]:.3g})")
-        self._register_schedules()
         self.best_metric = state.get("best_metric")
         self.train_seconds = float(state.get("train_seconds", 0.0))
         self.history = state.get("history", self.history)
@@ -292,13 +321,6 @@ class GANTrainer:
                 self.emas[name] = EMAModel(acc.unwrap_model(self.nets[name]), self.config.ema_decay,
                                            self.config.ema_rampup).to(acc.device)
                 self.emas[name].num_updates = self.step
-
-    def _register_schedules(self) -> None:
-        """Register the learning-rate schedules with Accelerate's checkpointing (once)."""
-        if not self._schedules_registered:
-            for scheduler in self.schedulers:
-                self.accelerator.register_for_checkpointing(scheduler)
-            self._schedules_registered = True
 
     def _elapsed(self) -> float:
         """Training wall clock so far (seconds), earlier runs of a resumed training included."""
@@ -442,11 +464,10 @@ class GANTrainer:
 
         self._setup()
         cfg, acc = self.config, self.accelerator
-        resume = ckpt.resolve_checkpoint(cfg.output_dir, cfg.resume_from_checkpoint)
+        resume = ckpt.resolve_checkpoint(cfg.output_dir, cfg.resume_from_checkpoint, log=acc.print)
         if resume:
             self.load_checkpoint(resume)
             acc.print(f"resumed from {resume} at step {self.step}")
-        self._register_schedules()
         progress = tqdm(total=cfg.max_train_steps, initial=self.step, desc="training", unit="step",
                         disable=not acc.is_local_main_process, dynamic_ncols=True, mininterval=1.0)
         images_per_step = self.global_batch * max(p.repeats for p in self.phases)
