@@ -71,7 +71,7 @@ def _write_bad_config(folder):
     ("truncated", [], "diffusion_pytorch_model.safetensors is corrupt or truncated"),
     ("bad config", [], "config 'latent_dim' must be a positive integer, got 'eight'"),
     ("ok", ["--class-label", "2"], "class_labels were given, but this model is unconditional"),
-    ("ok", ["--num-images", "0"], "--num-images must be >= 1"),
+    ("ok", ["--num-images", "0"], "--num-images must be in [1, 1000000], got 0"),
     ("ok", ["--out", "grid.txt"], "not an image file extension"),
     ("missing", [], "no such folder"),
 ])

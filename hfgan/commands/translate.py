@@ -7,16 +7,20 @@ from typing import List
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from ._common import add_allow_nonfinite
+
     parser.add_argument("pipeline", metavar="PIPELINE", help="a saved image-to-image pipeline folder or a Hub repo id")
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, or folders of images (not recursive)")
     parser.add_argument("--out", required=True, metavar="DIR", help="folder for the translated images (<stem>.png)")
     parser.add_argument("--direction", choices=("forward", "reverse"), default="forward",
                         help="forward (source -> target), or reverse (two-way CycleGAN pipelines only)")
-    parser.add_argument("--batch-size", type=int, default=16, help="images per forward pass (default 16)")
+    parser.add_argument("--batch-size", type=int, default=16,
+                        help="images per forward pass, at most the pipeline's max_batch_size (default 16)")
     parser.add_argument("--side-by-side", action="store_true",
                         help="also write <stem>_pair.png: the input (at the model's size) beside its translation")
     parser.add_argument("--device", default=None, help="torch device (default: cuda if available, else cpu)")
     parser.add_argument("--local-files-only", action="store_true", help="do not contact the Hub")
+    add_allow_nonfinite(parser)
 
 
 def _is_image_name(name: str) -> bool:
@@ -88,10 +92,13 @@ def run(args) -> int:
             raise HFGANError(f"--side-by-side: the pair of {clash} would overwrite the translation of "
                              f"{stems[os.path.splitext(os.path.basename(clash))[0] + '_pair']}")
     device = resolve_device(args.device)
-    pipe = load_pipeline_quietly(args.pipeline, args.local_files_only)
+    pipe = load_pipeline_quietly(args.pipeline, args.local_files_only, args.allow_nonfinite)
     if not isinstance(pipe, GANImageToImagePipeline):
         raise HFGANError(f"{args.pipeline} is an image generation pipeline ({type(pipe).__name__}), not an image-to-image "
                          f"one: use `hfgan generate {args.pipeline}`")
+    if args.batch_size > pipe.max_batch_size:
+        raise HFGANError(f"--batch-size must be at most {pipe.max_batch_size} (the pipeline's max_batch_size), "
+                         f"got {args.batch_size}")
     pipe.translator(args.direction)  # a reverse direction on a one-way pipeline fails before any work
     pipe.to(device)
     os.makedirs(args.out, exist_ok=True)
