@@ -297,6 +297,19 @@ def load_schedule_states(schedulers, states: List[Dict], source: str) -> None:
         scheduler.load_state_dict(state)
 
 
+def read_trainer_state(folder: str) -> Dict:
+    """``trainer_state.json``, with ``lr_schedules`` read from the pickles of earlier versions where it is absent."""
+    try:
+        with open(os.path.join(folder, STATE_FILE), encoding="utf-8") as f:
+            state = json.load(f)
+        int(state["step"])
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise CheckpointError(f"{folder}: {STATE_FILE} is unreadable ({one_line(err)})") from None
+    if state.get("lr_schedules") is None:
+        state["lr_schedules"] = legacy_schedule_states(folder)
+    return state
+
+
 def legacy_schedule_states(folder: str) -> List[Dict]:
     """Schedules of a checkpoint written before manifests (``custom_checkpoint_<i>.pkl``), read as plain data."""
     names = sorted((n for n in os.listdir(folder) if re.match(r"^custom_checkpoint_\d+\.pkl$", n)),

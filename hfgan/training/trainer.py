@@ -276,14 +276,8 @@ class GANTrainer:
 
         acc = self.accelerator
         ckpt.check_pickles(path, ckpt.read_manifest(path))
-        try:
-            with open(os.path.join(path, ckpt.STATE_FILE), encoding="utf-8") as f:
-                state = json.load(f)
-        except (OSError, ValueError) as err:
-            raise CheckpointError(f"{path}: {ckpt.STATE_FILE} is unreadable ({one_line(err)})") from None
-        schedules = state.get("lr_schedules")
-        if schedules is None:  # written before schedules moved to trainer_state.json
-            schedules = ckpt.legacy_schedule_states(path)
+        state = ckpt.read_trainer_state(path)
+        schedules = state["lr_schedules"]
         if schedules and not self.schedulers:
             raise HFGANError(f"{path} was saved with a learning-rate schedule; resume it with an lr_scheduler "
                              "other than 'constant' (e.g. the run's own, see its training_config.json)")
