@@ -101,6 +101,10 @@ def _description(pipe, data: Dict[str, Any]) -> str:
     if getattr(pipe, "pipeline_tag", None) == "image-to-image":
         reverse = _modules(pipe).get("generator_reverse")
         back = f" (and back, with a {type(reverse).__name__})" if reverse is not None else ""
+        domains = data.get("domains") or {}
+        if domains.get("A") and domains.get("B"):  # unpaired: name both domains
+            return (f"A {type(generator).__name__} that translates {size}x{size} {_channels(cfg.get('in_channels'))} images "
+                    f"of `{domains['A']}` into `{domains['B']}`{back}, packaged with hfgan.")
         return (f"A {type(generator).__name__} that translates {size}x{size} {_channels(cfg.get('in_channels'))} images{of} "
                 f"into {_channels(cfg.get('out_channels'))} images{back}, packaged with hfgan.")
     return f"A {type(generator).__name__} that generates {size}x{size} {_channels(cfg.get('out_channels'))} images{of}, packaged with hfgan."
