@@ -49,6 +49,11 @@ register_model(ModelEntry("cyclegan-28", "cyclegan", {
     "generator": (CycleGANGenerator, _CYCLE_G28), "generator_reverse": (CycleGANGenerator, _CYCLE_G28),
     "discriminator": (PatchGANDiscriminator, _CYCLE_D28), "discriminator_reverse": (PatchGANDiscriminator, _CYCLE_D28),
 }, task="unpaired-translation", description="CycleGAN: two ResNet generators, two PatchGAN discriminators, 28x28 grayscale."))
+_CYCLE_UNET28 = {**_PIX2PIX_G28, "norm_type": "instance", "use_dropout": False}
+register_model(ModelEntry("cyclegan-unet-28", "cyclegan", {
+    "generator": (Pix2PixGenerator, _CYCLE_UNET28), "generator_reverse": (Pix2PixGenerator, _CYCLE_UNET28),
+    "discriminator": (PatchGANDiscriminator, _CYCLE_D28), "discriminator_reverse": (PatchGANDiscriminator, _CYCLE_D28),
+}, task="unpaired-translation", description="CycleGAN with U-Net generators, two PatchGAN discriminators, 28x28 grayscale."))
 
 __all__ = [
     "DCGANGenerator", "DCGANDiscriminator", "Pix2PixGenerator", "PatchGANDiscriminator", "CycleGANGenerator", "MLPGANGenerator", "MLPGANDiscriminator", "FASHION_MNIST_CLASSES",
