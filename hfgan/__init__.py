@@ -22,6 +22,7 @@ from .models import (
 )
 from .models.cyclegan import CycleGANGenerator
 from .models.pix2pix import PatchGANDiscriminator, Pix2PixGenerator
+from .models.progan import ProGANDiscriminator, ProGANGenerator
 from .pipelines import GANImageToImagePipeline, GANPipeline, ImagePipelineOutput, load_pipeline
 
 __version__ = "0.1.0"
@@ -29,6 +30,6 @@ __version__ = "0.1.0"
 __all__ = [
     "GANPipeline", "GANImageToImagePipeline", "ImagePipelineOutput", "load_pipeline", "DCGANGenerator",
     "DCGANDiscriminator", "MLPGANGenerator", "MLPGANDiscriminator", "Pix2PixGenerator", "PatchGANDiscriminator",
-    "CycleGANGenerator", "FASHION_MNIST_CLASSES", "create_model", "get_model_entry", "list_models",
+    "CycleGANGenerator", "ProGANGenerator", "ProGANDiscriminator", "FASHION_MNIST_CLASSES", "create_model", "get_model_entry", "list_models",
     "HFGANError", "CheckpointError", "ConfigError", "ModelMixin", "__version__",
 ]

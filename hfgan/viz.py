@@ -43,6 +43,16 @@ def make_image_grid(images: Union[List[Image.Image], np.ndarray, torch.Tensor], 
     return image
 
 
+def caption_image(image: Image.Image, text: str, height: int = 14) -> Image.Image:
+    """``image`` with a white strip of ``height`` pixels above it holding ``text`` (PIL's default font)."""
+    from PIL import ImageDraw
+
+    out = Image.new(image.mode, (image.width, image.height + height), "white")
+    out.paste(image, (0, height))
+    ImageDraw.Draw(out).text((2, 1), text, fill="black")
+    return out
+
+
 def save_gif(frames: Sequence[Image.Image], path: str, duration_ms: int = 200, loop: int = 0) -> str:
     """Write frames as an animated GIF."""
     frames = list(frames)

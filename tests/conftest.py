@@ -18,9 +18,11 @@ torch.set_num_threads(1)
 # Per family: config overrides that make any registered variant tiny (its size, channels and classes are kept).
 TINY_GENERATOR = {"dcgan": {"latent_dim": 8, "base_channels": 8, "max_channels": 16, "class_embed_dim": 4},
                   "mlp_gan": {"latent_dim": 8, "hidden_dims": [16, 32], "class_embed_dim": 4},
-                  "pix2pix": {"base_channels": 4, "max_channels": 16}, "cyclegan": {"base_channels": 4, "num_res_blocks": 2}}
+                  "pix2pix": {"base_channels": 4, "max_channels": 16}, "cyclegan": {"base_channels": 4, "num_res_blocks": 2},
+                  "progan": {"latent_dim": 8, "base_channels": 4, "max_channels": 8}}
 TINY_DISCRIMINATOR = {"dcgan": {"base_channels": 8, "max_channels": 16}, "mlp_gan": {"hidden_dims": [16]},
-                      "pix2pix": {"base_channels": 4, "max_channels": 16}, "cyclegan": {"base_channels": 4, "max_channels": 16}}
+                      "pix2pix": {"base_channels": 4, "max_channels": 16}, "cyclegan": {"base_channels": 4, "max_channels": 16},
+                      "progan": {"base_channels": 4, "max_channels": 8}}
 CLASS_NAMES = ["shirt", "shoe", "bag"]
 
 

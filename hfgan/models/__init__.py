@@ -4,6 +4,7 @@ from .cyclegan import CycleGANGenerator
 from .dcgan import DCGANDiscriminator, DCGANGenerator
 from .mlp_gan import MLPGANDiscriminator, MLPGANGenerator
 from .pix2pix import PatchGANDiscriminator, Pix2PixGenerator
+from .progan import ProGANDiscriminator, ProGANGenerator
 from .registry import (
     ModelEntry,
     create_components,
@@ -54,8 +55,12 @@ register_model(ModelEntry("cyclegan-unet-28", "cyclegan", {
     "generator": (Pix2PixGenerator, _CYCLE_UNET28), "generator_reverse": (Pix2PixGenerator, _CYCLE_UNET28),
     "discriminator": (PatchGANDiscriminator, _CYCLE_D28), "discriminator_reverse": (PatchGANDiscriminator, _CYCLE_D28),
 }, task="unpaired-translation", description="CycleGAN with U-Net generators, two PatchGAN discriminators, 28x28 grayscale."))
+register_model(gan_entry("progan-28", "progan", ProGANGenerator, ProGANDiscriminator,
+                         {**_GRAY28, "start_resolution": 7}, {**_D_GRAY28, "start_resolution": 7},
+                         "Progressive GAN grown 7 -> 14 -> 28 (equalized lr, pixel norm, minibatch std), 28x28 grayscale.",
+                         task="progressive"))
 
 __all__ = [
-    "DCGANGenerator", "DCGANDiscriminator", "Pix2PixGenerator", "PatchGANDiscriminator", "CycleGANGenerator", "MLPGANGenerator", "MLPGANDiscriminator", "FASHION_MNIST_CLASSES",
+    "DCGANGenerator", "DCGANDiscriminator", "Pix2PixGenerator", "PatchGANDiscriminator", "CycleGANGenerator", "MLPGANGenerator", "MLPGANDiscriminator", "ProGANGenerator", "ProGANDiscriminator", "FASHION_MNIST_CLASSES",
     "ModelEntry", "create_components", "create_model", "family_of", "gan_entry", "get_model_entry", "list_models", "register_model",
 ]

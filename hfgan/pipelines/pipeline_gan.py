@@ -61,6 +61,25 @@ class GANPipeline(_LoadingMixin, DiffusionPipeline):
             return list(names)
         return [str(i) for i in range(self.num_classes)] if self.num_classes else None
 
+    @property
+    def resolutions(self) -> Optional[List[int]]:
+        """The resolutions the generator renders at (lowest first), for generators that grow; else None."""
+        ladder = getattr(self.generator, "resolutions", None)
+        return list(ladder) if ladder is not None else None
+
+    def prepare_resolution(self, resolution: Optional[int]) -> dict:
+        """The generator's keyword arguments for ``resolution`` (none when it is None), checked against
+        :attr:`resolutions`."""
+        if resolution is None:
+            return {}
+        ladder = self.resolutions
+        if ladder is None:
+            raise HFGANError(f"this generator renders at {self.generator.config.sample_size}x{self.generator.config.sample_size} "
+                             "only; resolution= is for generators that grow (e.g. Progressive GAN)")
+        if isinstance(resolution, bool) or not isinstance(resolution, (int, np.integer)) or int(resolution) not in ladder:
+            raise HFGANError(f"resolution must be one of {ladder}, got {resolution!r}")
+        return {"resolution": int(resolution)}
+
     def prepare_class_labels(self, class_labels: ClassLabels, batch_size: int, device) -> Optional[torch.Tensor]:
         """Turn an int, a class name, a list of either, or a tensor into ``class_labels [batch_size]``."""
         if class_labels is None:
@@ -127,6 +146,7 @@ class GANPipeline(_LoadingMixin, DiffusionPipeline):
         truncation_psi: float = 1.0,
         output_type: str = "pil",
         return_dict: bool = True,
+        resolution: Optional[int] = None,
     ) -> Union[ImagePipelineOutput, tuple]:
         r"""
         Generate images.
@@ -146,6 +166,8 @@ class GANPipeline(_LoadingMixin, DiffusionPipeline):
             output_type (`str`, defaults to `"pil"`): `"pil"` (list of `PIL.Image`), `"np"` (`[N, H, W, C]`
                 floats in [0, 1]) or `"pt"` (`[N, C, H, W]` tensor in [0, 1]).
             return_dict (`bool`, defaults to True): Return an `ImagePipelineOutput` rather than a tuple.
+            resolution (`int`, *optional*): For generators that render at several resolutions (Progressive GAN: see
+                `pipe.resolutions`), the size to render at; defaults to the final one (`sample_size`).
 
         Example:
 
@@ -176,6 +198,7 @@ class GANPipeline(_LoadingMixin, DiffusionPipeline):
             raise HFGANError(f"batch_size={batch_size} is more than the {self.max_batch_size} images one call may make "
                              "(pipe.max_batch_size): generate in several calls with the same generator")
 
+        extra = self.prepare_resolution(resolution)
         device, dtype, hooked = placement(self, self.generator)
         labels = self.prepare_class_labels(class_labels, batch_size, device)
         latents = self.prepare_latents(batch_size, generator, latents, device, dtype)
@@ -183,7 +206,7 @@ class GANPipeline(_LoadingMixin, DiffusionPipeline):
             latents = latents * truncation_psi
 
         with eval_mode(self.generator):
-            images = self.generator(latents, labels) if labels is not None else self.generator(latents)  # [N, C, H, W]
+            images = self.generator(latents, labels, **extra) if labels is not None else self.generator(latents, **extra)  # [N, C, H, W]
         images = postprocess_image(images, output_type)
         if hooked:
             self.maybe_free_model_hooks()

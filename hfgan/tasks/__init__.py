@@ -1,6 +1,7 @@
 """Training tasks: what each kind of GAN trains (networks, phases, losses), for the one trainer.
 
-``generation`` (latent -> image), ``paired-translation`` (Pix2Pix), ``unpaired-translation`` (CycleGAN).
+``generation`` (latent -> image), ``paired-translation`` (Pix2Pix), ``unpaired-translation`` (CycleGAN),
+``progressive`` (Progressive GAN: latent -> image on a growth schedule).
 """
 
 import importlib
@@ -13,6 +14,7 @@ _TASKS: Dict[str, Tuple[str, str]] = {
     "generation": (".latent", "GenerationTask"),
     "paired-translation": (".pix2pix", "PairedTranslationTask"),
     "unpaired-translation": (".cyclegan", "UnpairedTranslationTask"),
+    "progressive": (".progan", "ProgressiveTask"),
 }
 
 

@@ -122,6 +122,7 @@ class GANTask:
     optimizers: Dict[str, Tuple[str, ...]] = {"G": ("generator",), "D": ("discriminator",)}
     ema: Tuple[str, ...] = ("generator",)
     periodic_eval = False  # whether the trainer's eval_steps can score this task's pipeline
+    find_unused_parameters = False  # whether some parameters sit out some steps (DDP then searches for them)
 
     def __init__(self, config, seed_rng: Callable[..., torch.Generator]):
         self.config = config
@@ -160,6 +161,10 @@ class GANTask:
         """Schedules that depend on the step alone (called before each step)."""
 
     # -- outputs -----------------------------------------------------------------------------------
+    def frame_label(self, step: int) -> Optional[str]:
+        """A caption for the progress frame saved after ``step`` steps (e.g. a growth schedule's state), or None."""
+        return None
+
     def sample_images(self, nets: Dict[str, nn.Module]) -> Tuple[torch.Tensor, Optional[int]]:
         """Images in [0, 1] ``[N, C, H, W]`` for the progress grid from fixed inputs, and the grid's row length."""
         raise NotImplementedError

@@ -65,6 +65,15 @@ _PRESETS: Dict[str, Dict] = {
         train_batch_size=16, max_train_steps=5000, use_ema=False, lr_scheduler="constant_then_linear",
         sample_steps=250, checkpointing_steps=500, num_sample_images=16,
     ),
+    # Progressive GAN (Karras et al. 2018) grown 7 -> 14 -> 28: WGAN-GP (lambda 10) + drift 0.001 * D(real)^2,
+    # Adam 1e-3 (0, 0.99), equalized lr, pixel norm, minibatch std, EMA generator (0.999).
+    "progan-fashion-mnist": dict(
+        model="progan-28", loss="wasserstein", gp_weight=10.0, n_critic=1, train_batch_size=64,
+        learning_rate_g=1e-3, learning_rate_d=1e-3, adam_beta1=0.0, adam_beta2=0.99, ema_decay=0.999,
+        task_kwargs={"stabilize_images": 150_000, "fade_images": 150_000}, max_train_steps=12000,
+        generator_kwargs={"base_channels": 32, "max_channels": 128}, discriminator_kwargs={"base_channels": 32, "max_channels": 128},
+        sample_steps=250, checkpointing_steps=500,
+    ),
 }
 
 

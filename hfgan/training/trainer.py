@@ -61,7 +61,7 @@ class GANTrainer:
     # ---------------------------------------------------------------------------------------- setup
     def _setup(self) -> None:
         from accelerate import Accelerator
-        from accelerate.utils import ProjectConfiguration, set_seed
+        from accelerate.utils import DistributedDataParallelKwargs, ProjectConfiguration, set_seed
 
         from ..models import create_components, get_model_entry
         from ..tasks import get_task_class
@@ -70,16 +70,18 @@ class GANTrainer:
         if cfg.num_threads:
             torch.set_num_threads(cfg.num_threads)
         log_with = None if cfg.report_to in ("none", "", None) else cfg.report_to
+        entry = get_model_entry(cfg.model)
+        task_class = get_task_class(cfg.task or entry.task)
         self.accelerator = Accelerator(
             cpu=not torch.cuda.is_available(),
             mixed_precision=cfg.mixed_precision,
             log_with=log_with,
             project_config=ProjectConfiguration(project_dir=cfg.output_dir, logging_dir=os.path.join(cfg.output_dir, "logs")),
+            kwargs_handlers=[DistributedDataParallelKwargs(find_unused_parameters=True)] if task_class.find_unused_parameters else None,
         )
         set_seed(cfg.seed)
         acc = self.accelerator
-        entry = get_model_entry(cfg.model)
-        self.task = get_task_class(cfg.task or entry.task)(cfg, lambda *keys: _rng(cfg.seed, *keys))
+        self.task = task_class(cfg, lambda *keys: _rng(cfg.seed, *keys))
         nets = create_components(cfg.model, {"generator": cfg.generator_kwargs, "discriminator": cfg.discriminator_kwargs})
         self.task.check_networks(nets)
         if cfg.eval_steps and not self.task.periodic_eval:
@@ -366,7 +368,7 @@ class GANTrainer:
 
     @torch.no_grad()
     def save_samples(self) -> Optional[str]:
-        from ..viz import make_image_grid
+        from ..viz import caption_image, make_image_grid
 
         if not self.accelerator.is_main_process:
             return None
@@ -380,6 +382,9 @@ class GANTrainer:
             for name, net in nets.items():
                 net.train(modes[name])
         grid = make_image_grid(images, nrow=nrow, scale=2)
+        label = self.task.frame_label(self.step)
+        if label:
+            grid = caption_image(grid, label)
         path = os.path.join(self.config.output_dir, "samples", f"step_{self.step:06d}.png")
         os.makedirs(os.path.dirname(path), exist_ok=True)
         grid.save(path)

@@ -9,8 +9,9 @@ import hfgan
 from hfgan import ConfigError, HFGANError, create_model, get_model_entry, list_models
 from hfgan.models import create_components
 
-LATENT = [n for n in list_models() if get_model_entry(n).task == "generation"]
-TRANSLATION = [n for n in list_models() if get_model_entry(n).task != "generation"]
+# latent -> image (generation, progressive) and image -> image (paired / unpaired translation)
+TRANSLATION = [n for n in list_models() if get_model_entry(n).task.endswith("translation")]
+LATENT = [n for n in list_models() if n not in TRANSLATION]
 
 
 def _inputs(generator, batch_size=4):
@@ -39,7 +40,7 @@ def test_variant_forward_backward_and_round_trip(name, tmp_path, tiny_overrides)
     generator, discriminator = create_model(name, *tiny_overrides.get(entry.family, (None, None)))
     cfg = generator.config
     assert (cfg.sample_size, cfg.out_channels) == (entry.generator_config["sample_size"], entry.generator_config["out_channels"])
-    assert discriminator.config.num_classes == cfg.get("num_classes")
+    assert discriminator.config.get("num_classes") == cfg.get("num_classes")
 
     latents, labels = _inputs(generator)
     images = generator(latents, labels)
@@ -48,6 +49,9 @@ def test_variant_forward_backward_and_round_trip(name, tmp_path, tiny_overrides)
     logits = discriminator(images, labels)
     assert logits.shape == (4,)
     logits.mean().backward()
+    for resolution in getattr(generator, "resolutions", [])[1:]:  # growing families: every level's toRGB / fromRGB
+        fake = generator(latents, resolution=resolution, alpha=0.5)
+        discriminator(fake, resolution=resolution, alpha=0.5).mean().backward()
     for module in (generator, discriminator):
         for param_name, param in module.named_parameters():
             assert param.grad is not None and torch.isfinite(param.grad).all(), f"{name}: no gradient for {param_name}"

@@ -1,6 +1,6 @@
 """Every task through the one trainer: a few steps, an exact resume, the pipeline it builds and its round trip;
-an exact resume after SIGKILL and 2 processes against 1 for the translation tasks (generation's are in
-test_trainer.py and test_distributed.py)."""
+an exact resume after SIGKILL and 2 processes against 1 for the translation and progressive tasks (generation's
+are in test_trainer.py and test_distributed.py)."""
 
 import json
 import os
@@ -33,7 +33,15 @@ TASKS = {
         "generator_kwargs": '{"base_channels": 4, "num_res_blocks": 1}',
         "discriminator_kwargs": '{"base_channels": 4, "max_channels": 8}',
         "max_train_samples": "64", "task_kwargs": '{"pool_size": 6}'}),
+    # global batch 4: 7x7 at step 0, 14x14 fading in at steps 1-2 (alpha 0, 0.5; the resume at step 2 is mid-fade),
+    # 14x14 from step 3
+    "progressive": ("progan-fashion-mnist", {
+        "generator_kwargs": '{"latent_dim": 8, "base_channels": 4, "max_channels": 8}',
+        "discriminator_kwargs": '{"base_channels": 4, "max_channels": 8}',
+        "max_train_samples": "64", "num_sample_images": "4",
+        "task_kwargs": '{"stabilize_images": 4, "fade_images": 8}'}),
 }
+LATENT_TASKS = ("generation", "progressive")
 
 
 def task_args(name, output_dir, **extra):
@@ -76,14 +84,14 @@ def test_task_trains_resumes_exactly_and_builds_its_pipeline(tmp_path, task):
     assert all(torch.isfinite(torch.tensor(v)).all() for k, v in full.history.items() if k.startswith("loss"))
 
     pipe = hfgan.load_pipeline(str(tmp_path / "full"))
-    expected = {"generation": hfgan.GANPipeline}.get(task, hfgan.GANImageToImagePipeline)
+    expected = hfgan.GANPipeline if task in LATENT_TASKS else hfgan.GANImageToImagePipeline
     assert type(pipe) is expected
     for name in ("samples/grid.png", "samples/progress.gif", "losses.png", "training_config.json", "README.md"):
         assert os.path.isfile(tmp_path / "full" / name), name
     card = open(tmp_path / "full" / "README.md", encoding="utf-8").read()
     pipe.save_pretrained(tmp_path / "again")
     again = hfgan.load_pipeline(str(tmp_path / "again"))
-    if task == "generation":
+    if task in LATENT_TASKS:
         out = pipe(batch_size=2, generator=torch.Generator().manual_seed(0), output_type="pt").images
         out2 = again(batch_size=2, generator=torch.Generator().manual_seed(0), output_type="pt").images
         assert "pipeline_tag: unconditional-image-generation" in card
@@ -118,11 +126,17 @@ def test_task_mismatch_and_bad_task_kwargs_are_clear_errors(tmp_path):
         task_config("generation", tmp_path / "c", task="nope")
 
 
-@pytest.mark.parametrize("task", ["paired-translation", "unpaired-translation"])
+# progressive: 7x7 for steps 0-1, 14x14 fading in over steps 2-12, so every checkpoint (3, 6, 9, 12) that the kill
+# can leave as the latest lies inside the fade
+SIGKILL_EXTRA = {"progressive": {"task_kwargs": '{"stabilize_images": 8, "fade_images": 44}'}}
+
+
+@pytest.mark.parametrize("task", ["paired-translation", "unpaired-translation", "progressive"])
 def test_sigkill_then_resume_matches_uninterrupted(tmp_path, task):
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}
     base = [sys.executable, "-m", "hfgan.cli", "train"]
-    steps = {"max_train_steps": 24, "checkpointing_steps": 3, "lr_scheduler": "constant_then_linear"}
+    steps = {"max_train_steps": 24, "checkpointing_steps": 3, "lr_scheduler": "constant_then_linear",
+             **SIGKILL_EXTRA.get(task, {})}
     subprocess.run(base + task_args(task, tmp_path / "full", **steps), check=True, env=env, capture_output=True)
     proc = subprocess.Popen(base + task_args(task, tmp_path / "killed", **steps), env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -132,16 +146,23 @@ def test_sigkill_then_resume_matches_uninterrupted(tmp_path, task):
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert list_checkpoints(tmp_path / "killed") and not os.path.isfile(tmp_path / "killed" / "model_index.json")
+    if task == "progressive":  # the run resumes inside a fade
+        state = load_file(os.path.join(list_checkpoints(tmp_path / "killed")[-1], "task_state.safetensors"))
+        assert int(state["resolution"]) == 14 and 0 < float(state["alpha"]) < 1, state
     subprocess.run(base + task_args(task, tmp_path / "killed", **steps) + ["--resume", "latest"], check=True, env=env,
                    capture_output=True)
     assert_same(weights(tmp_path / "full"), weights(tmp_path / "killed"))
 
 
+# progressive, global batch 8: 7x7 at step 0, 14x14 fading in at steps 1-2, 14x14 at step 3
+DDP_EXTRA = {"progressive": {"task_kwargs": '{"stabilize_images": 8, "fade_images": 16}'}}
+
+
 @pytest.mark.skipif(shutil.which("accelerate") is None, reason="accelerate CLI not installed")
-@pytest.mark.parametrize("task", ["paired-translation", "unpaired-translation"])
+@pytest.mark.parametrize("task", ["paired-translation", "unpaired-translation", "progressive"])
 def test_two_processes_match_one_process(tmp_path, task):
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}
-    common = {"max_train_steps": 4, "checkpointing_steps": 4}
+    common = {"max_train_steps": 4, "checkpointing_steps": 4, **DDP_EXTRA.get(task, {})}
     one = subprocess.run([sys.executable, "-m", "hfgan.cli", "train",
                           *task_args(task, tmp_path / "one", train_batch_size=8, **common)],
                          env=env, capture_output=True, text=True)

@@ -1,0 +1,3 @@
+from .modeling_progan import ProGANDiscriminator, ProGANGenerator
+
+__all__ = ["ProGANGenerator", "ProGANDiscriminator"]
