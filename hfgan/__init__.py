@@ -33,3 +33,7 @@ __all__ = [
     "CycleGANGenerator", "ProGANGenerator", "ProGANDiscriminator", "FASHION_MNIST_CLASSES", "create_model", "get_model_entry", "list_models",
     "HFGANError", "CheckpointError", "ConfigError", "ModelMixin", "__version__",
 ]
+
+from .models.biggan import BigGANDeepGenerator, BigGANDiscriminator  # noqa: E402
+
+__all__ += ["BigGANDeepGenerator", "BigGANDiscriminator"]

@@ -1,4 +1,4 @@
-"""``hfgan`` command line: ``train | generate | translate | evaluate | push | list``.
+"""``hfgan`` command line: ``train | generate | translate | evaluate | push | list | convert``.
 
 Each sub-command lives in ``hfgan/commands/<name>.py`` with ``add_arguments(parser)`` and ``run(args)``.
 Every failure ends in one line on stderr: bad input (:class:`~hfgan.errors.HFGANError`, an unreadable file,
@@ -21,6 +21,7 @@ COMMANDS = {
     "evaluate": "Compute FID / KID / IS / precision-recall of a pipeline against a dataset split.",
     "push": "Upload a saved pipeline folder to the Hugging Face Hub.",
     "list": "List registered model variants and training presets.",
+    "convert": "Convert another project's weights (e.g. pytorch-pretrained-biggan's BigGAN-deep) into an hfgan pipeline folder.",
 }
 DEBUG_HELP = "show the traceback of an error (for bug reports); the same as HFGAN_DEBUG=1"
 

@@ -23,6 +23,8 @@ TINY_GENERATOR = {"dcgan": {"latent_dim": 8, "base_channels": 8, "max_channels":
 TINY_DISCRIMINATOR = {"dcgan": {"base_channels": 8, "max_channels": 16}, "mlp_gan": {"hidden_dims": [16]},
                       "pix2pix": {"base_channels": 4, "max_channels": 16}, "cyclegan": {"base_channels": 4, "max_channels": 16},
                       "progan": {"base_channels": 4, "max_channels": 8}}
+TINY_GENERATOR["biggan"] = {"latent_dim": 8, "class_embed_dim": 8, "channel_width": 4, "n_stats": 5}
+TINY_DISCRIMINATOR["biggan"] = {"channel_width": 8}
 CLASS_NAMES = ["shirt", "shoe", "bag"]
 
 

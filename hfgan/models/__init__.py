@@ -64,3 +64,21 @@ __all__ = [
     "DCGANGenerator", "DCGANDiscriminator", "Pix2PixGenerator", "PatchGANDiscriminator", "CycleGANGenerator", "MLPGANGenerator", "MLPGANDiscriminator", "ProGANGenerator", "ProGANDiscriminator", "FASHION_MNIST_CLASSES",
     "ModelEntry", "create_components", "create_model", "family_of", "gan_entry", "get_model_entry", "list_models", "register_model",
 ]
+
+# BigGAN-deep: class-conditional, standing statistics chosen by the truncation; pytorch-pretrained-biggan's
+# biggan-deep-128/256/512 are documented in hfgan.models.biggan.REFERENCE_CONFIGS (`hfgan convert biggan-deep`).
+from .biggan import BigGANDeepGenerator, BigGANDiscriminator  # noqa: E402
+
+_BIGGAN_G28 = {**_GRAY28, **_COND, "latent_dim": 128, "class_embed_dim": 128, "channel_width": 32,
+               "layers": [[False, 4, 4], [True, 4, 2], [False, 2, 2], [True, 2, 1]], "attention_layer_position": 2}
+_BIGGAN_G32 = {"out_channels": 3, "sample_size": 32, "num_classes": 10, "latent_dim": 128, "class_embed_dim": 128,
+               "channel_width": 32, "attention_layer_position": 4,
+               "layers": [[False, 4, 4], [True, 4, 4], [False, 4, 2], [True, 2, 2], [False, 2, 1], [True, 1, 1]]}
+register_model(gan_entry("biggan-deep-28", "biggan", BigGANDeepGenerator, BigGANDiscriminator, _BIGGAN_G28,
+                         {**_D_GRAY28, "num_classes": 10},
+                         "BigGAN-deep (bottleneck blocks, conditional BN, self-attention, standing statistics), "
+                         "10 classes, 28x28 grayscale."))
+register_model(gan_entry("biggan-deep-32", "biggan", BigGANDeepGenerator, BigGANDiscriminator, _BIGGAN_G32,
+                         {"in_channels": 3, "sample_size": 32, "num_classes": 10},
+                         "BigGAN-deep, 10 classes, 32x32 RGB."))
+__all__ += ["BigGANDeepGenerator", "BigGANDiscriminator"]

@@ -25,6 +25,25 @@ from .pipeline_utils import (  # noqa: F401
 
 ClassLabels = Union[int, str, Sequence[Union[int, str]], torch.Tensor, None]
 
+# Kinds of truncation a generator declares with a class attribute ``truncation``; "latents" when it has none.
+TRUNCATION_LATENTS = "latents"  # scale the latents towards the prior's mean (0)
+TRUNCATION_STANDING_STATS = "standing_stats"  # BigGAN: the generator takes truncation_psi and picks its statistics
+
+
+def truncated_randn(shape, generator=None, device=None, bound: float = 2.0) -> torch.Tensor:
+    """float32 draws from N(0, 1) truncated to [-bound, bound], by redrawing the values outside until none are left.
+
+    The same distribution as ``scipy.stats.truncnorm(-bound, bound)`` (which BigGAN's own sampling uses), drawn
+    with torch's generators so that a seed (or a list of per-image generators) reproduces it on any device.
+    """
+    values = randn_tensor(shape, generator=generator, device=device, dtype=torch.float32)
+    outside = values.abs() > bound
+    while bool(outside.any()):
+        redraw = randn_tensor(shape, generator=generator, device=device, dtype=torch.float32)
+        values = torch.where(outside, redraw, values)
+        outside = values.abs() > bound
+    return values
+
 
 class GANPipeline(_LoadingMixin, DiffusionPipeline):
     r"""
@@ -53,6 +72,12 @@ class GANPipeline(_LoadingMixin, DiffusionPipeline):
     @property
     def num_classes(self) -> Optional[int]:
         return self.generator.config.get("num_classes")
+
+    @property
+    def truncation_kind(self) -> str:
+        """How this generator truncates: ``"latents"`` (the pipeline scales sampled latents) or ``"standing_stats"``
+        (BigGAN: the generator takes ``truncation_psi``; latents are drawn from a normal truncated to [-2, 2])."""
+        return getattr(type(self.generator), "truncation", TRUNCATION_LATENTS)
 
     @property
     def class_names(self) -> Optional[List[str]]:
@@ -118,8 +143,10 @@ class GANPipeline(_LoadingMixin, DiffusionPipeline):
         return label
 
     def prepare_latents(self, batch_size: int, generator=None, latents: Optional[torch.Tensor] = None, device=None,
-                        dtype=None) -> torch.Tensor:
-        """Sample ``latents [batch_size, latent_dim]`` from N(0, I), or check the given ones."""
+                        dtype=None, truncation: Optional[float] = None) -> torch.Tensor:
+        """Sample ``latents [batch_size, latent_dim]`` from N(0, I), or check the given ones (used unchanged).
+
+        With ``truncation``, samples come from N(0, I) truncated to [-2, 2], times ``truncation`` (BigGAN's prior)."""
         shape = (batch_size, self.latent_dim)
         if latents is None:
             generators = generator if isinstance(generator, list) else [generator]
@@ -130,6 +157,8 @@ class GANPipeline(_LoadingMixin, DiffusionPipeline):
             if isinstance(generator, list) and len(generator) != batch_size:
                 raise HFGANError(f"got a list of {len(generator)} generators for batch_size={batch_size}")
             # float32 draws, then cast: a seed gives the same latents whatever the model's dtype
+            if truncation is not None:
+                return (truncated_randn(shape, generator, device) * truncation).to(dtype)
             return randn_tensor(shape, generator=generator, device=device, dtype=torch.float32).to(dtype)
         if not isinstance(latents, torch.Tensor) or tuple(latents.shape) != shape or not latents.is_floating_point():
             got = f"{latents.dtype} {list(latents.shape)}" if isinstance(latents, torch.Tensor) else type(latents).__name__
@@ -161,8 +190,11 @@ class GANPipeline(_LoadingMixin, DiffusionPipeline):
             latents (`torch.Tensor`, *optional*): Pre-sampled latents `[batch_size, latent_dim]`.
             generator (`torch.Generator` or `List[torch.Generator]`, *optional*): Makes sampling
                 deterministic; a list gives each image its own generator.
-            truncation_psi (`float`, defaults to 1.0): Truncation trick: latents are scaled towards the mean of
-                the prior (0) by this factor; below 1 trades variety for fidelity.
+            truncation_psi (`float`, defaults to 1.0): Truncation trick, below 1 trades variety for fidelity. For most
+                generators latents are scaled towards the mean of the prior (0) by this factor. For generators with
+                standing statistics (BigGAN, `pipe.truncation_kind == "standing_stats"`) it must lie in (0, 1]: the
+                generator picks its batch-norm statistics for it, and latents, when not given, are drawn from a
+                normal truncated to [-2, 2] times `truncation_psi`; given latents are used as they are.
             output_type (`str`, defaults to `"pil"`): `"pil"` (list of `PIL.Image`), `"np"` (`[N, H, W, C]`
                 floats in [0, 1]) or `"pt"` (`[N, C, H, W]` tensor in [0, 1]).
             return_dict (`bool`, defaults to True): Return an `ImagePipelineOutput` rather than a tuple.
@@ -201,12 +233,20 @@ class GANPipeline(_LoadingMixin, DiffusionPipeline):
         extra = self.prepare_resolution(resolution)
         device, dtype, hooked = placement(self, self.generator)
         labels = self.prepare_class_labels(class_labels, batch_size, device)
-        latents = self.prepare_latents(batch_size, generator, latents, device, dtype)
-        if truncation_psi != 1.0:
-            latents = latents * truncation_psi
+        truncation = {}
+        if self.truncation_kind == TRUNCATION_STANDING_STATS:
+            if not 0.0 < truncation_psi <= 1.0:
+                raise HFGANError(f"truncation_psi must be in (0, 1] for this generator (standing statistics), got {truncation_psi!r}")
+            # given latents are used as they are; sampled ones come from the truncated prior
+            latents = self.prepare_latents(batch_size, generator, latents, device, dtype, truncation=truncation_psi)
+            truncation = {"truncation_psi": float(truncation_psi)}
+        else:
+            latents = self.prepare_latents(batch_size, generator, latents, device, dtype)
+            if truncation_psi != 1.0:
+                latents = latents * truncation_psi
 
         with eval_mode(self.generator):
-            images = self.generator(latents, labels, **extra) if labels is not None else self.generator(latents, **extra)  # [N, C, H, W]
+            images = self.generator(latents, labels, **extra, **truncation) if labels is not None else self.generator(latents, **extra, **truncation)  # [N, C, H, W]
         images = postprocess_image(images, output_type)
         if hooked:
             self.maybe_free_model_hooks()

@@ -81,7 +81,8 @@ class SpectralNorm(nn.Module):
         matrix = weight.detach().flatten(1)
         self.register_buffer("_u", F.normalize(matrix.new_empty(matrix.shape[0]).normal_(0, 1), dim=0, eps=eps))
         self.register_buffer("_v", F.normalize(matrix.new_empty(matrix.shape[1]).normal_(0, 1), dim=0, eps=eps))
-        self._power_iteration(matrix, 15)
+        if not matrix.is_meta:  # a network built on the meta device (to measure it) has no values to iterate on
+            self._power_iteration(matrix, 15)
 
     @torch.no_grad()
     def _power_iteration(self, matrix: torch.Tensor, iterations: int) -> None:
