@@ -120,7 +120,7 @@ def test_non_image_upload_is_a_message_and_the_app_keeps_serving(launched_app, b
 
 
 def test_hostile_card_renders_as_text_and_runs_nothing(serve_app, hostile_pipelines_dir, browser_page):
-    from conftest import HOSTILE_NAME
+    from hostile_payloads import HOSTILE_NAME
 
     page = browser_page
     console = []

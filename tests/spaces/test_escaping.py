@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import HOSTILE, HOSTILE_CARD, HOSTILE_CLASS, HOSTILE_NAME
+from hostile_payloads import HOSTILE, HOSTILE_CARD, HOSTILE_CLASS, HOSTILE_NAME
 
 
 def test_md_text_escapes_html_and_markdown(app_module):
