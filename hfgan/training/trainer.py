@@ -444,7 +444,8 @@ class GANTrainer:
                                         metrics=(cfg.eval_metric,), features=cfg.eval_features, seed=cfg.seed,
                                         progress=False)
             acc.log({f"eval/{k}": float(v) for k, v in results.items()}, step=self.step)
-            self.history.setdefault("eval", []).append({"step": self.step, **{k: float(v) for k, v in results.items()}})
+            self.history.setdefault("eval", []).append({"step": self.step, "train_seconds": round(self._elapsed(), 1),
+                                                        **{k: float(v) for k, v in results.items()}})
             value = float(results[cfg.eval_metric])
             acc.print(f"step {self.step}: " + ", ".join(f"{k} {float(v):.4g}" for k, v in results.items())
                       + f" ({cfg.eval_num_samples} samples)")
