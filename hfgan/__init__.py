@@ -37,3 +37,7 @@ __all__ = [
 from .models.biggan import BigGANDeepGenerator, BigGANDiscriminator  # noqa: E402
 
 __all__ += ["BigGANDeepGenerator", "BigGANDiscriminator"]
+
+from .models.sngan import SNGANDiscriminator, SNGANGenerator  # noqa: E402
+
+__all__ += ["SNGANGenerator", "SNGANDiscriminator"]

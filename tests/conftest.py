@@ -72,3 +72,5 @@ def saved_pipeline_dir(tmp_path_factory):
     pipe.card_data = {"dataset": "fashion_mnist", "name": "Tiny DCGAN"}
     pipe.save_pretrained(path)
     return path
+TINY_GENERATOR["sngan"] = {"latent_dim": 8, "base_channels": 8}
+TINY_DISCRIMINATOR["sngan"] = {"base_channels": 8, "num_extra_blocks": 1}

@@ -82,3 +82,17 @@ register_model(gan_entry("biggan-deep-32", "biggan", BigGANDeepGenerator, BigGAN
                          {"in_channels": 3, "sample_size": 32, "num_classes": 10},
                          "BigGAN-deep, 10 classes, 32x32 RGB."))
 __all__ += ["BigGANDeepGenerator", "BigGANDiscriminator"]
+
+# SNGAN-ResNet: residual G with (conditional) batch norm, residual SN discriminator (+ projection)
+from .sngan import SNGANDiscriminator, SNGANGenerator  # noqa: E402
+
+register_model(gan_entry("sngan-resnet-28", "sngan", SNGANGenerator, SNGANDiscriminator, dict(_GRAY28), dict(_D_GRAY28),
+                         "SNGAN-ResNet (7 -> 14 -> 28, spectral-norm residual discriminator), 28x28 grayscale."))
+register_model(gan_entry("csngan-resnet-28", "sngan", SNGANGenerator, SNGANDiscriminator, {**_GRAY28, **_COND},
+                         {**_D_GRAY28, "num_classes": 10},
+                         "Class-conditional SNGAN-ResNet (conditional batch norm, projection discriminator), "
+                         "28x28 grayscale."))
+register_model(gan_entry("sngan-resnet-32", "sngan", SNGANGenerator, SNGANDiscriminator,
+                         {"out_channels": 3, "sample_size": 32}, {"in_channels": 3, "sample_size": 32},
+                         "SNGAN-ResNet (4 -> 8 -> 16 -> 32), 32x32 RGB (the paper's CIFAR-10 networks)."))
+__all__ += ["SNGANGenerator", "SNGANDiscriminator"]

@@ -1,0 +1,3 @@
+from .modeling_sngan import SNGANDiscriminator, SNGANGenerator
+
+__all__ = ["SNGANGenerator", "SNGANDiscriminator"]
