@@ -1,8 +1,10 @@
-"""Discriminator regularizers: WGAN-GP gradient penalty and R1, computed in float32 outside autocast."""
+"""Regularizers: WGAN-GP gradient penalty and R1 for the discriminator, computed in float32 outside autocast;
+BigGAN's orthogonal regularization for the generator."""
 
 from typing import Callable, Optional
 
 import torch
+from torch import nn
 
 
 def gradient_penalty(discriminator: Callable[[torch.Tensor], torch.Tensor], real: torch.Tensor, fake: torch.Tensor,
@@ -25,3 +27,31 @@ def r1_penalty(real_logits: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
     """Mescheder et al. (2018): ``E[||grad_x D(x)||^2]`` on real data; ``real`` must require grad."""
     (grads,) = torch.autograd.grad(real_logits.sum(), real, create_graph=True)
     return grads.flatten(1).pow(2).sum(1).mean()
+
+
+def orthogonal_penalty(module: nn.Module) -> torch.Tensor:
+    """Brock et al. (2019), BigGAN's off-diagonal orthogonal regularization: the sum over every convolution and
+    linear weight ``W`` (as ``[out, -1]``) of ``||W W^T * (1 - I)||_F^2``, in float32; multiply by the weight
+    (``1e-4`` in BigGAN).
+
+    The diagonal (each filter's squared norm) is left free: only the inner products of different filters count.
+    Spectrally normalized layers are penalized on
+    their raw weight (``parametrizations.weight.original``); embeddings are left out, as BigGAN leaves out its shared
+    class embedding. A tall weight (``out > in``) is computed as ``||W^T W||_F^2 - sum_i ||w_i||^4`` (the same number: ``||W W^T||_F = ||W^T W||_F``)
+    so a wide projection never builds its ``[out, out]`` Gram matrix.
+    """
+    total = None
+    for m in module.modules():
+        if not isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+            continue
+        weight = m.parametrizations.weight.original if hasattr(m, "parametrizations") else m.weight
+        w = weight.float().flatten(1)  # [out, in * k * k]
+        if w.shape[0] <= w.shape[1]:
+            gram = w @ w.t()  # [out, out]
+            term = (gram - torch.diag_embed(torch.diagonal(gram))).pow(2).sum()
+        else:  # tall: the [in, in] Gram matrix has the same Frobenius norm
+            term = (w.t() @ w).pow(2).sum() - w.pow(2).sum(1).pow(2).sum()
+        total = term if total is None else total + term
+    if total is None:
+        return torch.zeros((), device=next(iter(module.parameters()), torch.zeros(())).device)
+    return total

@@ -2,8 +2,9 @@
 
 Per step, ``n_critic`` runs of ``D_main`` (adversarial loss on real and generated images, plus the WGAN-GP
 gradient penalty and lazy R1 when configured), then one ``G_main`` (adversarial loss, plus feature matching
-when configured). With one critic run and no gradient accumulation, ``G_main`` reuses the images ``D_main``
-generated (as the DCGAN reference loop does): one generator forward per step instead of two.
+when configured, and BigGAN's orthogonal regularization of the generator's weights when
+``orthogonal_reg_weight > 0``). With one critic run and no gradient accumulation, ``G_main`` reuses the images
+``D_main`` generated (as the DCGAN reference loop does): one generator forward per step instead of two.
 """
 
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ import torch
 
 from ..errors import HFGANError
 from ..losses import feature_matching_loss, get_objective
-from ..regularizers import gradient_penalty, r1_penalty
+from ..regularizers import gradient_penalty, orthogonal_penalty, r1_penalty
 from .base import GANTask, Phase, StepContext, TaskKwargs, to_unit
 
 D_KEY, G_KEY, SAMPLE_KEY, RECALIBRATE_KEY = 1, 2, 3, 4  # randomness keys: (seed, key, counter)
@@ -87,9 +88,10 @@ class GenerationTask(GANTask):
 
     def _disc(self, ctx: StepContext, pixel_values, class_labels, features: bool = False):
         discriminator = ctx.nets["discriminator"]
+        extra = {"return_features": True} if features else {}  # not every discriminator returns features
         if class_labels is not None:
-            return discriminator(pixel_values, class_labels, return_features=features)
-        return discriminator(pixel_values, return_features=features)
+            return discriminator(pixel_values, class_labels, **extra)
+        return discriminator(pixel_values, **extra)
 
     def loss(self, phase, drawn, ctx):
         return self._d_loss(drawn, ctx) if phase.optimizer == "D" else self._g_loss(drawn, ctx)
@@ -108,8 +110,9 @@ class GenerationTask(GANTask):
         if use_r1:
             real.requires_grad_(True)
         with ctx.autocast():
-            real_logits, real_features = self._disc(ctx, real, real_labels, features=True)
+            real_out = self._disc(ctx, real, real_labels, features=cfg.feature_matching_weight > 0)
             fake_logits = self._disc(ctx, fake.detach().float(), fake_labels)
+            real_logits, real_features = real_out if isinstance(real_out, tuple) else (real_out, None)
             loss = self.d_loss_fn(real_logits.float(), fake_logits.float(), 1.0 - cfg.label_smoothing)
         if cfg.gp_weight > 0:
             alpha = ctx.slice(drawn["alphas"])
@@ -117,7 +120,8 @@ class GenerationTask(GANTask):
             loss = loss + cfg.gp_weight * penalty
         if use_r1:
             loss = loss + cfg.r1_gamma / 2 * r1_penalty(real_logits.float(), real) * cfg.r1_interval
-        ctx.scratch["real_features"] = real_features.detach()
+        if real_features is not None:
+            ctx.scratch["real_features"] = real_features.detach()
         return loss, {"loss_d": loss.detach()}
 
     def _g_loss(self, drawn, ctx: StepContext):
@@ -127,12 +131,18 @@ class GenerationTask(GANTask):
                 fake, fake_labels = ctx.scratch["fake"]
             else:
                 fake, fake_labels = self._generate(ctx, drawn)
-            fake_logits, fake_features = self._disc(ctx, fake, fake_labels, features=True)
-            loss = self.g_loss_fn(fake_logits.float())
             if cfg.feature_matching_weight > 0:
-                loss = loss + cfg.feature_matching_weight * feature_matching_loss(
+                fake_logits, fake_features = self._disc(ctx, fake, fake_labels, features=True)
+                loss = self.g_loss_fn(fake_logits.float()) + cfg.feature_matching_weight * feature_matching_loss(
                     ctx.scratch["real_features"].float(), fake_features.float())
-        return loss, {"loss_g": loss.detach()}
+            else:
+                loss = self.g_loss_fn(self._disc(ctx, fake, fake_labels).float())
+        logs = {}
+        if cfg.orthogonal_reg_weight > 0:  # float32, outside autocast; only then, so other runs are unchanged
+            penalty = orthogonal_penalty(ctx.accelerator.unwrap_model(ctx.nets["generator"]))
+            loss = loss + cfg.orthogonal_reg_weight * penalty
+            logs["orthogonal_penalty"] = penalty.detach()
+        return loss, {"loss_g": loss.detach(), **logs}
 
     # -- outputs -----------------------------------------------------------------------------------
     def sample_images(self, nets):

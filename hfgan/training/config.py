@@ -40,6 +40,7 @@ class TrainConfig:
     n_critic: int = 1  # discriminator steps per generator step
     label_smoothing: float = 0.0  # one-sided: real target = 1 - label_smoothing
     feature_matching_weight: float = 0.0  # add feature matching to the generator loss
+    orthogonal_reg_weight: float = 0.0  # BigGAN's off-diagonal orthogonal regularization of G's weights (1e-4 there)
     # optimization
     train_batch_size: int = 128  # per device
     gradient_accumulation_steps: int = 1
@@ -62,6 +63,7 @@ class TrainConfig:
     use_ema: bool = True
     ema_decay: float = 0.995  # half-life log(0.5)/log(decay) steps: 138
     ema_rampup: Optional[float] = 0.05  # half-life <= rampup * steps so far (stylegan2-ada); None: off
+    ema_start_step: int = 0  # the EMA copies the weights until this step, then averages (BigGAN's ema_start)
     # outputs
     output_dir: str = "runs/hfgan"
     logging_steps: int = 50
@@ -116,6 +118,9 @@ class TrainConfig:
                 raise ConfigError(f"{key} must be >= 1, got {getattr(self, key)}")
         if not 0.0 <= self.label_smoothing < 0.5:
             raise ConfigError(f"label_smoothing must be in [0, 0.5), got {self.label_smoothing}")
+        for key in ("orthogonal_reg_weight", "ema_start_step"):
+            if getattr(self, key) < 0:
+                raise ConfigError(f"{key} must be >= 0, got {getattr(self, key)}")
         if not 0.0 <= self.ema_decay < 1.0:
             raise ConfigError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
         for key in ("learning_rate_g", "learning_rate_d"):

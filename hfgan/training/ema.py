@@ -13,22 +13,24 @@ class EMAModel:
 
     ``decay`` sets the half-life, ``log(0.5) / log(decay)`` steps (0.995: 138 steps). As in
     stylegan2-ada's ``ema_rampup``, the half-life is capped at ``rampup`` times the steps taken so far, so
-    early, fast-changing weights fade quickly instead of being averaged into a blur. Buffers (batch-norm
-    running statistics) are copied, not averaged.
+    early, fast-changing weights fade quickly instead of being averaged into a blur. As in BigGAN's
+    ``ema_start``, the first ``start_step`` updates copy the weights and the average (and the rampup) begins
+    there. Buffers (batch-norm running statistics) are copied, not averaged.
     """
 
-    def __init__(self, model: nn.Module, decay: float = 0.995, rampup: Optional[float] = 0.05):
+    def __init__(self, model: nn.Module, decay: float = 0.995, rampup: Optional[float] = 0.05, start_step: int = 0):
         self.shadow = copy.deepcopy(model).eval().requires_grad_(False)
         self.decay = decay
         self.rampup = rampup
+        self.start_step = start_step
         self.num_updates = 0
 
     def current_decay(self) -> float:
-        if self.decay <= 0:
-            return 0.0
+        if self.decay <= 0 or self.num_updates < self.start_step:
+            return 0.0  # a copy
         half_life = math.log(0.5) / math.log(self.decay)  # in steps
         if self.rampup is not None:
-            half_life = min(half_life, self.rampup * (self.num_updates + 1))
+            half_life = min(half_life, self.rampup * (self.num_updates - self.start_step + 1))
         return 0.5 ** (1.0 / half_life)
 
     @torch.no_grad()

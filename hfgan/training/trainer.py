@@ -109,7 +109,8 @@ class GANTrainer:
             self.schedulers = [_scheduler(cfg, optimizers[n]) for n in opt_names]
         self.emas: Dict[str, EMAModel] = {}
         if cfg.use_ema:
-            self.emas = {name: EMAModel(acc.unwrap_model(self.nets[name]), cfg.ema_decay, cfg.ema_rampup).to(acc.device)
+            self.emas = {name: EMAModel(acc.unwrap_model(self.nets[name]), cfg.ema_decay, cfg.ema_rampup,
+                                        cfg.ema_start_step).to(acc.device)
                          for name in self.task.ema}
         self.phases = self.task.phases()
         self.step = 0
@@ -315,7 +316,7 @@ class GANTrainer:
             else:  # the run had no EMA: start the average from the current weights
                 acc.print(f"EMA of the {name} started from its weights at step {self.step}")
                 self.emas[name] = EMAModel(acc.unwrap_model(self.nets[name]), self.config.ema_decay,
-                                           self.config.ema_rampup).to(acc.device)
+                                           self.config.ema_rampup, self.config.ema_start_step).to(acc.device)
                 self.emas[name].num_updates = self.step
 
     def _elapsed(self) -> float:
