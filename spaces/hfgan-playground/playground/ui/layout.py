@@ -10,7 +10,7 @@ from ..service import Playground
 from ..settings import (ALL_CLASSES, CONCURRENCY, IMAGE_TO_IMAGE, MAX_QUEUE, TEMP_MAX_AGE_S, TEMP_MAX_MB, TEMP_MIN_AGE_S,
                         TEMP_SWEEP_S)
 from ..tempfiles import TempBudget
-from . import compare_tab, generate_tab, img2img_tab, interpolate_tab
+from . import atomic_cache, compare_tab, generate_tab, img2img_tab, interpolate_tab
 from .cleanup import start_sweeper
 from .common import class_dropdown, ui
 
@@ -34,6 +34,7 @@ def build_demo(pipelines_dir=None, playground: Optional[Playground] = None,
                temp_budget: Optional[TempBudget] = None) -> gr.Blocks:
     """The Gradio app. ``pipelines_dir`` defaults to :func:`playground.models.default_pipelines_dir`; the files it
     leaves in gradio's cache are kept within ``temp_budget`` (default: the ``HFGAN_SPACE_TEMP_*`` settings)."""
+    atomic_cache.install()
     play = playground or Playground(pipelines_dir)
     default = play.default_model
     first, names0 = None, []
