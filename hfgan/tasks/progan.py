@@ -29,9 +29,10 @@ import torch.nn.functional as F
 from ..errors import ConfigError
 from ..losses import get_objective
 from ..regularizers import gradient_penalty
-from .base import GANTask, Phase, StepContext, TaskKwargs, to_unit
+from .base import GANTask, StepContext, TaskKwargs, to_unit
+from .latent import GenerationTask
 
-D_KEY, G_KEY, SAMPLE_KEY = 1, 2, 3  # randomness keys: (seed, key, counter)
+SAMPLE_KEY = 3  # randomness key of the fixed sample latents (phases use generation's keys)
 
 
 def growth_schedule(images: int, ladder: Sequence[int], stabilize_images: int, fade_images: int) -> Tuple[int, float]:
@@ -139,23 +140,11 @@ class ProgressiveTask(GANTask):
         self.resolution, self.alpha = int(state["resolution"]), float(state["alpha"])
 
     # -- one step ----------------------------------------------------------------------------------
-    def reuse_fake(self) -> bool:
-        return self.config.n_critic == 1 and self.config.gradient_accumulation_steps == 1
-
-    def phases(self) -> List[Phase]:
-        # D_main keeps the generator's graph for G_main when reusing, so it detaches by itself
-        return [Phase("D_main", "D", repeats=self.config.n_critic, key=D_KEY, freeze_others=False),
-                Phase("G_main", "G", key=G_KEY)]
-
-    def draw(self, phase: Phase, rng: torch.Generator, n: int) -> Dict[str, torch.Tensor]:
-        if phase.name == "G_main" and self.reuse_fake():
-            return {}
-        drawn = {"latents": torch.randn(n, self.latent_dim, generator=rng)}  # [n, Z]
-        if phase.name == "D_main":
-            if self.config.random_flip:
-                drawn["flips"] = torch.rand(n, generator=rng) < 0.5  # [n]
-            drawn["alphas"] = torch.rand(n, 1, 1, 1, generator=rng)  # gradient-penalty interpolation weights
-        return drawn
+    # the same phases and randomness as unconditional generation (one critic run reuses its images in G_main)
+    num_classes = None
+    reuse_fake = GenerationTask.reuse_fake
+    phases = GenerationTask.phases
+    draw = GenerationTask.draw
 
     def real_at_resolution(self, real: torch.Tensor) -> torch.Tensor:
         """Full-size real images ``[B, C, H, W]`` as the generator renders now: average-pooled to the current
