@@ -78,6 +78,7 @@ class TrainConfig:
     eval_metric: str = "fid"
     eval_num_samples: int = 5000
     eval_features: str = "fashion-mnist-classifier"
+    eval_split: str = "train"  # the split checkpoints are selected against; report on the test split with another extractor
     # publishing metadata
     name: Optional[str] = None
     num_threads: Optional[int] = None  # torch CPU threads (default: torch's own)

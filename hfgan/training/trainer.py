@@ -441,7 +441,7 @@ class GANTrainer:
             from ..metrics import evaluate_pipeline, is_better
 
             pipe = self.build_pipeline()
-            results = evaluate_pipeline(pipe, dataset=cfg.dataset, split="test", num_samples=cfg.eval_num_samples,
+            results = evaluate_pipeline(pipe, dataset=cfg.dataset, split=cfg.eval_split, num_samples=cfg.eval_num_samples,
                                         metrics=(cfg.eval_metric,), features=cfg.eval_features, seed=cfg.seed,
                                         progress=False)
             acc.log({f"eval/{k}": float(v) for k, v in results.items()}, step=self.step)
@@ -453,7 +453,8 @@ class GANTrainer:
             if is_better(cfg.eval_metric, value, self.best_metric):
                 self.best_metric = value
                 pipe.card_data.update(best_step=self.step, metrics_note=f"best {cfg.eval_metric} during training: "
-                                      f"{value:.4g} at step {self.step} ({cfg.eval_num_samples} samples)")
+                                      f"{value:.4g} at step {self.step} ({cfg.eval_num_samples} samples, "
+                                      f"{cfg.eval_features} features, {cfg.eval_split} split)")
                 pipe.save_pretrained(os.path.join(cfg.output_dir, "best"))
         acc.wait_for_everyone()
         return results
