@@ -3,41 +3,53 @@
 >>> from hfgan import GANPipeline
 >>> pipe = GANPipeline.from_pretrained("pipelines/dcgan-fashion-mnist")
 >>> images = pipe(batch_size=16).images
+
+The public names are imported on first use (PEP 562), so ``hfgan --help`` and ``hfgan train --help-config``
+answer without importing torch and diffusers.
 """
 
-# Re-exported so that diffusers' loader recognizes hfgan components as ModelMixin subclasses when it
-# resolves ["hfgan", "<Class>"] entries of a model_index.json.
-from diffusers.models.modeling_utils import ModelMixin
+import importlib
+from typing import Any, List
 
 from .errors import CheckpointError, ConfigError, HFGANError
-from .models import (
-    FASHION_MNIST_CLASSES,
-    DCGANDiscriminator,
-    DCGANGenerator,
-    MLPGANDiscriminator,
-    MLPGANGenerator,
-    create_model,
-    get_model_entry,
-    list_models,
-)
-from .models.cyclegan import CycleGANGenerator
-from .models.pix2pix import PatchGANDiscriminator, Pix2PixGenerator
-from .models.progan import ProGANDiscriminator, ProGANGenerator
-from .pipelines import GANImageToImagePipeline, GANPipeline, ImagePipelineOutput, load_pipeline
 
 __version__ = "0.1.0"
+
+# public name -> the module it comes from. ModelMixin is re-exported so that diffusers' loader recognizes hfgan
+# components as ModelMixin subclasses when it resolves ["hfgan", "<Class>"] entries of a model_index.json.
+_LAZY = {
+    "ModelMixin": "diffusers.models.modeling_utils",
+    **dict.fromkeys(["FASHION_MNIST_CLASSES", "DCGANDiscriminator", "DCGANGenerator", "MLPGANDiscriminator",
+                     "MLPGANGenerator", "create_model", "get_model_entry", "list_models"], ".models"),
+    "CycleGANGenerator": ".models.cyclegan",
+    "PatchGANDiscriminator": ".models.pix2pix",
+    "Pix2PixGenerator": ".models.pix2pix",
+    "ProGANDiscriminator": ".models.progan",
+    "ProGANGenerator": ".models.progan",
+    "BigGANDeepGenerator": ".models.biggan",
+    "BigGANDiscriminator": ".models.biggan",
+    "SNGANGenerator": ".models.sngan",
+    "SNGANDiscriminator": ".models.sngan",
+    **dict.fromkeys(["GANImageToImagePipeline", "GANPipeline", "ImagePipelineOutput", "load_pipeline"], ".pipelines"),
+}
 
 __all__ = [
     "GANPipeline", "GANImageToImagePipeline", "ImagePipelineOutput", "load_pipeline", "DCGANGenerator",
     "DCGANDiscriminator", "MLPGANGenerator", "MLPGANDiscriminator", "Pix2PixGenerator", "PatchGANDiscriminator",
     "CycleGANGenerator", "ProGANGenerator", "ProGANDiscriminator", "FASHION_MNIST_CLASSES", "create_model", "get_model_entry", "list_models",
     "HFGANError", "CheckpointError", "ConfigError", "ModelMixin", "__version__",
+    "BigGANDeepGenerator", "BigGANDiscriminator", "SNGANGenerator", "SNGANDiscriminator",
 ]
 
-from .models.biggan import BigGANDeepGenerator, BigGANDiscriminator  # noqa: E402
 
-__all__ += ["BigGANDeepGenerator", "BigGANDiscriminator"]
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'hfgan' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
 
-from .models.sngan import SNGANDiscriminator, SNGANGenerator  # noqa: E402
 
-__all__ += ["SNGANGenerator", "SNGANDiscriminator"]
+def __dir__() -> List[str]:
+    return sorted(set(globals()) | set(_LAZY))

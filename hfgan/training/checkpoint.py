@@ -203,10 +203,15 @@ def verify(folder: str) -> Optional[str]:
 
 
 def resolve_checkpoint(output_dir: str, resume: Optional[str], log: Callable[[str], None] = print) -> Optional[str]:
-    """``"latest"`` -> the newest checkpoint that verifies (None when there is none yet); a path must verify."""
+    """Where a run resumes from, or None when it starts fresh.
+
+    ``"latest"``: the newest checkpoint of ``output_dir`` that verifies; none at all is an error. ``"auto"`` (for
+    requeued cluster jobs): the same when ``output_dir`` has checkpoints, else None (a fresh start). A path must
+    verify. Checkpoints that exist but none verifies are an error either way.
+    """
     if not resume:
         return None
-    if resume != "latest":
+    if resume not in ("latest", "auto"):
         if not os.path.isfile(os.path.join(resume, STATE_FILE)):
             raise CheckpointError(f"{resume} is not a complete hfgan checkpoint (no {STATE_FILE})")
         reason = verify(resume)
@@ -225,6 +230,9 @@ def resolve_checkpoint(output_dir: str, resume: Optional[str], log: Callable[[st
         log(f"skipping {path}: {reason}")
     if found:
         raise CheckpointError(f"no checkpoint in {checkpoints_dir(output_dir)} verifies ({'; '.join(skipped)})")
+    if resume == "latest":
+        raise CheckpointError(f"--resume latest: {output_dir} has no checkpoint to resume from; train without --resume "
+                              "to start, or use --resume auto to continue if a checkpoint exists and start fresh otherwise")
     return None
 
 

@@ -57,7 +57,7 @@ class TrainConfig:
     adam_beta2: float = 0.999
     adam_weight_decay: float = 0.0
     max_grad_norm: Optional[float] = None
-    mixed_precision: str = "no"  # no | fp16 | bf16
+    mixed_precision: Optional[str] = None  # no | fp16 | bf16; None: Accelerate's (launch flag, env, `accelerate config`)
     seed: int = 0
     # EMA generator (what gets published)
     use_ema: bool = True
@@ -71,7 +71,7 @@ class TrainConfig:
     num_sample_images: int = 64
     checkpointing_steps: int = 500
     checkpoints_total_limit: int = 3
-    resume_from_checkpoint: Optional[str] = None  # a checkpoint folder or "latest"
+    resume_from_checkpoint: Optional[str] = None  # "latest" (error if none), "auto" (else start fresh) or a checkpoint folder
     report_to: str = "tensorboard"  # any Accelerate tracker name, or "none"
     # evaluation during training (hfgan.metrics)
     eval_steps: int = 0  # 0: off
@@ -79,6 +79,8 @@ class TrainConfig:
     eval_num_samples: int = 5000
     eval_features: str = "fashion-mnist-classifier"
     eval_split: str = "train"  # the split checkpoints are selected against; report on the test split with another extractor
+    # runs: a fresh run refuses a non-empty output_dir unless this is set (hfgan.training.rundir)
+    overwrite_output_dir: bool = False  # clear output_dir's old samples, checkpoints, logs and pipeline first
     # publishing metadata
     name: Optional[str] = None
     num_threads: Optional[int] = None  # torch CPU threads (default: torch's own)
@@ -95,8 +97,9 @@ class TrainConfig:
                 raise ConfigError(f"task must be one of {list_tasks()} (or unset: the model's own), got {self.task!r}")
         if self.paired_layout not in ("columns", "side_by_side"):
             raise ConfigError(f"paired_layout must be 'columns' or 'side_by_side', got {self.paired_layout!r}")
-        if self.mixed_precision not in ("no", "fp16", "bf16"):
-            raise ConfigError(f"mixed_precision must be 'no', 'fp16' or 'bf16', got {self.mixed_precision!r}")
+        if self.mixed_precision not in (None, "no", "fp16", "bf16"):
+            raise ConfigError(f"mixed_precision must be 'no', 'fp16' or 'bf16' (or unset: Accelerate's), "
+                              f"got {self.mixed_precision!r}")
         from diffusers.optimization import SchedulerType
 
         schedulers = [t.value for t in SchedulerType] + ["constant_then_linear"]

@@ -110,18 +110,23 @@ def get_preset(name: str) -> TrainConfig:
     return dataclasses.replace(cfg, name=cfg.name or name, output_dir=f"runs/{name}")
 
 
+def _read_config_file(path: str) -> Dict[str, Any]:
+    import yaml
+
+    with open(path, encoding="utf-8") as f:
+        try:
+            values = yaml.safe_load(f) or {}
+        except yaml.YAMLError as err:
+            raise ConfigError(f"{path} is not valid YAML/JSON: {str(err).splitlines()[0]}") from None
+    if not isinstance(values, dict):
+        raise ConfigError(f"{path} must hold a mapping of config keys")
+    return values
+
+
 def load_config(name_or_path: str, overrides: Optional[Dict[str, Any]] = None) -> TrainConfig:
     """A preset name or a YAML/JSON file, then ``overrides``; the result is validated."""
     if os.path.isfile(name_or_path):
-        import yaml
-
-        with open(name_or_path, encoding="utf-8") as f:
-            try:
-                values = yaml.safe_load(f) or {}
-            except yaml.YAMLError as err:
-                raise ConfigError(f"{name_or_path} is not valid YAML/JSON: {str(err).splitlines()[0]}") from None
-        if not isinstance(values, dict):
-            raise ConfigError(f"{name_or_path} must hold a mapping of config keys")
+        values = _read_config_file(name_or_path)
         base = None
         if "preset" in values:
             base = get_preset(values.pop("preset"))
@@ -133,3 +138,35 @@ def load_config(name_or_path: str, overrides: Optional[Dict[str, Any]] = None) -
     if overrides:
         cfg = config_from_dict(overrides, cfg)
     return cfg.validate()
+
+
+def load_run_config(name_or_path: str, overrides: Optional[Dict[str, Any]] = None) -> TrainConfig:
+    """:func:`load_config` for the command line: a resume continues the run it finds.
+
+    When ``resume_from_checkpoint`` finds a checkpoint (``latest``, ``auto`` or a folder), the config that run
+    trained with is the default, so ``hfgan train PRESET --output_dir D --resume latest`` keeps the run's own
+    ``max_train_steps`` and every other key; the keys given explicitly (``--key value``, or written in a config
+    file) still apply. ``output_dir`` is always the one given now. Without a checkpoint, this is ``load_config``.
+    """
+    from . import checkpoint as ckpt
+
+    cfg = load_config(name_or_path, overrides)
+    found = ckpt.resolve_checkpoint(cfg.output_dir, cfg.resume_from_checkpoint, log=lambda message: None)
+    if found is None:
+        return cfg
+    saved = ckpt.read_trainer_state(found).get("config")
+    if not isinstance(saved, dict):
+        return cfg
+    names = {f.name for f in dataclasses.fields(TrainConfig)}
+    explicit = dict(overrides or {})
+    if os.path.isfile(name_or_path):
+        explicit = {**{k: v for k, v in _read_config_file(name_or_path).items() if k != "preset"}, **explicit}
+    explicit = {k.replace("-", "_"): v for k, v in explicit.items()}
+    base = config_from_dict({k: v for k, v in saved.items() if k in names})
+    if "model" not in explicit and base.model != cfg.model:
+        raise ConfigError(f"{found} is a checkpoint of a {base.model!r} run, not of {name_or_path!r} "
+                          f"({cfg.model!r}): resume it with its own preset or config, or choose another --output_dir")
+    resumed = config_from_dict(explicit, base)
+    resumed.output_dir, resumed.resume_from_checkpoint = cfg.output_dir, cfg.resume_from_checkpoint
+    resumed.overwrite_output_dir = cfg.overwrite_output_dir
+    return resumed.validate()

@@ -23,6 +23,7 @@ from torch import nn
 
 from ..errors import CheckpointError, HFGANError, one_line
 from . import checkpoint as ckpt
+from . import rundir
 from .config import TrainConfig
 from .ema import EMAModel, recalibrate_batchnorm
 
@@ -72,15 +73,20 @@ class GANTrainer:
         log_with = None if cfg.report_to in ("none", "", None) else cfg.report_to
         entry = get_model_entry(cfg.model)
         task_class = get_task_class(cfg.task or entry.task)
+        # the device is Accelerate's (CUDA, MPS, XPU or CPU; `accelerate launch --cpu` forces CPU); so is the
+        # precision unless the config sets one: `accelerate launch --mixed_precision`, ACCELERATE_MIXED_PRECISION
+        # or the `accelerate config` file
         self.accelerator = Accelerator(
-            cpu=not torch.cuda.is_available(),
-            mixed_precision=cfg.mixed_precision,
+            mixed_precision=cfg.mixed_precision or _accelerate_mixed_precision(),
             log_with=log_with,
             project_config=ProjectConfiguration(project_dir=cfg.output_dir, logging_dir=os.path.join(cfg.output_dir, "logs")),
             kwargs_handlers=[DistributedDataParallelKwargs(find_unused_parameters=True)] if task_class.find_unused_parameters else None,
         )
         set_seed(cfg.seed)
         acc = self.accelerator
+        if cfg.mixed_precision is None:  # recorded as run, so that a resume keeps it
+            cfg.mixed_precision = str(acc.mixed_precision)
+        self.resume_path = self._prepare_output_dir()
         self.task = task_class(cfg, lambda *keys: _rng(cfg.seed, *keys))
         nets = create_components(cfg.model, {"generator": cfg.generator_kwargs, "discriminator": cfg.discriminator_kwargs})
         self.task.check_networks(nets)
@@ -116,11 +122,34 @@ class GANTrainer:
         self.step = 0
         self.best_metric: Optional[float] = None
         self.train_seconds = 0.0  # wall clock of the training loop, resumes included
+        # the command and config of the run's start, then of each resume (the card's "Reproduce with")
+        self.invocations = [{"command": self.command, "step": 0, "config": cfg.to_dict()}]
         self.finite = torch.ones((), dtype=torch.bool, device=acc.device)
         os.makedirs(cfg.output_dir, exist_ok=True)
         if acc.is_main_process and log_with:
             acc.init_trackers("hfgan", config={k: (json.dumps(v) if isinstance(v, dict) else v)
                                                for k, v in cfg.to_dict().items() if v is not None})
+
+    def _prepare_output_dir(self) -> Optional[str]:
+        """The checkpoint to resume from (None: a fresh start), once ``output_dir`` holds nothing of another run
+        (:mod:`.rundir`); every process checks before any writes, then the main process of each machine clears."""
+        acc, cfg = self.accelerator, self.config
+        error, resume, stale = None, None, []
+        try:
+            resume = ckpt.resolve_checkpoint(cfg.output_dir, cfg.resume_from_checkpoint, log=acc.print)
+            step = int(ckpt.read_trainer_state(resume)["step"]) if resume else None
+            stale = rundir.plan(cfg.output_dir, resume, cfg.resume_from_checkpoint, cfg.overwrite_output_dir, step)
+        except HFGANError as err:
+            error = err
+        if self._any_rank(error is not None):
+            raise error or HFGANError(f"output_dir {cfg.output_dir}: refused on another process (see its message)")
+        acc.wait_for_everyone()
+        if stale and acc.is_local_main_process:
+            rundir.clear(stale)
+            acc.print(f"cleared {len(stale)} old output{'s' if len(stale) != 1 else ''} of {cfg.output_dir}: "
+                      + ", ".join(os.path.relpath(p, cfg.output_dir) for p in stale[:6]) + (", ..." if len(stale) > 6 else ""))
+        acc.wait_for_everyone()
+        return resume
 
     # the two-network names of earlier versions, for scripts and tests
     @property
@@ -253,7 +282,8 @@ class GANTrainer:
                 state = {"step": self.step, "ema_updates": self.ema.num_updates if self.ema else 0,
                          "ema_networks": sorted(self.emas), "best_metric": self.best_metric,
                          "train_seconds": self._elapsed(), "lr_schedules": ckpt.schedule_states(self.schedulers),
-                         "manifest": True, "history": self.history, "config": cfg.to_dict()}
+                         "manifest": True, "history": self.history, "config": cfg.to_dict(),
+                         "invocations": self.invocations}
                 with open(os.path.join(tmp, ckpt.STATE_FILE), "w", encoding="utf-8") as f:
                     json.dump(state, f)
                 final = ckpt.commit(tmp, cfg.output_dir, self.step, cfg.checkpoints_total_limit)
@@ -301,6 +331,9 @@ class GANTrainer:
         self.best_metric = state.get("best_metric")
         self.train_seconds = float(state.get("train_seconds", 0.0))
         self.history = state.get("history", self.history)
+        saved_config = state.get("config") or {}
+        earlier = state.get("invocations") or [{"command": None, "step": 0, "config": saved_config}]
+        self.invocations = [*earlier, {"command": self.command, "step": self.step, "config": self.config.to_dict()}]
         task_file = os.path.join(path, ckpt.TASK_STATE_FILE)
         if os.path.isfile(task_file):
             self.task.load_state_dict(load_file(task_file, device=str(acc.device)))
@@ -400,9 +433,11 @@ class GANTrainer:
                 if inputs is not None:
                     recalibrate_batchnorm(nets[name], inputs)
         pipe = self.task.build_pipeline({name: net.eval() for name, net in nets.items()})
+        start, resumes = self.invocations[0], self.invocations[1:]
         pipe.card_data = {
-            "name": self.config.name, **self.task.card_data(), "training": self.config.to_dict(),
-            "command": self.command, "samples": "samples/grid.png",
+            "name": self.config.name, **self.task.card_data(), "training": start["config"],
+            "command": start["command"], "resumes": [_resume_record(start["config"], r) for r in resumes],
+            "samples": "samples/grid.png",
             "train_minutes": round(self._elapsed() / 60, 2), "train_steps": self.step,
             "train_hardware": _hardware(self.accelerator),
         }
@@ -466,7 +501,7 @@ class GANTrainer:
 
         self._setup()
         cfg, acc = self.config, self.accelerator
-        resume = ckpt.resolve_checkpoint(cfg.output_dir, cfg.resume_from_checkpoint, log=acc.print)
+        resume = self.resume_path
         if resume:
             self.load_checkpoint(resume)
             acc.print(f"resumed from {resume} at step {self.step}")
@@ -544,11 +579,43 @@ def _fast_forward(scheduler, step: int) -> None:
     scheduler._last_lr = lrs
 
 
+def _accelerate_mixed_precision() -> Optional[str]:
+    """The precision of ``accelerate config`` when this process was not started by ``accelerate launch`` (which
+    passes its own, flag or config file, as ACCELERATE_MIXED_PRECISION): None lets Accelerate decide."""
+    if os.environ.get("ACCELERATE_MIXED_PRECISION"):
+        return None
+    try:
+        from accelerate.commands.config.config_args import default_config_file, load_config_from_file
+
+        if not os.path.isfile(default_config_file):
+            return None
+        value = getattr(load_config_from_file(default_config_file), "mixed_precision", None)
+    except Exception:  # noqa: BLE001 - an unreadable accelerate config leaves the choice to Accelerate
+        return None
+    value = getattr(value, "value", value)
+    return str(value) if value in ("no", "fp16", "bf16") else None
+
+
+# config keys that describe how a run was started or resumed, not what it trains
+_RUN_KEYS = ("resume_from_checkpoint", "overwrite_output_dir", "output_dir")
+
+
+def _resume_record(start: Dict, resume: Dict) -> Dict:
+    """A resume as the card shows it: its command, its step and the config keys it changed."""
+    changes = {k: [start.get(k), v] for k, v in (resume.get("config") or {}).items()
+               if k not in _RUN_KEYS and start.get(k) != v}
+    return {"command": resume.get("command"), "step": resume.get("step"), "changes": changes}
+
+
 def _hardware(accelerator) -> str:
     """``"1 x cpu (2 threads)"``, ``"4 x NVIDIA H100 80GB HBM3"``: what the run trained on, for the card."""
     device = accelerator.device
     if device.type == "cuda":
         name = torch.cuda.get_device_name(device)
+    elif device.type == "xpu" and hasattr(torch, "xpu"):
+        name = torch.xpu.get_device_name(device)
+    elif device.type != "cpu":
+        name = device.type
     else:
         threads = torch.get_num_threads()
         name = f"{device.type} ({threads} thread{'s' if threads != 1 else ''})"
@@ -556,6 +623,12 @@ def _hardware(accelerator) -> str:
 
 
 def command_line() -> str:
-    """The command that started this process, for the model card."""
-    argv = [os.path.basename(sys.argv[0])] + sys.argv[1:]
-    return " ".join(shlex.quote(a) for a in argv)
+    """The command that started this process, as a user types it, for the model card."""
+    program = os.path.basename(sys.argv[0])
+    if program in ("cli.py", "__main__.py"):  # python -m hfgan.cli
+        program = "hfgan"
+    elif program == "train.py" and os.path.basename(os.path.dirname(os.path.abspath(sys.argv[0]))) == "hfgan":
+        launched = "ACCELERATE_MIXED_PRECISION" in os.environ or "WORLD_SIZE" in os.environ
+        program = "accelerate launch -m hfgan.train" if launched else "python -m hfgan.train"
+        return " ".join([program, *(shlex.quote(a) for a in sys.argv[1:])])
+    return " ".join(shlex.quote(a) for a in [program, *sys.argv[1:]])
