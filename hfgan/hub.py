@@ -3,8 +3,15 @@
 The card is generated from the pipeline's configs plus ``pipe.card_data`` (dataset, metrics, training
 recipe, sample grid), which the trainer and ``hfgan evaluate`` fill in. Its YAML header carries what the
 Hub indexes: ``library_name: hfgan``, tags, ``pipeline_tag``, ``datasets``, ``license``, ``model-index``
-results and, for conditional models, ``id2label``. The whole ``card_data`` is kept under the ``hfgan``
-key so a loaded pipeline saves the same card again.
+results and, for conditional models, ``id2label``. ``card_data`` is kept under the ``hfgan`` key (the training
+config once, in the body) so a loaded pipeline saves the same card again. No local path reaches a card: a local
+dataset is "local image folder", other absolute paths keep their last part.
+
+hfgan's parts of the body sit between ``<!-- hfgan:start:NAME -->`` and ``<!-- hfgan:end:NAME -->``; saving
+into a folder with a card, or pushing to a repo with one, replaces those and keeps what the user wrote around
+them (:func:`merge_cards`). A push uploads exactly the Hub repo (:func:`files_to_upload`): ``model_index.json``,
+the components' configs and safetensors, the card, the images it shows, the loss plot and the training config;
+never checkpoints, optimizer or RNG state, pickles or logs.
 
 A pipeline is read duck-typed: its ``pipeline_tag``, its ``components`` (every registered module, ``None`` for
 an absent optional one), its ``card_data`` and, for conditional generators, ``num_classes`` / ``class_names``.
@@ -13,7 +20,11 @@ This module imports nothing from :mod:`hfgan.pipelines`; they import it.
 
 import json
 import os
-from typing import Any, Callable, Dict, List, Optional
+import re
+import shlex
+import shutil
+import tempfile
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .errors import CheckpointError, HFGANError, one_line
 
@@ -45,13 +56,103 @@ def _plain(value: Any) -> Any:
     return json.loads(json.dumps(value, default=lambda obj: obj.tolist() if hasattr(obj, "tolist") else str(obj)))
 
 
-def card_metadata(pipe) -> Dict[str, Any]:
+LOCAL_DATASET = "local image folder"
+_DATASET_KEYS = ("dataset", "dataset_a", "dataset_b")
+
+
+def _is_local_path(value: str) -> bool:
+    return os.path.isabs(value) or value.startswith(("~", "./", "../")) or value in (".", "..")
+
+
+def _is_local_dataset(value: str) -> bool:
+    """A folder on this machine rather than a Hub id or a built-in name (``fashion_mnist:Sneaker`` is built in)."""
+    if value == LOCAL_DATASET:
+        return False
+    return _is_local_path(value) or os.path.isdir(value) or os.path.isdir(value.rsplit(":", 1)[0])
+
+
+def _public_value(key: str, value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _public_value(k, v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_public_value(key, v) for v in value]
+    if not isinstance(value, str):
+        return value
+    if key in _DATASET_KEYS and _is_local_dataset(value):
+        return LOCAL_DATASET
+    if _is_local_path(value):
+        return os.path.basename(os.path.normpath(os.path.expanduser(value))) or "."
+    return value
+
+
+def public_command(command: str) -> str:
+    """A training command without local paths: dataset folders become ``'<local image folder>'``, other absolute
+    paths their last part (``--output_dir /tmp/x/run`` -> ``--output_dir run``)."""
+    try:
+        tokens = shlex.split(command)
+    except ValueError:
+        return command
+    out, previous = [], ""
+    for token in tokens:
+        key, eq, value = token.partition("=") if token.startswith("--") else ("", "", token)
+        if token.startswith("--") and not eq:
+            out.append(token)
+        else:
+            name = (key or previous).lstrip("-").replace("-", "_")
+            if name in _DATASET_KEYS and _is_local_dataset(value):
+                value = f"<{LOCAL_DATASET}>"
+            elif _is_local_path(value):
+                value = _public_value("", value)
+            out.append(f"{key}={value}" if eq else value)
+        previous = token if token.startswith("--") and not eq else ""
+    program, *rest = out
+    program = program if " " in program else shlex.quote(program)  # "accelerate launch -m hfgan.train" stays as is
+    return " ".join([program, *(shlex.quote(t) for t in rest)])
+
+
+def public_card_data(data: Dict[str, Any]) -> Dict[str, Any]:
+    """``card_data`` as a card may show it: plain values, and no local path anywhere."""
+    data = _plain(dict(data or {}))
+    for key in ("training",):
+        if isinstance(data.get(key), dict):
+            data[key] = _public_value(key, data[key])
+    for key in _DATASET_KEYS:
+        if isinstance(data.get(key), str):
+            data[key] = _public_value(key, data[key])
+    if isinstance(data.get("domains"), dict):
+        data["domains"] = {k: _public_value("dataset", v) for k, v in data["domains"].items()}
+    if isinstance(data.get("command"), str):
+        data["command"] = public_command(data["command"])
+    for resume in data.get("resumes") or []:
+        if isinstance(resume, dict) and isinstance(resume.get("command"), str):
+            resume["command"] = public_command(resume["command"])
+        if isinstance(resume, dict) and isinstance(resume.get("changes"), dict):
+            resume["changes"] = {k: _public_value(k, v) for k, v in resume["changes"].items()}
+    return data
+
+
+def _dataset_id(dataset: Optional[str]) -> Optional[str]:
+    """The dataset's Hub id, or None for a local folder."""
+    if not dataset or dataset == LOCAL_DATASET:
+        return None
+    return DATASET_IDS.get(dataset, dataset)
+
+
+def card_title(pipe, repo_id: Optional[str] = None) -> str:
+    """The model's name: the repo's name when pushing, else the run's ``name``, else the family's."""
+    data = getattr(pipe, "card_data", None) or {}
+    if repo_id:
+        return repo_id.rstrip("/").split("/")[-1]
+    return data.get("name") or f"{_family(pipe)} GAN"
+
+
+def card_metadata(pipe, repo_id: Optional[str] = None) -> Dict[str, Any]:
     """The YAML header of the model card as a dict."""
-    data = _plain(dict(getattr(pipe, "card_data", {}) or {}))
+    data = public_card_data(getattr(pipe, "card_data", {}) or {})
     family = _family(pipe)
     dataset = data.get("dataset")
     tags = ["gan", "hfgan", family.replace("_", "-")]
-    if dataset:
+    if _dataset_id(dataset):
         tags.append(dataset.replace("_", "-"))
     if getattr(pipe, "num_classes", None):
         tags.append("class-conditional")
@@ -61,23 +162,23 @@ def card_metadata(pipe) -> Dict[str, Any]:
     if tag:
         meta["pipeline_tag"] = tag
     meta["tags"] = tags
-    if dataset:
-        meta["datasets"] = [DATASET_IDS.get(dataset, dataset)]
+    if _dataset_id(dataset):
+        meta["datasets"] = [_dataset_id(dataset)]
     if getattr(pipe, "num_classes", None):
         meta["id2label"] = {str(i): name for i, name in enumerate(pipe.class_names)}
     metrics = data.get("metrics") or []
     if metrics:
         meta["model-index"] = [{
-            "name": data.get("name", family),
+            "name": card_title(pipe, repo_id),
             "results": [{
                 "task": {"type": task, "name": task.replace("-", " ").title()},
-                "dataset": {"type": DATASET_IDS.get(dataset, dataset or "unknown"), "name": dataset or "unknown",
+                "dataset": {"type": _dataset_id(dataset) or dataset or "unknown", "name": dataset or "unknown",
                             "split": metrics[0].get("split", "test")},
                 "metrics": [{"type": m["type"], "name": m.get("name", METRIC_NAMES.get(m["type"], m["type"])),
                              "value": m["value"]} for m in metrics],
             }],
         }]
-    meta["hfgan"] = data
+    meta["hfgan"] = {k: v for k, v in data.items() if k != "training"}  # the config is in the body, once
     return meta
 
 
@@ -97,7 +198,8 @@ def _channels(n: Optional[int]) -> str:
 def _description(pipe, data: Dict[str, Any]) -> str:
     generator = pipe.generator
     cfg, size = generator.config, generator.config.get("sample_size")
-    of = f" of {data['dataset']}" if data.get("dataset") else ""
+    dataset = data.get("dataset")
+    of = f" of a {dataset}" if dataset == LOCAL_DATASET else f" of {dataset}" if dataset else ""
     if getattr(pipe, "pipeline_tag", None) == "image-to-image":
         reverse = _modules(pipe).get("generator_reverse")
         back = f" (and back, with a {type(reverse).__name__})" if reverse is not None else ""
@@ -128,78 +230,290 @@ def _usage(pipe, source: str) -> List[str]:
     return lines + ['images[0].save("sample.png")']
 
 
+# ------------------------------------------------------------------------------------------- the card
+_CONFIG_MARK = "<!-- hfgan:config -->"
+_SECTION = re.compile(r"<!-- hfgan:start:([\w-]+) -->\n?(.*?)<!-- hfgan:end:\1 -->\n?", re.S)
+# metadata keys hfgan writes; a re-push drops those it no longer writes and keeps every other key
+_OWNED_META = ("library_name", "pipeline_tag", "tags", "datasets", "id2label", "model-index", "hfgan")
+
+
+def _section(name: str, lines: List[str]) -> List[str]:
+    return [f"<!-- hfgan:start:{name} -->", *lines, f"<!-- hfgan:end:{name} -->", ""]
+
+
+def _training_lines(data: Dict[str, Any]) -> List[str]:
+    lines = ["## Training", ""]
+    if data.get("command"):
+        lines += ["Reproduce with:", "", "```bash", data["command"], "```", ""]
+    if data.get("training"):
+        lead = "and this config" if data.get("command") else "Trained with this config"
+        lines += [f"{lead} (`training_config.json` holds the config the run ended with):" if data.get("resumes")
+                  else f"{lead} (also in `training_config.json`):", "",
+                  "<details><summary>Training config</summary>", "", _CONFIG_MARK, "```json",
+                  json.dumps(data["training"], indent=2, sort_keys=True), "```", "", "</details>", ""]
+    for resume in data.get("resumes") or []:
+        changes = resume.get("changes") or {}
+        changed = "; ".join(f"`{k}` {json.dumps(old)} -> {json.dumps(new)}" for k, (old, new) in sorted(changes.items()))
+        lines += [f"Resumed at step {resume.get('step')} with:", "", "```bash", resume.get("command") or "(the Python API)",
+                  "```", ""]
+        if changed:
+            lines += [f"changing {changed}.", ""]
+    if data.get("train_minutes") is not None:
+        where = f" on {data['train_hardware']}" if data.get("train_hardware") else ""
+        steps = f"{data['train_steps']} steps, " if data.get("train_steps") else ""
+        lines += [f"Training wall clock: {steps}{data['train_minutes']:.1f} min{where}.", ""]
+    if data.get("training_note"):
+        lines += [data["training_note"], ""]
+    if data.get("losses"):
+        lines += [f"![losses]({data['losses']})", ""]
+    if data.get("progress"):
+        lines += [f"Samples from fixed latents during training: ![progress]({data['progress']})", ""]
+    return lines
+
+
 def model_card_text(pipe, repo_id: Optional[str] = None) -> str:
-    """Render the full model card (YAML header + markdown body)."""
+    """Render the full model card (YAML header + markdown body, hfgan's parts marked as sections)."""
     import yaml
 
-    meta = card_metadata(pipe)
-    data = meta["hfgan"]
-    name = data.get("name") or repo_id or f"{_family(pipe)} GAN"
-    lines = ["---", yaml.safe_dump(meta, sort_keys=False, allow_unicode=True).strip(), "---", "", f"# {name}", ""]
-    lines += [data.get("description") or _description(pipe, data), ""]
+    meta = card_metadata(pipe, repo_id)
+    data = public_card_data(getattr(pipe, "card_data", {}) or {})
+    head = [f"# {card_title(pipe, repo_id)}", "", data.get("description") or _description(pipe, data), ""]
     if data.get("samples"):
-        lines += [f"![samples]({data['samples']})", ""]
-    lines += ["## Usage", "", "```python"] + _usage(pipe, repo_id or data.get("repo_id", "path/to/this/folder")) + ["```", ""]
+        head += [f"![samples]({data['samples']})", ""]
+    lines = ["---", yaml.safe_dump(meta, sort_keys=False, allow_unicode=True).strip(), "---", ""]
+    lines += _section("header", head)
+    source = repo_id or data.get("repo_id", "path/to/this/folder")
+    lines += _section("usage", ["## Usage", "", "```python"] + _usage(pipe, source) + ["```", ""])
     if getattr(pipe, "num_classes", None):
-        lines += ["## Classes", "", ", ".join(f"{i}: {n}" for i, n in enumerate(pipe.class_names)), ""]
-    lines += ["## Model", ""] + _component_table(pipe) + [""]
+        lines += _section("classes", ["## Classes", "", ", ".join(f"{i}: {n}" for i, n in enumerate(pipe.class_names)), ""])
+    lines += _section("model", ["## Model", ""] + _component_table(pipe) + [""])
     if data.get("metrics"):
-        lines += ["## Evaluation", "", "| metric | value | features | split | samples |", "| --- | --- | --- | --- | --- |"]
+        rows = ["## Evaluation", "", "| metric | value | features | split | samples |", "| --- | --- | --- | --- | --- |"]
         for m in data["metrics"]:
-            value = m["value"]
-            lines.append(f"| {m.get('name', METRIC_NAMES.get(m['type'], m['type']))} | {value:.4g} | {m.get('features', '')} | "
-                         f"{m.get('split', '')} | {m.get('num_samples', '')} |")
-        lines.append("")
+            rows.append(f"| {m.get('name', METRIC_NAMES.get(m['type'], m['type']))} | {m['value']:.4g} | "
+                        f"{m.get('features', '')} | {m.get('split', '')} | {m.get('num_samples', '')} |")
+        rows.append("")
         if data.get("metrics_note"):
-            lines += [data["metrics_note"], ""]
+            rows += [data["metrics_note"], ""]
+        lines += _section("evaluation", rows)
     if data.get("command") or data.get("training"):
-        lines += ["## Training", ""]
-        if data.get("command"):
-            lines += ["Reproduce with:", "", "```bash", data["command"], "```", ""]
-        if data.get("train_minutes") is not None:
-            where = f" on {data['train_hardware']}" if data.get("train_hardware") else ""
-            steps = f"{data['train_steps']} steps, " if data.get("train_steps") else ""
-            lines += [f"Training wall clock: {steps}{data['train_minutes']:.1f} min{where}.", ""]
-        if data.get("training_note"):
-            lines += [data["training_note"], ""]
-        if data.get("training"):
-            lines += ["<details><summary>Training config</summary>", "", "```json",
-                      json.dumps(data["training"], indent=2, sort_keys=True), "```", "", "</details>", ""]
+        lines += _section("training", _training_lines(data))
     return "\n".join(lines)
 
 
+def _split_card(text: str) -> Tuple[Dict[str, Any], str]:
+    """``(metadata, body)`` of a card; ``({}, text)`` when it has no readable YAML header."""
+    import yaml
+
+    if text.startswith("---\n"):
+        end = text.find("\n---", 4)
+        if end != -1:
+            try:
+                meta = yaml.safe_load(text[4:end]) or {}
+            except yaml.YAMLError:
+                meta = None
+            if isinstance(meta, dict):
+                return meta, text[end + 4:].lstrip("\n")
+    return {}, text
+
+
+def _segments(body: str) -> List[Tuple[Optional[str], str]]:
+    """``[(section name or None for the user's text, text)]`` in order."""
+    out, pos = [], 0
+    for match in _SECTION.finditer(body):
+        if match.start() > pos:
+            out.append((None, body[pos:match.start()]))
+        out.append((match.group(1), match.group(0)))
+        pos = match.end()
+    if pos < len(body):
+        out.append((None, body[pos:]))
+    return out
+
+
+def merge_cards(old: Optional[str], new: str) -> str:
+    """``new`` (a card hfgan just rendered) with what the user wrote in ``old`` kept.
+
+    hfgan's marked sections of ``old`` are replaced by ``new``'s (or dropped, when ``new`` has none of that name),
+    the user's text around them stays where it was, and new sections go after the section before them. In the
+    header, the user's keys stay (their ``license`` too) and their tags are kept after hfgan's. An old card without
+    markers is hfgan's own when its header says ``library_name: hfgan``, else the user's, kept below hfgan's body.
+    """
+    import yaml
+
+    if not old or not old.strip():
+        return new
+    old_meta, old_body = _split_card(old)
+    new_meta, new_body = _split_card(new)
+    meta = dict(new_meta)
+    meta.update({k: v for k, v in old_meta.items() if k not in _OWNED_META})  # the user's keys, license included
+    if isinstance(old_meta.get("tags"), list):
+        meta["tags"] = list(dict.fromkeys([*new_meta.get("tags", []), *old_meta["tags"]]))
+    old_parts, new_parts = _segments(old_body), _segments(new_body)
+    new_sections = {name: text for name, text in new_parts if name}
+    if not any(name for name, _ in old_parts):
+        if old_meta.get("library_name") == "hfgan" or not old_body.strip():
+            body = new_body
+        else:
+            body = new_body.rstrip("\n") + "\n\n" + old_body.lstrip("\n")
+    else:
+        out = [(name, new_sections[name] if name else text) for name, text in old_parts if not name or name in new_sections]
+        order = [name for name, _ in new_parts if name]
+        for i, name in enumerate(order):
+            placed = [n for n, _ in out]
+            if name in placed:
+                continue
+            before = [n for n in order[:i] if n in placed]
+            at = placed.index(before[-1]) + 1 if before else 0
+            out.insert(at, (name, new_sections[name]))
+        body = "".join(text for _, text in out)
+    header = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True).strip()
+    return f"---\n{header}\n---\n\n{body}"
+
+
 def write_model_card(pipe, save_directory: str, repo_id: Optional[str] = None) -> str:
+    """Write ``README.md``; a card already there keeps what its user wrote outside hfgan's sections."""
     path = os.path.join(save_directory, "README.md")
+    old = None
+    if os.path.isfile(path):
+        with open(path, encoding="utf-8") as f:
+            old = f.read()
     with open(path, "w", encoding="utf-8") as f:
-        f.write(model_card_text(pipe, repo_id))
+        f.write(merge_cards(old, model_card_text(pipe, repo_id)))
     return path
 
 
+def _config_from_body(text: str) -> Optional[Dict[str, Any]]:
+    at = text.find(_CONFIG_MARK)
+    if at == -1:
+        return None
+    match = re.match(r"\s*```json\n(.*?)\n```", text[at + len(_CONFIG_MARK):], re.S)
+    try:
+        value = json.loads(match.group(1)) if match else None
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
 def read_card_data(folder: str) -> Dict[str, Any]:
-    """The ``hfgan`` block of a saved model card, or ``{}`` when there is none."""
+    """The ``hfgan`` block of a saved model card (with the training config from its body), or ``{}``."""
     path = os.path.join(folder, "README.md")
     if not os.path.isfile(path):
         return {}
     from huggingface_hub import ModelCard
 
     try:
-        meta = ModelCard.load(path).data.to_dict()
+        card = ModelCard.load(path)
+        meta = card.data.to_dict()
     except Exception:  # noqa: BLE001 - a hand-edited card must not block loading the weights
         return {}
     data = meta.get("hfgan")
-    return dict(data) if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        return {}
+    data = dict(data)
+    training = _config_from_body(card.text)
+    if training is not None and "training" not in data:
+        data["training"] = training
+    return data
+
+
+# ------------------------------------------------------------------------------------------ publishing
+_COMPONENT_FILE = re.compile(r"^[^/]+\.(json|safetensors)$")
+_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)|<img[^>]*\bsrc=[\"']([^\"']+)[\"']", re.I)
+_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg")
+EXTRA_FILES = ("losses.png", "training_config.json")
+
+
+def card_images(card_text: str) -> List[str]:
+    """The relative image paths a card shows (links to other sites are not files of the repo)."""
+    found = []
+    for match in _IMAGE.finditer(card_text):
+        ref = (match.group(1) or match.group(2)).split("#")[0].split("?")[0]
+        if re.match(r"^[a-z][a-z0-9+.-]*:", ref, re.I) or ref.startswith("/"):
+            continue
+        ref = os.path.normpath(ref).replace(os.sep, "/")
+        if not ref.startswith("../") and ref.lower().endswith(_IMAGE_SUFFIXES):
+            found.append(ref)
+    return list(dict.fromkeys(found))
+
+
+def files_to_upload(folder: str, card_text: Optional[str] = None) -> List[str]:
+    """The files of ``folder`` that make its Hub repo, as sorted relative paths.
+
+    ``model_index.json``, each component's ``*.json`` and ``*.safetensors``, ``README.md``, the images the card
+    (``card_text``, default the folder's) shows, the loss plot and the training config. Nothing else: no
+    checkpoints, optimizer or RNG state, pickles, logs or stray files.
+    """
+    index_path = os.path.join(folder, "model_index.json")
+    try:
+        with open(index_path, encoding="utf-8") as f:
+            index = json.load(f)
+    except (OSError, ValueError) as err:
+        raise CheckpointError(f"{folder} has no readable model_index.json: it is not a saved hfgan pipeline "
+                              f"({one_line(err)})") from None
+    files = ["model_index.json"]
+    for name, value in index.items():
+        component = os.path.join(folder, name)
+        if name.startswith("_") or not isinstance(value, list) or value[:1] == [None] or not os.path.isdir(component):
+            continue
+        files += [f"{name}/{f}" for f in sorted(os.listdir(component))
+                  if _COMPONENT_FILE.match(f) and os.path.isfile(os.path.join(component, f))]
+    readme = os.path.join(folder, "README.md")
+    if card_text is None and os.path.isfile(readme):
+        with open(readme, encoding="utf-8") as f:
+            card_text = f.read()
+    if card_text is not None:
+        files.append("README.md")
+        files += [p for p in card_images(card_text) if os.path.isfile(os.path.join(folder, p))]
+    files += [p for p in EXTRA_FILES if os.path.isfile(os.path.join(folder, p))]
+    return sorted(dict.fromkeys(files))
+
+
+def _remote_card(api, repo_id: str, revision: Optional[str]) -> Optional[str]:
+    """The repo's current README.md, or None (no repo yet, no card, or the Hub unreachable)."""
+    try:
+        path = api.hf_hub_download(repo_id=repo_id, filename="README.md", revision=revision)
+        with open(path, encoding="utf-8") as f:
+            return f.read()
+    except Exception:  # noqa: BLE001 - a first push, or offline: the local card is the whole card
+        return None
+
+
+def _stage(folder: str, files: List[str], card_text: Optional[str], target: str) -> None:
+    for rel in files:
+        source, dest = os.path.join(folder, rel), os.path.join(target, rel)
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        if rel == "README.md" and card_text is not None:
+            with open(dest, "w", encoding="utf-8") as f:
+                f.write(card_text)
+            continue
+        try:
+            os.link(source, dest)
+        except OSError:
+            shutil.copyfile(source, dest)
 
 
 def upload_folder(folder: str, repo_id: str, commit_message: Optional[str] = None, private: Optional[bool] = None,
-                  token: Optional[str] = None, create_pr: bool = False, revision: Optional[str] = None):
-    """Create ``repo_id`` if needed and upload ``folder`` as its content."""
+                  token: Optional[str] = None, create_pr: bool = False, revision: Optional[str] = None,
+                  card_text: Optional[str] = None, dry_run: bool = False):
+    """Create ``repo_id`` if needed and upload :func:`files_to_upload` of ``folder`` (nothing else), with the card
+    (``card_text``, default the folder's) merged into the repo's current one. ``dry_run``: return the file list."""
     from huggingface_hub import HfApi
 
+    if card_text is None and os.path.isfile(os.path.join(folder, "README.md")):
+        with open(os.path.join(folder, "README.md"), encoding="utf-8") as f:
+            card_text = f.read()
+    files = files_to_upload(folder, card_text)
+    if dry_run:
+        return files
     api = HfApi(token=token)
     try:
         repo_id = api.create_repo(repo_id, private=private, exist_ok=True).repo_id
-        return api.upload_folder(repo_id=repo_id, folder_path=folder, commit_message=commit_message or "Upload hfgan pipeline",
-                                 create_pr=create_pr, revision=revision)
+        if card_text is not None:
+            card_text = merge_cards(_remote_card(api, repo_id, revision), card_text)
+        with tempfile.TemporaryDirectory(prefix=".hfgan-push-") as staged:
+            _stage(folder, files, card_text, staged)
+            return api.upload_folder(repo_id=repo_id, folder_path=staged, commit_message=commit_message or "Upload hfgan pipeline",
+                                     create_pr=create_pr, revision=revision)
     except Exception as err:  # noqa: BLE001 - auth, network and validation errors become one line
         raise HFGANError(f"could not upload {folder} to the Hub repo {repo_id}: {one_line(err)}") from err
 
@@ -214,11 +528,18 @@ def register_pipeline_loader(loader: Callable[[str], Any]) -> None:
     _pipeline_loader = loader
 
 
-def push_folder(folder: str, repo_id: str, **kwargs):
-    """Upload a saved pipeline folder as it is (samples and training files included) after checking it loads."""
+def push_folder(folder: str, repo_id: str, dry_run: bool = False, **kwargs):
+    """Upload the Hub repo of a saved pipeline or training run folder (:func:`files_to_upload`), after checking it
+    loads; its card is rendered again for ``repo_id`` (title, usage) and merged with the repo's. ``dry_run``:
+    check, and return the relative paths that would be uploaded instead."""
     if not os.path.isfile(os.path.join(folder, "model_index.json")):
         raise CheckpointError(f"{folder} has no model_index.json: it is not a saved hfgan pipeline")
-    if _pipeline_loader is None:  # only when hfgan.hub was loaded without the hfgan package around it
-        raise HFGANError("no pipeline loader is registered: import hfgan first")
-    _pipeline_loader(folder)
-    return upload_folder(folder, repo_id, **kwargs)
+    if _pipeline_loader is None:
+        from . import pipelines  # noqa: F401 - registers hfgan's loader
+    pipe = _pipeline_loader(folder)
+    card_text = model_card_text(pipe, repo_id)
+    readme = os.path.join(folder, "README.md")
+    if os.path.isfile(readme):  # what the user wrote into the local card stays
+        with open(readme, encoding="utf-8") as f:
+            card_text = merge_cards(f.read(), card_text)
+    return upload_folder(folder, repo_id, card_text=card_text, dry_run=dry_run, **kwargs)

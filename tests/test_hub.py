@@ -40,8 +40,14 @@ def hub(monkeypatch, tmp_path):
         state.uploads.append(copy)
         return f"https://huggingface.co/{repo_id}/commit/0"
 
+    def hf_hub_download(self, *, repo_id, filename, **kwargs):  # the repo's card: the last one uploaded, if any
+        if not state.uploads:
+            raise FileNotFoundError(f"{repo_id} has no {filename}")
+        return str(state.uploads[-1] / filename)
+
     monkeypatch.setattr(HfApi, "create_repo", create_repo)
     monkeypatch.setattr(HfApi, "upload_folder", upload_folder)
+    monkeypatch.setattr(HfApi, "hf_hub_download", hf_hub_download)
     return state
 
 
@@ -121,11 +127,11 @@ def test_save_pretrained_push_to_hub_uploads_the_saved_folder(tiny_pipeline, tmp
     assert files_under(hub.uploads[0]) == files_under(tmp_path / "my-gan")
 
 
-def test_push_folder_checks_then_uploads_as_is(saved_pipeline_dir, tmp_path, hub):
+def test_push_folder_checks_then_uploads_the_repo(saved_pipeline_dir, tmp_path, hub):
     folder = shutil.copytree(saved_pipeline_dir, tmp_path / "published")
-    (folder / "samples.png").write_bytes(b"png")
+    (folder / "samples.png").write_bytes(b"png")  # not shown by the card: not part of the repo
     push_folder(str(folder), "org/tiny")
-    assert files_under(hub.uploads[0]) == files_under(folder)
+    assert files_under(hub.uploads[0]) == [f for f in files_under(folder) if f != "samples.png"]
     with pytest.raises(CheckpointError, match="has no model_index.json"):
         push_folder(str(tmp_path), "org/tiny")
     (folder / "generator" / "diffusion_pytorch_model.safetensors").write_bytes(b"")

@@ -467,6 +467,12 @@ class GANTrainer:
         if self.history["step"] and curves:
             plot_losses(curves, os.path.join(cfg.output_dir, "losses.png"), steps=self.history["step"],
                         title=f"{cfg.name or cfg.model}: losses")
+        # the card shows the loss plot and the progress GIF too, so a push uploads them
+        from ..hub import write_model_card
+
+        shown = {"losses": "losses.png", "progress": "samples/progress.gif"}
+        pipe.card_data.update({k: v for k, v in shown.items() if os.path.isfile(os.path.join(cfg.output_dir, v))})
+        write_model_card(pipe, cfg.output_dir)
 
     def evaluate(self) -> Optional[Dict[str, float]]:
         """Score the published networks with ``hfgan.metrics``; keep the best pipeline under ``<output_dir>/best``."""
