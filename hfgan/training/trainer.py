@@ -73,10 +73,11 @@ class GANTrainer:
         log_with = None if cfg.report_to in ("none", "", None) else cfg.report_to
         entry = get_model_entry(cfg.model)
         task_class = get_task_class(cfg.task or entry.task)
-        # the device is Accelerate's (CUDA, MPS, XPU or CPU; `accelerate launch --cpu` forces CPU); so is the
+        # the device is Accelerate's (CUDA, MPS, XPU, ... or CPU; `accelerate launch --cpu` forces CPU); so is the
         # precision unless the config sets one: `accelerate launch --mixed_precision`, ACCELERATE_MIXED_PRECISION
         # or the `accelerate config` file
         self.accelerator = Accelerator(
+            cpu=only_cpu(),
             mixed_precision=cfg.mixed_precision or _accelerate_mixed_precision(),
             log_with=log_with,
             project_config=ProjectConfiguration(project_dir=cfg.output_dir, logging_dir=os.path.join(cfg.output_dir, "logs")),
@@ -583,6 +584,25 @@ def _fast_forward(scheduler, step: int) -> None:
     for group, lr in zip(scheduler.optimizer.param_groups, lrs):
         group["lr"] = lr
     scheduler._last_lr = lrs
+
+
+_ACCELERATORS = ("cuda", "mps", "xpu", "npu", "mlu", "musa", "sdaa", "hpu", "neuron")
+
+
+def only_cpu() -> bool:
+    """Whether Accelerate finds no accelerator of any kind: then the CPU is its device anyway, and saying so lets
+    launched processes train together over gloo (Accelerate's MULTI_CPU needs ``cpu=True``). With an accelerator
+    (CUDA, MPS, XPU, ...) Accelerate picks it, unless ``accelerate launch --cpu`` / ACCELERATE_USE_CPU says CPU."""
+    from accelerate import utils
+
+    for kind in _ACCELERATORS:
+        check = getattr(utils, f"is_{kind}_available", None)
+        try:
+            if check is not None and check():
+                return False
+        except Exception:  # noqa: BLE001 - a broken backend probe counts as absent
+            continue
+    return True
 
 
 def _accelerate_mixed_precision() -> Optional[str]:

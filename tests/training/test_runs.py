@@ -12,6 +12,7 @@ import pytest
 
 from hfgan.cli import main
 from hfgan.training.checkpoint import list_checkpoints
+from hfgan.training.trainer import only_cpu
 
 PRESET = "mlp-gan-fashion-mnist"
 
@@ -128,10 +129,22 @@ def test_accelerates_precision_and_device_apply(tmp_path, tiny_args, monkeypatch
     trainer._setup()
     expected = "no" if source == "config-wins" else "bf16"
     assert str(trainer.accelerator.mixed_precision) == expected and trainer.config.mixed_precision == expected
-    assert "cpu" not in seen  # the device is Accelerate's choice
     from accelerate import PartialState
 
-    assert trainer.accelerator.device == PartialState().device
+    assert trainer.accelerator.device == PartialState().device  # the device is Accelerate's choice
+    assert seen["cpu"] is only_cpu()
+
+
+def test_the_cpu_is_named_only_when_accelerate_finds_no_accelerator(monkeypatch):
+    import accelerate.utils
+
+    for kind in ("cuda", "mps", "xpu", "npu", "mlu", "musa", "sdaa", "hpu", "neuron"):
+        monkeypatch.setattr(accelerate.utils, f"is_{kind}_available", lambda *a, **k: False, raising=False)
+    assert only_cpu() is True
+    for kind in ("mps", "xpu", "cuda"):  # a Mac, an Intel GPU, an NVIDIA GPU: Accelerate's device, not the CPU
+        monkeypatch.setattr(accelerate.utils, f"is_{kind}_available", lambda *a, **k: True)
+        assert only_cpu() is False
+        monkeypatch.setattr(accelerate.utils, f"is_{kind}_available", lambda *a, **k: False)
 
 
 def test_help_config_is_fast_and_shows_defaults_and_meanings(tmp_path):
