@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 import torch
 from huggingface_hub import HfApi
+
+from hfgan.hub import files_to_upload
 from PIL import Image
 
 from hfgan import GANPipeline, list_models
@@ -115,8 +117,9 @@ def test_list(capsys):
 def test_push(saved_pipeline_dir, tmp_path, monkeypatch, capsys):
     uploads = []
     monkeypatch.setattr(HfApi, "create_repo", lambda self, repo_id, **kw: types.SimpleNamespace(repo_id=repo_id))
-    monkeypatch.setattr(HfApi, "upload_folder", lambda self, *, repo_id, folder_path, **kw: uploads.append((repo_id, folder_path)))
+    monkeypatch.setattr(HfApi, "upload_folder", lambda self, *, repo_id, folder_path, **kw: uploads.append(
+        (repo_id, sorted(os.path.relpath(os.path.join(r, f), folder_path) for r, _, fs in os.walk(folder_path) for f in fs))))
     assert main(["push", str(saved_pipeline_dir), "org/tiny", "--private"]) == 0
-    assert uploads == [("org/tiny", str(saved_pipeline_dir))]
+    assert uploads == [("org/tiny", files_to_upload(str(saved_pipeline_dir)))]
     assert main(["push", str(tmp_path), "org/tiny"]) == 2
     assert "has no model_index.json" in capsys.readouterr().err
