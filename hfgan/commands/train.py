@@ -17,7 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         metavar="BOOL", help="train into a non-empty output_dir, clearing its old samples, checkpoints "
                                              "and logs (a fresh run refuses one otherwise)")
     parser.add_argument("--print-config", action="store_true", help="print the resolved config and exit")
-    parser.add_argument("--help-config", action="store_true", help="list every config key and exit")
+    parser.add_argument("--help-config", action="store_true", help="list every config key with its default and meaning, and exit")
     parser.epilog = "Any config key can be overridden: --max_train_steps 2000 --output_dir runs/x --loss hinge"
     parser.set_defaults(_accepts_overrides=True)
 
