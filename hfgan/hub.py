@@ -218,7 +218,7 @@ def push_folder(folder: str, repo_id: str, **kwargs):
     """Upload a saved pipeline folder as it is (samples and training files included) after checking it loads."""
     if not os.path.isfile(os.path.join(folder, "model_index.json")):
         raise CheckpointError(f"{folder} has no model_index.json: it is not a saved hfgan pipeline")
-    if _pipeline_loader is None:  # only when hfgan.hub was loaded without the hfgan package around it
-        raise HFGANError("no pipeline loader is registered: import hfgan first")
+    if _pipeline_loader is None:
+        from . import pipelines  # noqa: F401 - registers its load_pipeline here
     _pipeline_loader(folder)
     return upload_folder(folder, repo_id, **kwargs)
