@@ -222,5 +222,7 @@ def test_hub_errors_become_one_line(monkeypatch):
         raise ConnectionError("Name or service not known\nmore lines")
 
     monkeypatch.setattr(huggingface_hub, "snapshot_download", offline)
-    with pytest.raises(CheckpointError, match="could not download user/x from the Hub: ConnectionError: Name or service not known$"):
+    with pytest.raises(CheckpointError, match=r"could not download user/x from the Hub: ConnectionError: Name or service "
+                                              r"not known \(check the network or proxy, or set HF_HUB_OFFLINE=1 to use the "
+                                              r"local cache\)$"):
         GANPipeline.from_pretrained("user/x")
