@@ -35,7 +35,8 @@ def test_round_trip(tiny_conditional_pipeline, tmp_path):
     pipe.card_data = {"dataset": "fashion_mnist", "metrics": [{"type": "fid", "value": 12.5}], "command": "hfgan train x"}
     pipe.save_pretrained(tmp_path / "p")
     assert files_under(tmp_path / "p") == ["README.md", "discriminator/config.json", f"discriminator/{WEIGHTS}",
-                                           "generator/config.json", f"generator/{WEIGHTS}", "model_index.json"]
+                                           "generator/config.json", f"generator/{WEIGHTS}", "model_index.json",
+                                           "pipeline_hfgan.py"]  # the module diffusers imports to find the class
     index = json.loads((tmp_path / "p" / "model_index.json").read_text())
     assert index["generator"] == ["hfgan", "DCGANGenerator"] and index["discriminator"] == ["hfgan", "DCGANDiscriminator"]
 
