@@ -128,3 +128,22 @@ def test_from_pipe_swaps_a_component(saved_pipeline_dir, make_tiny_pipeline):
     new = GANPipeline.from_pipe(pipe, generator=other)
     assert new.generator is other and new.discriminator is pipe.discriminator
     assert not np.array_equal(new(generator=_seeded(), output_type="np").images, pipe(generator=_seeded(), output_type="np").images)
+
+
+def _hub_cache(tmp_path, folder, repo_id="org/tiny-gan", commit="a" * 40):
+    """A Hub cache holding ``folder`` as the main revision of ``repo_id``, laid out as huggingface_hub writes it."""
+    repo = tmp_path / "hub" / f"models--{repo_id.replace('/', '--')}"
+    shutil.copytree(folder, repo / "snapshots" / commit)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(commit)
+    return tmp_path / "hub"
+
+
+@pytest.mark.parametrize("folder", [p for p in PUBLISHED if p.name in ("dcgan-fashion-mnist", "pix2pix-edges2fashion")],
+                         ids=lambda p: p.name)
+def test_a_hub_repo_loads_with_diffusers(folder, tmp_path):
+    """The repo-id path of both loaders, from the Hub cache (the test session is offline: HF_HUB_OFFLINE=1)."""
+    cache = _hub_cache(tmp_path, folder)
+    pipe = DiffusionPipeline.from_pretrained("org/tiny-gan", cache_dir=cache, trust_remote_code=True)
+    ours = hfgan.load_pipeline("org/tiny-gan", cache_dir=cache)
+    assert type(pipe) is type(ours) and _same_output(pipe, ours)
