@@ -80,11 +80,11 @@ def load_pipeline_quietly(source: str, local_files_only: bool = False, allow_non
 
     from ..pipelines import load_pipeline
 
+    kwargs["local_files_only"] = bool(local_files_only or kwargs.get("local_files_only")) or None
     bars_were_enabled = diffusers_logging.is_progress_bar_enabled()
     diffusers_logging.disable_progress_bar()
     try:
-        return load_pipeline(source, local_files_only=local_files_only or kwargs.pop("local_files_only", None) or None,
-                             allow_nonfinite=allow_nonfinite, **kwargs)
+        return load_pipeline(source, allow_nonfinite=allow_nonfinite, **kwargs)
     finally:
         if bars_were_enabled:
             diffusers_logging.enable_progress_bar()

@@ -15,8 +15,8 @@ LIBRARIES = ("torch", "diffusers", "accelerate", "huggingface_hub", "safetensors
              "numpy", "Pillow", "scipy", "gradio")
 # Environment variables that change what hfgan, the Hub client or torch do.
 ENVIRONMENT = ("HFGAN_CACHE", "HFGAN_DEBUG", "HFGAN_INCEPTION_WEIGHTS", "HF_HOME", "HF_HUB_CACHE", "HF_HUB_OFFLINE",
-               "HF_ENDPOINT", "HF_HUB_DISABLE_PROGRESS_BARS", "CUDA_VISIBLE_DEVICES", "ACCELERATE_CONFIG_FILE",
-               "ACCELERATE_MIXED_PRECISION", "OMP_NUM_THREADS")
+               "HF_ENDPOINT", "HF_HUB_DISABLE_PROGRESS_BARS", "CUDA_VISIBLE_DEVICES", "ACCELERATE_MIXED_PRECISION",
+               "OMP_NUM_THREADS")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -60,7 +60,7 @@ def accelerate_config(config_file=None) -> Tuple[str, str]:
         from accelerate.commands.config import default_config_file, load_config_from_file
     except ImportError:
         return "-", "accelerate is not installed"
-    path = config_file or os.environ.get("ACCELERATE_CONFIG_FILE") or default_config_file
+    path = config_file or default_config_file
     if not os.path.isfile(path):
         return path, "not found (`accelerate config` writes one; without it, `accelerate launch` uses its defaults)"
     try:
