@@ -147,3 +147,12 @@ def test_a_hub_repo_loads_with_diffusers(folder, tmp_path):
     pipe = DiffusionPipeline.from_pretrained("org/tiny-gan", cache_dir=cache, trust_remote_code=True)
     ours = hfgan.load_pipeline("org/tiny-gan", cache_dir=cache)
     assert type(pipe) is type(ours) and _same_output(pipe, ours)
+
+
+def test_a_subclass_outside_hfgan_keeps_a_plain_class_name(make_tiny_pipeline, tmp_path):
+    class MyGANPipeline(GANPipeline):
+        pass
+
+    MyGANPipeline(**make_tiny_pipeline().components).save_pretrained(tmp_path / "p")
+    assert json.loads((tmp_path / "p" / "model_index.json").read_text())["_class_name"] == "MyGANPipeline"
+    assert not (tmp_path / "p" / f"{DIFFUSERS_MODULE}.py").exists()  # diffusers could not import it from hfgan

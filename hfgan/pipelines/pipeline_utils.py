@@ -34,10 +34,10 @@ HUB_PATTERNS = ["model_index.json", "*/config.json", "*.safetensors", "*.safeten
 DIFFUSERS_MODULE = "pipeline_hfgan"
 DIFFUSERS_MODULE_TEXT = '''"""Lets diffusers load this folder: DiffusionPipeline.from_pretrained(repo_or_folder, trust_remote_code=True).
 
-The pipeline classes come from the installed hfgan package (pip install hfgan); this file only names them.
+The pipeline class comes from the installed hfgan package (pip install hfgan); this file only names it.
 """
 
-from hfgan import GANImageToImagePipeline, GANPipeline  # noqa: F401
+from hfgan import {class_name}  # noqa: F401
 '''
 
 # Keyword arguments of from_pretrained / load_pipeline besides the components: those of diffusers that hfgan
@@ -117,10 +117,10 @@ def _use_public_import_paths(model_index_path: str) -> None:
         if isinstance(value, list) and len(value) == 2 and str(value[0]).startswith("hfgan.") and hasattr(hfgan, value[1]):
             index[key] = ["hfgan", value[1]]
     class_name = index_class_name(index)
-    if isinstance(class_name, str) and class_name in _PIPELINE_CLASSES:
+    if isinstance(class_name, str) and getattr(hfgan, class_name, None) is _PIPELINE_CLASSES.get(class_name, False):
         index["_class_name"] = [DIFFUSERS_MODULE, class_name]
         with open(os.path.join(os.path.dirname(model_index_path), f"{DIFFUSERS_MODULE}.py"), "w", encoding="utf-8") as f:
-            f.write(DIFFUSERS_MODULE_TEXT)
+            f.write(DIFFUSERS_MODULE_TEXT.format(class_name=class_name))
     with open(model_index_path, "w", encoding="utf-8") as f:
         json.dump(index, f, indent=2, sort_keys=True)
         f.write("\n")
@@ -216,7 +216,11 @@ class _LoadingMixin:
         :class:`~hfgan.errors.CheckpointError` with a one-line reason (see :func:`check_pipeline_folder`).
 
         Weights must be floating point and finite (no NaN or inf); ``allow_nonfinite=True`` loads them anyway,
-        for research use (studying a diverged run, say).
+        for research use (studying a diverged run, say). ``dtype`` may be diffusers' per-component dict
+        (``{"generator": torch.bfloat16, "default": torch.float32}``). Any keyword argument besides
+        :data:`LOADING_KWARGS` and the pipeline's components is an :class:`~hfgan.errors.ArgumentError` (a
+        ``TypeError``), never ignored; ``trust_remote_code`` is accepted and changes nothing (no code of a folder is
+        ever run).
         """
         path = os.fspath(pretrained_model_name_or_path)
         check_kwargs(kwargs, set(LOADING_KWARGS) | set(cls._get_signature_keys(cls)[0]), f"{cls.__name__}.from_pretrained")
