@@ -218,7 +218,9 @@ def push_folder(folder: str, repo_id: str, **kwargs):
     """Upload a saved pipeline folder as it is (samples and training files included) after checking it loads."""
     if not os.path.isfile(os.path.join(folder, "model_index.json")):
         raise CheckpointError(f"{folder} has no model_index.json: it is not a saved hfgan pipeline")
-    if _pipeline_loader is None:
-        from . import pipelines  # noqa: F401 - registers its load_pipeline here
+    if _pipeline_loader is None:  # `import hfgan` imports the pipelines lazily: nothing has registered yet
+        from .pipelines import load_pipeline
+
+        register_pipeline_loader(load_pipeline)
     _pipeline_loader(folder)
     return upload_folder(folder, repo_id, **kwargs)

@@ -184,3 +184,13 @@ def test_offline_hub_errors_are_one_line_in_a_subprocess(command, tmp_path):
     assert len(lines) == 1 and "Traceback" not in result.stderr
     assert "made-up-org/no-such-gan-xyz is not in the local cache (HF_HUB_OFFLINE is set)" in lines[0]
     assert "connect and retry" in lines[0]
+
+
+def test_push_loads_the_folder_without_a_prior_import_of_the_pipelines(saved_pipeline_dir, monkeypatch, capsys):
+    from hfgan import hub
+
+    uploads = []
+    monkeypatch.setattr(hub, "_pipeline_loader", None)  # as in a fresh `hfgan push`, where nothing imported them
+    monkeypatch.setattr(hub, "upload_folder", lambda folder, repo_id, **kwargs: uploads.append((folder, repo_id)) or "url")
+    assert main(["push", str(saved_pipeline_dir), "org/tiny", "--commit_message", "first"]) == 0, capsys.readouterr().err
+    assert uploads == [(str(saved_pipeline_dir), "org/tiny")] and hub._pipeline_loader is not None
