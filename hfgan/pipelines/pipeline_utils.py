@@ -29,7 +29,7 @@ HUB_PATTERNS = ["model_index.json", "*/config.json", "*.safetensors", "*.safeten
 
 # diffusers' DiffusionPipeline.from_pretrained looks a pipeline class up in diffusers itself, unless model_index.json
 # names it as [module, class] and the folder holds <module>.py, which it imports (with trust_remote_code=True).
-# hfgan saves that module: two lines that import the classes from the installed hfgan package. hfgan's own
+# hfgan saves that module: one import of the class from the installed hfgan package. hfgan's own
 # loading reads the class name alone and never imports a file from a folder.
 DIFFUSERS_MODULE = "pipeline_hfgan"
 DIFFUSERS_MODULE_TEXT = '''"""Lets diffusers load this folder: DiffusionPipeline.from_pretrained(repo_or_folder, trust_remote_code=True).
