@@ -1,6 +1,9 @@
-"""``hfgan`` command line: ``train | generate | translate | evaluate | push | list | convert``.
+"""``hfgan`` command line: ``train | generate | translate | evaluate | push | list | convert | env``.
 
-Each sub-command lives in ``hfgan/commands/<name>.py`` with ``add_arguments(parser)`` and ``run(args)``.
+Each sub-command lives in ``hfgan/commands/<name>.py`` with ``add_arguments(parser)`` and ``run(args)``; those
+modules import torch, diffusers and the rest inside ``run`` only, so ``--help`` and ``hfgan list`` answer at once.
+Every long option is accepted with hyphens or underscores (``--num-images`` or ``--num_images``), and never as an
+abbreviation (``--num`` is an error).
 Every failure ends in one line on stderr: bad input (:class:`~hfgan.errors.HFGANError`, an unreadable file,
 a usage error) exits with status 2, anything else with status 1. ``--debug`` or ``HFGAN_DEBUG=1`` shows the
 traceback instead, for bug reports.
@@ -22,12 +25,35 @@ COMMANDS = {
     "push": "Upload a saved pipeline folder to the Hugging Face Hub.",
     "list": "List registered model variants and training presets.",
     "convert": "Convert another project's weights (e.g. pytorch-pretrained-biggan's BigGAN-deep) into an hfgan pipeline folder.",
+    "env": "Print the versions, devices and Accelerate config that a bug report needs.",
 }
 DEBUG_HELP = "show the traceback of an error (for bug reports); the same as HFGAN_DEBUG=1"
 
 
+def _other_spelling(option: str) -> str:
+    """``--num-images`` <-> ``--num_images`` (the leading ``--`` stays); the same string when there is none."""
+    if not option.startswith("--"):
+        return option
+    body = option[2:]
+    return "--" + (body.replace("-", "_") if "-" in body else body.replace("_", "-"))
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse with one-line usage errors (the usage itself is in ``--help``)."""
+    """argparse with one-line usage errors (the usage itself is in ``--help``), no prefix abbreviations, and
+    every long option also accepted in its other spelling (hyphens or underscores), which ``--help`` leaves out."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
+
+    def _add_other_spellings(self) -> None:
+        for action in self._actions:  # argument groups share this list and the option table
+            for option in action.option_strings:
+                self._option_string_actions.setdefault(_other_spelling(option), action)
+
+    def parse_known_args(self, args=None, namespace=None):
+        self._add_other_spellings()
+        return super().parse_known_args(args, namespace)
 
     def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
@@ -36,7 +62,8 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
-    parser = _Parser(prog="hfgan", description="GANs as Hugging Face Hub models.")
+    parser = _Parser(prog="hfgan", description="GANs as Hugging Face Hub models.",
+                     epilog="Options take hyphens or underscores alike: --num-images or --num_images.")
     parser.add_argument("--version", action="version", version=f"hfgan {__version__}")
     parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -19,6 +19,10 @@ class ConfigError(HFGANError):
     """A config value of the wrong type or out of range."""
 
 
+class ArgumentError(HFGANError, TypeError):
+    """A keyword argument that a call does not know or does not support (never silently ignored)."""
+
+
 def one_line(err: BaseException) -> str:
     """``"<Type>: <first sentence of the message>"`` of a third-party error, to wrap it in one of ours."""
     text = str(err).strip()

@@ -56,7 +56,7 @@ def test_issue_example(tmp_path, hub, monkeypatch):
     g = DCGANGenerator(latent_dim=100, out_channels=1, sample_size=28)
     pipe = GANPipeline(generator=g, discriminator=DCGANDiscriminator(in_channels=1, sample_size=28))
     pipe.save_pretrained("out/my-gan")
-    assert sorted(os.listdir("out/my-gan")) == ["README.md", "discriminator", "generator", "model_index.json"]
+    assert sorted(os.listdir("out/my-gan")) == ["README.md", "discriminator", "generator", "model_index.json", "pipeline_hfgan.py"]
     pipe = GANPipeline.from_pretrained("out/my-gan")
     images = pipe(batch_size=16, generator=torch.Generator().manual_seed(0)).images
     assert len(images) == 16 and images[0].size == (28, 28) and images[0].mode == "L"

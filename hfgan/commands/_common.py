@@ -1,6 +1,14 @@
-"""What several commands share: the torch device of ``--device`` and loading a pipeline without progress bars."""
+"""What several commands share: the loading flags (``--revision``, ``--token``, ``--dtype``, ``--device``,
+``--local-files-only``), the torch device of ``--device`` and loading a pipeline without progress bars.
 
-from typing import Optional
+A command that loads a pipeline calls :func:`add_loading_args` in its ``add_arguments`` and, in ``run``::
+
+    device = resolve_device(args.device)
+    pipe = load_pipeline_quietly(args.pipeline, **loading_kwargs(args))
+"""
+
+import argparse
+from typing import Any, Dict, Optional
 
 # Devices with real memory: a "meta" (or other virtual) device holds no values to write out.
 RUNNABLE_DEVICES = ("cpu", "cuda", "mps", "xpu")
@@ -31,17 +39,52 @@ def resolve_device(name: Optional[str]):
     return device
 
 
-def load_pipeline_quietly(source: str, local_files_only: bool = False, allow_nonfinite: bool = False):
+# --dtype names -> torch dtype attribute names
+DTYPES = {"float32": "float32", "fp32": "float32", "float16": "float16", "fp16": "float16", "half": "float16",
+          "bfloat16": "bfloat16", "bf16": "bfloat16", "float64": "float64", "fp64": "float64"}
+
+
+def add_loading_args(parser: argparse.ArgumentParser) -> None:
+    """Add ``--revision``, ``--token``, ``--dtype``, ``--device`` and ``--local-files-only`` (each unless the parser
+    already has it): how a command loads a pipeline folder or Hub repo. Read them back with :func:`loading_kwargs`
+    and :func:`resolve_device`."""
+    flags = {
+        "--revision": dict(default=None, metavar="REV", help="Hub branch, tag or commit to load (default: main)"),
+        "--token": dict(default=None, help="Hub token for private or gated repos (default: $HF_TOKEN or the one of "
+                                           "`hf auth login`)"),
+        "--dtype": dict(default=None, choices=sorted(set(DTYPES)), metavar="DTYPE",
+                        help="load the weights as float32, float16 (fp16) or bfloat16 (bf16) (default: as saved)"),
+        "--device": dict(default=None, help="torch device (default: cuda if available, else cpu)"),
+        "--local-files-only": dict(action="store_true", help="do not contact the Hub: use local folders and the cache"),
+    }
+    for flag, options in flags.items():
+        if flag not in parser._option_string_actions:
+            parser.add_argument(flag, **options)
+
+
+def loading_kwargs(args) -> Dict[str, Any]:
+    """The ``load_pipeline`` / ``from_pretrained`` keyword arguments of the flags of :func:`add_loading_args`
+    (``--device`` aside: see :func:`resolve_device`)."""
+    dtype = getattr(args, "dtype", None)
+    kwargs = {"revision": getattr(args, "revision", None), "token": getattr(args, "token", None),
+              "local_files_only": bool(getattr(args, "local_files_only", False)) or None,
+              "torch_dtype": DTYPES[dtype] if dtype else None}
+    return {key: value for key, value in kwargs.items() if value is not None}
+
+
+def load_pipeline_quietly(source: str, local_files_only: bool = False, allow_nonfinite: bool = False, **kwargs):
     """:func:`hfgan.load_pipeline` without diffusers' "Loading pipeline components" bar in a command's output;
-    ``allow_nonfinite`` loads weights that hold NaN or inf (research use)."""
+    ``allow_nonfinite`` loads weights that hold NaN or inf (research use); ``kwargs`` (``revision``, ``token``,
+    ``torch_dtype``, ...) go to ``load_pipeline``."""
     from diffusers.utils import logging as diffusers_logging
 
     from ..pipelines import load_pipeline
 
+    kwargs["local_files_only"] = bool(local_files_only or kwargs.get("local_files_only")) or None
     bars_were_enabled = diffusers_logging.is_progress_bar_enabled()
     diffusers_logging.disable_progress_bar()
     try:
-        return load_pipeline(source, local_files_only=local_files_only or None, allow_nonfinite=allow_nonfinite)
+        return load_pipeline(source, allow_nonfinite=allow_nonfinite, **kwargs)
     finally:
         if bars_were_enabled:
             diffusers_logging.enable_progress_bar()

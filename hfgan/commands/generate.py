@@ -17,7 +17,7 @@ GRID_PADDING = 2  # hfgan.viz.make_image_grid's default
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from ._common import add_allow_nonfinite
+    from ._common import add_allow_nonfinite, add_loading_args
 
     parser.add_argument("pipeline", help="a saved pipeline folder or a Hub repo id")
     parser.add_argument("--num-images", type=int, default=16, help=f"number of images, 1 to {MAX_IMAGES} (default 16)")
@@ -31,8 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--nrow", type=int, default=None, help="images per grid row")
     parser.add_argument("--scale", type=int, default=1, help="integer upscaling of the grid (nearest)")
     parser.add_argument("--save-images", default=None, metavar="DIR", help="also write each image to DIR, chunk by chunk")
-    parser.add_argument("--device", default=None, help="torch device (default: cuda if available, else cpu)")
-    parser.add_argument("--local-files-only", action="store_true", help="do not contact the Hub")
+    add_loading_args(parser)
     add_allow_nonfinite(parser)
 
 
@@ -76,11 +75,11 @@ def run(args) -> int:
     from ..errors import HFGANError
     from ..pipelines import GANPipeline
     from ..viz import make_image_grid
-    from ._common import load_pipeline_quietly, resolve_device
+    from ._common import load_pipeline_quietly, loading_kwargs, resolve_device
 
     _check_arguments(args)
     device = resolve_device(args.device)
-    pipe = load_pipeline_quietly(args.pipeline, args.local_files_only, args.allow_nonfinite)
+    pipe = load_pipeline_quietly(args.pipeline, allow_nonfinite=args.allow_nonfinite, **loading_kwargs(args))
     if not isinstance(pipe, GANPipeline):
         raise HFGANError(f"{args.pipeline} is an image-to-image pipeline ({type(pipe).__name__}): "
                          f"use `hfgan translate {args.pipeline} INPUT... --out DIR`")

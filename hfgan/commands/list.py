@@ -22,7 +22,7 @@ def run(args) -> int:
     width = max((len(n) for n in names), default=10)
     print("Models:")
     for name in names:
-        entry = get_model_entry(name)
+        entry = get_model_entry(name, resolve=False)  # its name, family and description: no network code
         print(f"  {name:<{width}}  {entry.family:<10} {entry.description}")
     if presets:
         print("Training presets:")

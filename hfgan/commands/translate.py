@@ -7,7 +7,7 @@ from typing import List
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from ._common import add_allow_nonfinite
+    from ._common import add_allow_nonfinite, add_loading_args
 
     parser.add_argument("pipeline", metavar="PIPELINE", help="a saved image-to-image pipeline folder or a Hub repo id")
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, or folders of images (not recursive)")
@@ -18,8 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="images per forward pass, at most the pipeline's max_batch_size (default 16)")
     parser.add_argument("--side-by-side", action="store_true",
                         help="also write <stem>_pair.png: the input (at the model's size) beside its translation")
-    parser.add_argument("--device", default=None, help="torch device (default: cuda if available, else cpu)")
-    parser.add_argument("--local-files-only", action="store_true", help="do not contact the Hub")
+    add_loading_args(parser)
     add_allow_nonfinite(parser)
 
 
@@ -80,7 +79,7 @@ def run(args) -> int:
 
     from ..errors import HFGANError
     from ..pipelines import GANImageToImagePipeline
-    from ._common import load_pipeline_quietly, resolve_device
+    from ._common import load_pipeline_quietly, loading_kwargs, resolve_device
 
     if args.batch_size < 1:
         raise HFGANError(f"--batch-size must be >= 1, got {args.batch_size}")
@@ -92,7 +91,7 @@ def run(args) -> int:
             raise HFGANError(f"--side-by-side: the pair of {clash} would overwrite the translation of "
                              f"{stems[os.path.splitext(os.path.basename(clash))[0] + '_pair']}")
     device = resolve_device(args.device)
-    pipe = load_pipeline_quietly(args.pipeline, args.local_files_only, args.allow_nonfinite)
+    pipe = load_pipeline_quietly(args.pipeline, allow_nonfinite=args.allow_nonfinite, **loading_kwargs(args))
     if not isinstance(pipe, GANImageToImagePipeline):
         raise HFGANError(f"{args.pipeline} is an image generation pipeline ({type(pipe).__name__}), not an image-to-image "
                          f"one: use `hfgan generate {args.pipeline}`")

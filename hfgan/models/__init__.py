@@ -1,10 +1,12 @@
-"""GAN families: one folder each, all registered in :mod:`hfgan.models.registry`."""
+"""GAN families: one folder each, all registered in :mod:`hfgan.models.registry`.
 
-from .cyclegan import CycleGANGenerator
-from .dcgan import DCGANDiscriminator, DCGANGenerator
-from .mlp_gan import MLPGANDiscriminator, MLPGANGenerator
-from .pix2pix import PatchGANDiscriminator, Pix2PixGenerator
-from .progan import ProGANDiscriminator, ProGANGenerator
+The registrations below name each network class by reference (``"hfgan.models.dcgan:DCGANGenerator"``), and the
+classes are imported on first use (``from hfgan.models import DCGANGenerator``, or ``get_model_entry``), so that
+listing the registry (``hfgan list``) imports no network code and no torch.
+"""
+
+import importlib
+
 from .registry import (
     ModelEntry,
     create_components,
@@ -16,6 +18,35 @@ from .registry import (
     register_model,
 )
 
+# Public class name -> the family subpackage that defines it.
+_CLASS_MODULES = {
+    "CycleGANGenerator": "cyclegan",
+    "DCGANGenerator": "dcgan", "DCGANDiscriminator": "dcgan",
+    "MLPGANGenerator": "mlp_gan", "MLPGANDiscriminator": "mlp_gan",
+    "Pix2PixGenerator": "pix2pix", "PatchGANDiscriminator": "pix2pix",
+    "ProGANGenerator": "progan", "ProGANDiscriminator": "progan",
+    "BigGANDeepGenerator": "biggan", "BigGANDiscriminator": "biggan",
+    "SNGANGenerator": "sngan", "SNGANDiscriminator": "sngan",
+}
+
+
+def _ref(class_name: str) -> str:
+    """``"hfgan.models.<family>:<Class>"``: how a registration names a class without importing it."""
+    return f"{__name__}.{_CLASS_MODULES[class_name]}:{class_name}"
+
+
+def __getattr__(name: str):
+    if name in _CLASS_MODULES:
+        value = getattr(importlib.import_module(f".{_CLASS_MODULES[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_CLASS_MODULES))
+
+
 FASHION_MNIST_CLASSES = [
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 ]
@@ -24,38 +55,38 @@ _GRAY28 = {"out_channels": 1, "sample_size": 28}
 _D_GRAY28 = {"in_channels": 1, "sample_size": 28}
 _COND = {"num_classes": 10, "class_names": FASHION_MNIST_CLASSES}
 
-register_model(gan_entry("mlp-gan-28", "mlp_gan", MLPGANGenerator, MLPGANDiscriminator, dict(_GRAY28), dict(_D_GRAY28),
+register_model(gan_entry("mlp-gan-28", "mlp_gan", _ref("MLPGANGenerator"), _ref("MLPGANDiscriminator"), dict(_GRAY28), dict(_D_GRAY28),
                           "Fully connected GAN, 28x28 grayscale."))
-register_model(gan_entry("cmlp-gan-28", "mlp_gan", MLPGANGenerator, MLPGANDiscriminator, {**_GRAY28, **_COND},
+register_model(gan_entry("cmlp-gan-28", "mlp_gan", _ref("MLPGANGenerator"), _ref("MLPGANDiscriminator"), {**_GRAY28, **_COND},
                           {**_D_GRAY28, "num_classes": 10}, "Class-conditional fully connected GAN, 28x28 grayscale."))
-register_model(gan_entry("dcgan-28", "dcgan", DCGANGenerator, DCGANDiscriminator, dict(_GRAY28), dict(_D_GRAY28),
+register_model(gan_entry("dcgan-28", "dcgan", _ref("DCGANGenerator"), _ref("DCGANDiscriminator"), dict(_GRAY28), dict(_D_GRAY28),
                           "DCGAN, 28x28 grayscale."))
-register_model(gan_entry("cdcgan-28", "dcgan", DCGANGenerator, DCGANDiscriminator, {**_GRAY28, **_COND},
+register_model(gan_entry("cdcgan-28", "dcgan", _ref("DCGANGenerator"), _ref("DCGANDiscriminator"), {**_GRAY28, **_COND},
                           {**_D_GRAY28, "num_classes": 10}, "Class-conditional DCGAN (projection discriminator), 28x28 grayscale."))
-register_model(gan_entry("dcgan-32", "dcgan", DCGANGenerator, DCGANDiscriminator,
+register_model(gan_entry("dcgan-32", "dcgan", _ref("DCGANGenerator"), _ref("DCGANDiscriminator"),
                           {"out_channels": 3, "sample_size": 32}, {"in_channels": 3, "sample_size": 32}, "DCGAN, 32x32 RGB."))
-register_model(gan_entry("dcgan-64", "dcgan", DCGANGenerator, DCGANDiscriminator,
+register_model(gan_entry("dcgan-64", "dcgan", _ref("DCGANGenerator"), _ref("DCGANDiscriminator"),
                           {"out_channels": 3, "sample_size": 64}, {"in_channels": 3, "sample_size": 64}, "DCGAN, 64x64 RGB."))
 
 # image-to-image: the source image goes in, the target comes out; Pix2Pix's discriminator sees the source too
 _PIX2PIX_G28 = {"in_channels": 1, "out_channels": 1, "sample_size": 28, "base_channels": 32, "max_channels": 256}
 _PATCH_D28 = {"in_channels": 1, "sample_size": 28, "base_channels": 32}
-register_model(gan_entry("pix2pix-28", "pix2pix", Pix2PixGenerator, PatchGANDiscriminator, _PIX2PIX_G28,
+register_model(gan_entry("pix2pix-28", "pix2pix", _ref("Pix2PixGenerator"), _ref("PatchGANDiscriminator"), _PIX2PIX_G28,
                          {**_PATCH_D28, "conditioning_channels": 1},
                          "Pix2Pix: U-Net generator, conditional PatchGAN discriminator, 28x28 grayscale.",
                          task="paired-translation"))
 _CYCLE_G28 = {"in_channels": 1, "out_channels": 1, "sample_size": 28, "base_channels": 32}
 _CYCLE_D28 = {**_PATCH_D28, "norm_type": "instance"}
 register_model(ModelEntry("cyclegan-28", "cyclegan", {
-    "generator": (CycleGANGenerator, _CYCLE_G28), "generator_reverse": (CycleGANGenerator, _CYCLE_G28),
-    "discriminator": (PatchGANDiscriminator, _CYCLE_D28), "discriminator_reverse": (PatchGANDiscriminator, _CYCLE_D28),
+    "generator": (_ref("CycleGANGenerator"), _CYCLE_G28), "generator_reverse": (_ref("CycleGANGenerator"), _CYCLE_G28),
+    "discriminator": (_ref("PatchGANDiscriminator"), _CYCLE_D28), "discriminator_reverse": (_ref("PatchGANDiscriminator"), _CYCLE_D28),
 }, task="unpaired-translation", description="CycleGAN: two ResNet generators, two PatchGAN discriminators, 28x28 grayscale."))
 _CYCLE_UNET28 = {**_PIX2PIX_G28, "norm_type": "instance", "use_dropout": False}
 register_model(ModelEntry("cyclegan-unet-28", "cyclegan", {
-    "generator": (Pix2PixGenerator, _CYCLE_UNET28), "generator_reverse": (Pix2PixGenerator, _CYCLE_UNET28),
-    "discriminator": (PatchGANDiscriminator, _CYCLE_D28), "discriminator_reverse": (PatchGANDiscriminator, _CYCLE_D28),
+    "generator": (_ref("Pix2PixGenerator"), _CYCLE_UNET28), "generator_reverse": (_ref("Pix2PixGenerator"), _CYCLE_UNET28),
+    "discriminator": (_ref("PatchGANDiscriminator"), _CYCLE_D28), "discriminator_reverse": (_ref("PatchGANDiscriminator"), _CYCLE_D28),
 }, task="unpaired-translation", description="CycleGAN with U-Net generators, two PatchGAN discriminators, 28x28 grayscale."))
-register_model(gan_entry("progan-28", "progan", ProGANGenerator, ProGANDiscriminator,
+register_model(gan_entry("progan-28", "progan", _ref("ProGANGenerator"), _ref("ProGANDiscriminator"),
                          {**_GRAY28, "start_resolution": 7}, {**_D_GRAY28, "start_resolution": 7},
                          "Progressive GAN grown 7 -> 14 -> 28 (equalized lr, pixel norm, minibatch std), 28x28 grayscale.",
                          task="progressive"))
@@ -67,32 +98,30 @@ __all__ = [
 
 # BigGAN-deep: class-conditional, standing statistics chosen by the truncation; pytorch-pretrained-biggan's
 # biggan-deep-128/256/512 are documented in hfgan.models.biggan.REFERENCE_CONFIGS (`hfgan convert biggan-deep`).
-from .biggan import BigGANDeepGenerator, BigGANDiscriminator  # noqa: E402
 
 _BIGGAN_G28 = {**_GRAY28, **_COND, "latent_dim": 128, "class_embed_dim": 128, "channel_width": 32,
                "layers": [[False, 4, 4], [True, 4, 2], [False, 2, 2], [True, 2, 1]], "attention_layer_position": 2}
 _BIGGAN_G32 = {"out_channels": 3, "sample_size": 32, "num_classes": 10, "latent_dim": 128, "class_embed_dim": 128,
                "channel_width": 32, "attention_layer_position": 4,
                "layers": [[False, 4, 4], [True, 4, 4], [False, 4, 2], [True, 2, 2], [False, 2, 1], [True, 1, 1]]}
-register_model(gan_entry("biggan-deep-28", "biggan", BigGANDeepGenerator, BigGANDiscriminator, _BIGGAN_G28,
+register_model(gan_entry("biggan-deep-28", "biggan", _ref("BigGANDeepGenerator"), _ref("BigGANDiscriminator"), _BIGGAN_G28,
                          {**_D_GRAY28, "num_classes": 10},
                          "BigGAN-deep (bottleneck blocks, conditional BN, self-attention, standing statistics), "
                          "10 classes, 28x28 grayscale."))
-register_model(gan_entry("biggan-deep-32", "biggan", BigGANDeepGenerator, BigGANDiscriminator, _BIGGAN_G32,
+register_model(gan_entry("biggan-deep-32", "biggan", _ref("BigGANDeepGenerator"), _ref("BigGANDiscriminator"), _BIGGAN_G32,
                          {"in_channels": 3, "sample_size": 32, "num_classes": 10},
                          "BigGAN-deep, 10 classes, 32x32 RGB."))
 __all__ += ["BigGANDeepGenerator", "BigGANDiscriminator"]
 
 # SNGAN-ResNet: residual G with (conditional) batch norm, residual SN discriminator (+ projection)
-from .sngan import SNGANDiscriminator, SNGANGenerator  # noqa: E402
 
-register_model(gan_entry("sngan-resnet-28", "sngan", SNGANGenerator, SNGANDiscriminator, dict(_GRAY28), dict(_D_GRAY28),
+register_model(gan_entry("sngan-resnet-28", "sngan", _ref("SNGANGenerator"), _ref("SNGANDiscriminator"), dict(_GRAY28), dict(_D_GRAY28),
                          "SNGAN-ResNet (7 -> 14 -> 28, spectral-norm residual discriminator), 28x28 grayscale."))
-register_model(gan_entry("csngan-resnet-28", "sngan", SNGANGenerator, SNGANDiscriminator, {**_GRAY28, **_COND},
+register_model(gan_entry("csngan-resnet-28", "sngan", _ref("SNGANGenerator"), _ref("SNGANDiscriminator"), {**_GRAY28, **_COND},
                          {**_D_GRAY28, "num_classes": 10},
                          "Class-conditional SNGAN-ResNet (conditional batch norm, projection discriminator), "
                          "28x28 grayscale."))
-register_model(gan_entry("sngan-resnet-32", "sngan", SNGANGenerator, SNGANDiscriminator,
+register_model(gan_entry("sngan-resnet-32", "sngan", _ref("SNGANGenerator"), _ref("SNGANDiscriminator"),
                          {"out_channels": 3, "sample_size": 32}, {"in_channels": 3, "sample_size": 32},
                          "SNGAN-ResNet (4 -> 8 -> 16 -> 32), 32x32 RGB (the paper's CIFAR-10 networks)."))
 __all__ += ["SNGANGenerator", "SNGANDiscriminator"]

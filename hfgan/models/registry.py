@@ -7,13 +7,16 @@ also ``generator_reverse`` and ``discriminator_reverse``. ``list_models()`` name
 and the parametrized model test runs every entry.
 """
 
+import dataclasses
 import fnmatch
+import importlib
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple, Type
+from typing import Any, Dict, List, Optional, Tuple, Type, Union
 
 from ..errors import ConfigError, HFGANError
 
-Component = Tuple[Type, Dict[str, Any]]  # (class, default config)
+# (class, default config); the class may be named "package.module:Class", imported when the entry is first used
+Component = Tuple[Union[Type, str], Dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -68,16 +71,30 @@ def list_models(pattern: Optional[str] = None, family: Optional[str] = None) -> 
     return [n for n in names if pattern is None or fnmatch.fnmatch(n, pattern)]
 
 
-def get_model_entry(name: str) -> ModelEntry:
+def _import_class(reference: Union[Type, str]) -> Type:
+    if not isinstance(reference, str):
+        return reference
+    module, _, class_name = reference.partition(":")
+    return getattr(importlib.import_module(module), class_name)
+
+
+def get_model_entry(name: str, resolve: bool = True) -> ModelEntry:
+    """The registered entry ``name``; its classes are imported (``resolve``) unless only its name, family,
+    task and description are wanted (``resolve=False`` imports nothing)."""
     try:
-        return _REGISTRY[name]
+        entry = _REGISTRY[name]
     except KeyError:
         raise HFGANError(f"unknown model '{name}'; known models: {', '.join(list_models())}") from None
+    if resolve and any(isinstance(cls, str) for cls, _ in entry.components.values()):
+        components = {key: (_import_class(cls), config) for key, (cls, config) in entry.components.items()}
+        entry = _REGISTRY[name] = dataclasses.replace(entry, components=components)
+    return entry
 
 
 def family_of(module) -> Optional[str]:
     """The registered family whose entries use ``type(module)`` as a generator, else None."""
-    for entry in _REGISTRY.values():
+    for name in list(_REGISTRY):
+        entry = get_model_entry(name)
         if type(module) is entry.generator_cls:
             return entry.family
     return None

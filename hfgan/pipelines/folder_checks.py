@@ -52,6 +52,16 @@ def read_json(path: str) -> dict:
     return data
 
 
+def index_class_name(index: dict):
+    """The pipeline class a ``model_index.json`` names: its ``_class_name``, written either as ``"GANPipeline"`` or,
+    as hfgan saves it so that diffusers' ``DiffusionPipeline.from_pretrained`` can find the class, as
+    ``["pipeline_hfgan", "GANPipeline"]`` (the module file in the folder, then the class)."""
+    name = index.get("_class_name")
+    if isinstance(name, list) and len(name) == 2 and all(isinstance(part, str) for part in name):
+        return name[1]
+    return name
+
+
 def read_model_index(folder: str) -> dict:
     index_path = os.path.join(folder, "model_index.json")
     if not os.path.lexists(index_path):
@@ -134,8 +144,8 @@ def check_pipeline_folder(folder: str, class_name: str, variant: Optional[str] =
 
     index = read_model_index(folder)
     index_path = os.path.join(folder, "model_index.json")
-    if index.get("_class_name") != class_name:
-        raise CheckpointError(f"{index_path} describes a {str(index.get('_class_name'))[:60]!r}, not a {class_name}")
+    if index_class_name(index) != class_name:
+        raise CheckpointError(f"{index_path} describes a {str(index_class_name(index))[:60]!r}, not a {class_name}")
     if components is None:
         from .pipeline_utils import pipeline_classes
 
@@ -187,13 +197,23 @@ def _gib(n: float) -> str:
     return f"{n / 2**30:.1f} GiB" if n >= 2**28 else f"{n / 2**20:.1f} MiB" if n >= 2**18 else f"{n:.0f} bytes"
 
 
-def estimate_size(folder: str, names: Iterable[str], dtype: Optional[torch.dtype] = None) -> Dict[str, Tuple[int, int]]:
+def component_dtype(dtype, name: str) -> Optional[torch.dtype]:
+    """The dtype of component ``name`` under ``dtype``: one ``torch.dtype`` for all, or diffusers' per-component dict
+    (``{"generator": torch.bfloat16, "default": torch.float32}``; float32 for a name it lacks and no default)."""
+    if isinstance(dtype, dict):
+        return dtype.get(name, dtype.get("default", torch.float32))
+    return dtype
+
+
+def estimate_size(folder: str, names: Iterable[str], dtype=None) -> Dict[str, Tuple[int, int]]:
     """``{name: (values, bytes)}``: the parameters and buffers of each named component once loaded, from its
-    ``config.json`` alone: the network is built on the ``meta`` device, which allocates nothing."""
+    ``config.json`` alone: the network is built on the ``meta`` device, which allocates nothing. ``dtype`` is a
+    ``torch.dtype`` or a per-component dict, as :func:`component_dtype` reads it."""
     index = read_model_index(folder)
-    cast = torch.empty((), dtype=dtype, device="meta").element_size() if dtype is not None else 0
     sizes = {}
     for name in names:
+        cast_to = component_dtype(dtype, name)
+        cast = torch.empty((), dtype=cast_to, device="meta").element_size() if cast_to is not None else 0
         library, class_name = index[name]
         cls = getattr(importlib.import_module(library), class_name, None)
         if cls is None or not hasattr(cls, "from_config"):
@@ -208,7 +228,7 @@ def estimate_size(folder: str, names: Iterable[str], dtype: Optional[torch.dtype
     return sizes
 
 
-def check_memory(folder: str, names: Iterable[str], dtype: Optional[torch.dtype] = None) -> None:
+def check_memory(folder: str, names: Iterable[str], dtype=None) -> None:
     """Refuse, before anything is allocated, components whose configs describe networks larger than the memory
     available now, saying how much they would need."""
     sizes = estimate_size(folder, names, dtype)

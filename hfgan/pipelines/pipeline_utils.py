@@ -12,10 +12,12 @@ from typing import Dict, Iterator, Optional, Tuple, Union
 import torch
 
 from .. import hub
-from ..errors import CheckpointError, HFGANError, one_line
+from ..errors import ArgumentError, CheckpointError, HFGANError, one_line
 from .folder_checks import PICKLE_SUFFIXES, WEIGHTS_NAME, check_memory, check_pipeline_folder  # noqa: F401
+from .folder_checks import index_class_name
 from .folder_checks import read_json as _read_json  # noqa: F401
 from .folder_checks import read_model_index as _read_model_index
+from .hub_errors import hub_error
 from .image_processor import OUTPUT_TYPES, postprocess_image, preprocess_image, to_pil
 
 __all__ = [
@@ -24,6 +26,52 @@ __all__ = [
 ]
 
 HUB_PATTERNS = ["model_index.json", "*/config.json", "*.safetensors", "*.safetensors.index.json", "README.md"]
+
+# diffusers' DiffusionPipeline.from_pretrained looks a pipeline class up in diffusers itself, unless model_index.json
+# names it as [module, class] and the folder holds <module>.py, which it imports (with trust_remote_code=True).
+# hfgan saves that module: one import of the class from the installed hfgan package. hfgan's own
+# loading reads the class name alone and never imports a file from a folder.
+DIFFUSERS_MODULE = "pipeline_hfgan"
+DIFFUSERS_MODULE_TEXT = '''"""Lets diffusers load this folder: DiffusionPipeline.from_pretrained(repo_or_folder, trust_remote_code=True).
+
+The pipeline class comes from the installed hfgan package (pip install hfgan); this file only names it.
+"""
+
+from hfgan import {class_name}  # noqa: F401
+'''
+
+# Keyword arguments of from_pretrained / load_pipeline besides the components: those of diffusers that hfgan
+# honours, plus allow_nonfinite. trust_remote_code is accepted and changes nothing: hfgan runs no code of a folder.
+LOADING_KWARGS = ("dtype", "torch_dtype", "variant", "use_safetensors", "subfolder", "revision", "token", "cache_dir",
+                  "local_files_only", "force_download", "low_cpu_mem_usage", "device_map", "max_memory",
+                  "offload_folder", "offload_state_dict", "disable_mmap", "allow_nonfinite", "trust_remote_code")
+# diffusers' loading arguments that hfgan refuses, and why.
+UNSUPPORTED_LOADING_KWARGS = {
+    "custom_pipeline": "hfgan pipelines load their own classes",
+    "custom_revision": "hfgan pipelines load their own classes",
+    "proxies": "set the HTTPS_PROXY environment variable instead",
+    "use_onnx": "hfgan pipelines have no ONNX weights",
+    "provider": "hfgan pipelines have no ONNX weights",
+    "sess_options": "hfgan pipelines have no ONNX weights",
+    "provider_options": "hfgan pipelines have no ONNX weights",
+    "quantization_config": "hfgan models are not quantized",
+    "load_connected_pipeline": "hfgan pipelines have no connected pipelines",
+    "use_flashpack": "hfgan loads safetensors weights only",
+}
+UPLOAD_KWARGS = ("commit_message", "private", "token", "create_pr", "revision")
+
+
+def check_kwargs(kwargs: dict, allowed, what: str) -> None:
+    """Refuse keyword arguments outside ``allowed`` (those diffusers knows but hfgan does not support, with the
+    reason) with one :class:`~hfgan.errors.ArgumentError` line, rather than ignore them."""
+    unknown = sorted(k for k in kwargs if k not in allowed)
+    if not unknown:
+        return
+    reasons = [f"{k} ({UNSUPPORTED_LOADING_KWARGS[k]})" for k in unknown if k in UNSUPPORTED_LOADING_KWARGS]
+    others = [k for k in unknown if k not in UNSUPPORTED_LOADING_KWARGS]
+    parts = ([f"unsupported keyword argument{'s' if len(reasons) > 1 else ''} {', '.join(reasons)}"] if reasons else []) + \
+            ([f"unknown keyword argument{'s' if len(others) > 1 else ''} {', '.join(others)}"] if others else [])
+    raise ArgumentError(f"{what}: {'; '.join(parts)} (accepted: {', '.join(sorted(allowed))})")
 
 # Every pipeline class defined on top of _LoadingMixin, by name: what load_pipeline may build. The first class of
 # a name wins, so a later subclass cannot take the place of one of hfgan's own.
@@ -59,7 +107,8 @@ def eval_mode(*modules: Optional[torch.nn.Module]) -> Iterator[None]:
 # -- folders and the Hub --------------------------------------------------------------------------------------
 def _use_public_import_paths(model_index_path: str) -> None:
     """Record components as ``["hfgan", "<Class>"]`` rather than their module path, so checkpoints keep
-    loading when a module moves inside the package."""
+    loading when a module moves inside the package; and name the pipeline class as diffusers' own loader finds
+    it, ``[DIFFUSERS_MODULE, "<Class>"]``, with that module written beside ``model_index.json``."""
     import hfgan
 
     with open(model_index_path, encoding="utf-8") as f:
@@ -67,6 +116,11 @@ def _use_public_import_paths(model_index_path: str) -> None:
     for key, value in index.items():
         if isinstance(value, list) and len(value) == 2 and str(value[0]).startswith("hfgan.") and hasattr(hfgan, value[1]):
             index[key] = ["hfgan", value[1]]
+    class_name = index_class_name(index)
+    if isinstance(class_name, str) and getattr(hfgan, class_name, None) is _PIPELINE_CLASSES.get(class_name, False):
+        index["_class_name"] = [DIFFUSERS_MODULE, class_name]
+        with open(os.path.join(os.path.dirname(model_index_path), f"{DIFFUSERS_MODULE}.py"), "w", encoding="utf-8") as f:
+            f.write(DIFFUSERS_MODULE_TEXT.format(class_name=class_name))
     with open(model_index_path, "w", encoding="utf-8") as f:
         json.dump(index, f, indent=2, sort_keys=True)
         f.write("\n")
@@ -80,39 +134,48 @@ def _is_local_path(path: str) -> bool:
 def download_pipeline(repo_id: str, subfolder: Optional[str] = None, **kwargs) -> str:
     """Fetch the files a pipeline needs (configs, safetensors, model card) of a Hub repo; return the local folder."""
     from huggingface_hub import snapshot_download
-    from huggingface_hub.errors import (HFValidationError, LocalEntryNotFoundError, OfflineModeIsEnabled,
-                                        RepositoryNotFoundError, RevisionNotFoundError)
 
     prefix = f"{subfolder.strip('/')}/" if subfolder else ""
     options = {k: kwargs[k] for k in ("revision", "cache_dir", "token", "local_files_only", "force_download") if kwargs.get(k) is not None}
     try:
         folder = snapshot_download(repo_id, allow_patterns=[prefix + p for p in HUB_PATTERNS], **options)
-    except HFValidationError:
-        raise CheckpointError(f"{repo_id} is neither a pipeline folder nor a valid Hub repo id ('org/name')") from None
-    except RepositoryNotFoundError:
-        raise CheckpointError(f"{repo_id} is not a local folder, and there is no Hub repo {repo_id} "
-                              "(or it is private or gated: pass token=...)") from None
-    except RevisionNotFoundError:
-        raise CheckpointError(f"Hub repo {repo_id} has no revision {kwargs.get('revision')!r}") from None
-    except (LocalEntryNotFoundError, OfflineModeIsEnabled):
-        raise CheckpointError(f"{repo_id} is not a local folder, and the Hub repo {repo_id} is not in the local cache "
-                              "(offline or local_files_only)") from None
-    except Exception as err:  # noqa: BLE001 - network errors of every kind become one line
-        raise CheckpointError(f"could not download {repo_id} from the Hub: {one_line(err)}") from None
+    except Exception as err:  # noqa: BLE001 - Hub and network errors of every kind become one line
+        raise hub_error(err, repo_id, kwargs.get("revision")) from None
     return os.path.join(folder, prefix) if prefix else folder
 
 
+def _as_float_dtype(value, what: str) -> torch.dtype:
+    dtype = getattr(torch, value, value) if isinstance(value, str) else value
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise HFGANError(f"{what} must be a floating-point torch.dtype (e.g. torch.float16), got {value!r}")
+    return dtype
+
+
 def _resolve_dtype(kwargs: dict) -> None:
-    """Accept ``dtype`` and ``torch_dtype`` (a ``torch.dtype`` or its name) and pass diffusers ``dtype``."""
-    dtypes = {kwargs.pop(key) for key in ("torch_dtype", "dtype") if kwargs.get(key) is not None}
-    dtypes = {getattr(torch, d, d) if isinstance(d, str) else d for d in dtypes}
-    if len(dtypes) > 1:
-        raise HFGANError(f"dtype and torch_dtype disagree: {sorted(map(str, dtypes))}")
-    if dtypes:
-        (dtype,) = dtypes
-        if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-            raise HFGANError(f"dtype must be a floating-point torch.dtype (e.g. torch.float16), got {dtype!r}")
-        kwargs["dtype"] = dtype
+    """Accept ``dtype`` and ``torch_dtype``: a ``torch.dtype`` (or its name), or diffusers' per-component dict
+    (``{"generator": torch.bfloat16, "default": torch.float32}``), and pass diffusers ``dtype``."""
+    given = [kwargs.pop(key) for key in ("torch_dtype", "dtype") if kwargs.get(key) is not None]
+    resolved = []
+    for value in given:
+        if isinstance(value, dict):
+            if not all(isinstance(name, str) for name in value):
+                raise HFGANError(f"a per-component dtype is keyed by component names (or 'default'), got {sorted(map(repr, value))}")
+            resolved.append({name: _as_float_dtype(d, f"dtype[{name!r}]") for name, d in value.items()})
+        else:
+            resolved.append(_as_float_dtype(value, "dtype"))
+    if len(resolved) > 1 and resolved[0] != resolved[1]:
+        raise HFGANError(f"dtype and torch_dtype disagree: {resolved[1]} and {resolved[0]}")
+    if resolved:
+        kwargs["dtype"] = resolved[0]
+
+
+def _check_dtype_components(dtype, components, path: str) -> None:
+    """A per-component dtype may name the pipeline's components and ``default`` only."""
+    if isinstance(dtype, dict):
+        unknown = sorted(set(dtype) - set(components) - {"default"})
+        if unknown:
+            raise HFGANError(f"could not load {path}: the per-component dtype names {', '.join(unknown)}, which this "
+                             f"pipeline does not have (components: {', '.join(components)}, or 'default')")
 
 
 def _resolve_folder(path: str, kwargs: dict) -> str:
@@ -120,6 +183,7 @@ def _resolve_folder(path: str, kwargs: dict) -> str:
     ``subfolder`` and turns ``torch_dtype`` into ``dtype`` in ``kwargs``."""
     if kwargs.pop("use_safetensors", True) is False:
         raise HFGANError("hfgan loads safetensors weights only (use_safetensors=False is not supported)")
+    kwargs.pop("trust_remote_code", None)  # hfgan imports nothing from a folder: there is nothing to trust
     _resolve_dtype(kwargs)
     subfolder = kwargs.pop("subfolder", None)
     if os.path.isdir(path):
@@ -152,16 +216,70 @@ class _LoadingMixin:
         :class:`~hfgan.errors.CheckpointError` with a one-line reason (see :func:`check_pipeline_folder`).
 
         Weights must be floating point and finite (no NaN or inf); ``allow_nonfinite=True`` loads them anyway,
-        for research use (studying a diverged run, say).
+        for research use (studying a diverged run, say). ``dtype`` may be diffusers' per-component dict
+        (``{"generator": torch.bfloat16, "default": torch.float32}``). Any keyword argument besides
+        :data:`LOADING_KWARGS` and the pipeline's components is an :class:`~hfgan.errors.ArgumentError` (a
+        ``TypeError``), never ignored; ``trust_remote_code`` is accepted and changes nothing (no code of a folder is
+        ever run).
         """
         path = os.fspath(pretrained_model_name_or_path)
+        check_kwargs(kwargs, set(LOADING_KWARGS) | set(cls._get_signature_keys(cls)[0]), f"{cls.__name__}.from_pretrained")
         folder = _resolve_folder(path, kwargs)
         return cls._from_folder(folder, path, kwargs)
+
+    @classmethod
+    def load_config(cls, *args, **kwargs):
+        """diffusers' ``load_config``, with ``_class_name`` read as a class name whichever way it is written (see
+        :data:`DIFFUSERS_MODULE`), so that loading through an hfgan class never imports a module from the folder."""
+        loaded = super().load_config(*args, **kwargs)
+        config = loaded[0] if isinstance(loaded, tuple) else loaded
+        if isinstance(config, dict) and "_class_name" in config:
+            config["_class_name"] = index_class_name(config)
+        return loaded
+
+    @classmethod
+    def from_pipe(cls, pipeline, **kwargs):
+        """diffusers' ``from_pipe``: a new pipeline of this class on the same components (no copy), with the
+        model card data of ``pipeline``. Without ``dtype``/``torch_dtype`` every component keeps its dtype
+        (diffusers would cast the shared components to float32)."""
+        components = cls._get_signature_keys(cls)[0]
+        check_kwargs(kwargs, set(components) | {"dtype", "torch_dtype"}, f"{cls.__name__}.from_pipe")
+        kept = None
+        if kwargs.get("dtype") is None and kwargs.get("torch_dtype") is None:
+            kept = {name: module.dtype for name, module in pipeline.components.items() if isinstance(module, torch.nn.Module)}
+        else:
+            _resolve_dtype(kwargs)
+            if isinstance(kwargs["dtype"], dict):
+                raise HFGANError("from_pipe casts the whole pipeline: pass one torch.dtype (per-component dtypes are for "
+                                 "from_pretrained)")
+        # passed by name: diffusers carries a model over only when its exact class is in the type hint of __init__,
+        # and a GAN pipeline takes a generator of any family
+        shared = {name: module for name, module in pipeline.components.items() if name in components and name not in kwargs}
+        if kept is None:
+            new = super().from_pipe(pipeline, **shared, **kwargs)
+        else:  # diffusers casts to float32 (warning about it once per model): cast back, quietly
+            import logging
+
+            modeling_logger = logging.getLogger("diffusers.models.modeling_utils")
+            level = modeling_logger.level
+            modeling_logger.setLevel(logging.ERROR)
+            try:
+                new = super().from_pipe(pipeline, **shared, **kwargs)
+            finally:
+                modeling_logger.setLevel(level)
+            for name, dtype in kept.items():
+                for module in (getattr(pipeline, name), getattr(new, name, None)):
+                    if isinstance(module, torch.nn.Module):
+                        torch.nn.Module.to(module, dtype=dtype)
+        new.card_data = dict(getattr(pipeline, "card_data", None) or {})
+        return new
 
     @classmethod
     def _from_folder(cls, folder: str, path: str, kwargs: dict):
         """Load from a local ``folder`` (``path`` is what the caller named, for messages)."""
         components = cls._get_signature_keys(cls)[0]
+        check_kwargs(kwargs, set(LOADING_KWARGS) | set(components), f"{cls.__name__}.from_pretrained")
+        _check_dtype_components(kwargs.get("dtype"), components, path)
         weight_keys = check_pipeline_folder(folder, cls.__name__, kwargs.get("variant"), components,
                                             allow_nonfinite=bool(kwargs.pop("allow_nonfinite", False)))
         try:
@@ -191,6 +309,10 @@ class _LoadingMixin:
         """
         if not safe_serialization:
             raise HFGANError("hfgan saves safetensors weights only (safe_serialization=False is not supported)")
+        check_kwargs(kwargs, {"repo_id", *UPLOAD_KWARGS}, f"{type(self).__name__}.save_pretrained")
+        if not push_to_hub and set(kwargs) & set(UPLOAD_KWARGS):
+            raise ArgumentError(f"{type(self).__name__}.save_pretrained: {', '.join(sorted(set(kwargs) & set(UPLOAD_KWARGS)))} "
+                                "apply to uploads only: pass push_to_hub=True, or use push_to_hub()")
         save_directory = os.fspath(save_directory)
         super().save_pretrained(save_directory, safe_serialization=True, variant=variant, max_shard_size=max_shard_size)
         _use_public_import_paths(os.path.join(save_directory, "model_index.json"))
@@ -206,6 +328,8 @@ class _LoadingMixin:
                     variant: Optional[str] = None, revision: Optional[str] = None, **kwargs):
         """Save the pipeline to a temporary folder (weights, configs, model card) and upload that folder."""
         import tempfile
+
+        check_kwargs(kwargs, set(), f"{type(self).__name__}.push_to_hub")
 
         with tempfile.TemporaryDirectory() as tmpdir:
             return self.save_pretrained(tmpdir, safe_serialization=safe_serialization, variant=variant, push_to_hub=True,
@@ -234,8 +358,10 @@ def load_pipeline(path_or_repo: Union[str, os.PathLike], **kwargs):
     ```
     """
     path = os.fspath(path_or_repo)
+    components = {name for cls in _PIPELINE_CLASSES.values() for name in cls._get_signature_keys(cls)[0]}
+    check_kwargs(kwargs, set(LOADING_KWARGS) | components, "load_pipeline")
     folder = _resolve_folder(path, kwargs)
-    class_name = _read_model_index(folder).get("_class_name")
+    class_name = index_class_name(_read_model_index(folder))
     cls = _PIPELINE_CLASSES.get(class_name) if isinstance(class_name, str) else None
     if cls is None:
         raise CheckpointError(f"{os.path.join(folder, 'model_index.json')} describes a {class_name!r}, which is not an "

@@ -105,7 +105,8 @@ def test_safetensors_source(reference, tmp_path):
     latents, labels = torch.randn(2, 8), torch.tensor([5, 6])
     images = pipe(latents=latents, class_labels=labels, truncation_psi=0.4, output_type="pt").images
     assert (images - _reference_images(model, latents, labels, 0.4)).abs().max() < 1e-4
-    assert pipe.discriminator is None and sorted(os.listdir(tmp_path / "dst")) == ["README.md", "generator", "model_index.json"]
+    assert pipe.discriminator is None and sorted(os.listdir(tmp_path / "dst")) == ["README.md", "generator", "model_index.json",
+                                                                                 "pipeline_hfgan.py"]
 
 
 def test_sampled_latents_are_truncated_normal(converted):

@@ -35,11 +35,18 @@ def discover_models(pipelines_dir) -> Dict[str, str]:
     return {p.name: str(p) for p in sorted(root.iterdir()) if (p / "model_index.json").is_file()}
 
 
+def _class_name(index: dict):
+    """``_class_name`` of a ``model_index.json``: ``"GANPipeline"``, or ``["pipeline_hfgan", "GANPipeline"]`` as
+    hfgan saves it for diffusers' own loader (module, class)."""
+    name = index.get("_class_name")
+    return name[1] if isinstance(name, list) and len(name) == 2 else name
+
+
 def pipeline_class_name(folder) -> Optional[str]:
     """The ``_class_name`` of a saved pipeline folder's ``model_index.json`` (``None`` when unreadable)."""
     try:
         with open(os.path.join(folder, "model_index.json"), encoding="utf-8") as f:
-            name = json.load(f).get("_class_name")
+            name = _class_name(json.load(f))
     except (OSError, ValueError, AttributeError):
         return None
     return name if isinstance(name, str) else None
@@ -79,7 +86,7 @@ def load_pipeline(source: str, hub: bool = False):
     index_path = hub_file(source, "model_index.json") if hub else os.path.join(source, "model_index.json")
     try:
         with open(index_path, encoding="utf-8") as f:
-            class_name = json.load(f).get("_class_name")
+            class_name = _class_name(json.load(f))
     except (OSError, ValueError, AttributeError) as err:
         raise SpaceError(f"{source}: unreadable model_index.json ({one_line(err)})") from None
     cls = getattr(hfgan, str(class_name), None)
