@@ -1,9 +1,13 @@
 """``hfgan train PRESET_OR_CONFIG [--key value ...]``: the one trainer, on CPU, one GPU or many.
 
+Without a preset: ``hfgan train --model dcgan --dataset PATH_OR_HUB_NAME --resolution 64`` (or
+``--dataset imagefolder --train_data_dir PATH``) trains with the model family's recipe (:mod:`hfgan.training.recipes`).
+
 Multi-process: ``accelerate launch [--multi_gpu --num_processes N] -m hfgan.train PRESET ...``.
 """
 
 import argparse
+import os
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -11,10 +15,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a preset name (see `hfgan list`) or a YAML/JSON config file")
     parser.add_argument("--resume", default=None, metavar="CHECKPOINT",
                         help="'latest' or a checkpoint folder (same as --resume_from_checkpoint)")
+    # named here so that argparse does not take their values for the positional preset
+    parser.add_argument("--model", default=None, help="without a preset: a model or family name (dcgan, cdcgan, ...)")
+    parser.add_argument("--dataset", default=None, help="a Hub dataset name, an image folder, a save_to_disk folder, "
+                        "or imagefolder with --train_data_dir")
+    parser.add_argument("--resolution", default=None, help="image size: picks the model's variant; channels follow the data")
+    parser.add_argument("--train_data_dir", "--train-data-dir", default=None, help="the folder of --dataset imagefolder")
     parser.add_argument("--print-config", action="store_true", help="print the resolved config and exit")
     parser.add_argument("--help-config", action="store_true", help="list every config key and exit")
-    parser.epilog = "Any config key can be overridden: --max_train_steps 2000 --output_dir runs/x --loss hinge"
+    parser.epilog = ("Any config key can be overridden: --max_train_steps 2000 --output_dir runs/x --loss hinge. "
+                     "Without a preset: --model dcgan --dataset PATH --resolution 64")
     parser.set_defaults(_accepts_overrides=True)
+
+
+def _give_back_value(config, extras):
+    """``hfgan train --model dcgan --max_train_steps 3``: argparse takes ``3``, the first bare value after an option it
+    does not know, for the positional preset. Put it back after the first ``--key`` left without a value."""
+    for i, item in enumerate(extras):
+        if item.startswith("--") and "=" not in item and (i + 1 == len(extras) or extras[i + 1].startswith("--")):
+            return None, extras[:i + 1] + [config] + extras[i + 1:]
+    return config, extras
 
 
 def run(args) -> int:
@@ -27,12 +47,22 @@ def run(args) -> int:
     if args.help_config:
         print("\n".join(config_fields()))
         return 0
-    if not args.config:
-        raise HFGANError("give a preset name or a config file (presets: `hfgan list`)")
+    if args.config is not None and not os.path.isfile(args.config):
+        args.config, args.overrides = _give_back_value(args.config, list(args.overrides))
     overrides = parse_overrides(args.overrides)
+    for key in ("model", "dataset", "resolution", "train_data_dir"):
+        if getattr(args, key) is not None:
+            overrides[key] = getattr(args, key)
+    if not args.config and "model" not in overrides:
+        raise HFGANError("give a preset name, a config file, or --model NAME --dataset PATH (presets: `hfgan list`)")
     if args.resume:
         overrides["resume_from_checkpoint"] = args.resume
-    cfg = load_config(args.config, overrides)
+    if args.config:
+        cfg = load_config(args.config, overrides)
+    else:
+        from ..training.recipes import config_for_model
+
+        cfg = config_for_model(overrides)
     if args.print_config:
         print(json.dumps(cfg.to_dict(), indent=2))
         return 0
