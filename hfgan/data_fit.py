@@ -106,7 +106,13 @@ def fit_config_to_data(cfg, data=None, log: Callable = print):
             gen["out_channels"] = info.channels
             if "in_channels" not in user_disc:
                 disc["in_channels"] = info.channels
-        if conditional and "num_classes" not in user_gen and info.labelled:
+        if conditional and not info.labelled:
+            raise HFGANError(f"{name} is class-conditional but {dataset_name(cfg)!r} has no labels (an image folder takes "
+                             "its classes from subfolders, two or more): train an unconditional model, or label the data")
+        pinned = user_gen.get("num_classes")
+        if pinned and pinned != gen_defaults.get("num_classes") and "class_names" not in user_gen:
+            gen["class_names"] = None  # the registry's names are for its own class count; the data's come in load_data
+        if conditional and not pinned:
             if info.num_classes < 2:
                 raise HFGANError(f"{name} is class-conditional but {dataset_name(cfg)!r} has {info.num_classes} class: "
                                  "train an unconditional model, or give the data two classes or more")
