@@ -93,9 +93,29 @@ def load_fashion_mnist(split: str = "train", folder: Optional[str] = None):
     return datasets.load_dataset(FASHION_MNIST_HUB_ID, split=split)
 
 
+def _saved_dataset(path: str, split: str):
+    """A ``save_to_disk`` folder (a ``Dataset`` or a ``DatasetDict``) as a memory-mapped ``Dataset``."""
+    import datasets
+
+    loaded = datasets.load_from_disk(path)
+    if isinstance(loaded, datasets.DatasetDict):
+        if split not in loaded:
+            raise HFGANError(f"{path} has splits {sorted(loaded)}, not {split!r}")
+        return loaded[split]
+    return loaded
+
+
+def is_saved_dataset(path: str) -> bool:
+    """Whether ``path`` is a folder written by ``Dataset.save_to_disk`` / ``DatasetDict.save_to_disk``."""
+    return os.path.isfile(os.path.join(path, "state.json")) or os.path.isfile(os.path.join(path, "dataset_dict.json"))
+
+
 def load_image_dataset(source: str, split: str = "train", data_dir: Optional[str] = None):
-    """A ``datasets.Dataset`` from ``fashion_mnist``, ``fashion_mnist_edges``, a local folder (``imagefolder``)
-    or a Hub dataset name."""
+    """A ``datasets.Dataset`` from ``fashion_mnist``, ``fashion_mnist_edges``, a local folder (``imagefolder``, or a
+    ``save_to_disk`` folder), ``imagefolder`` with ``data_dir`` (diffusers' ``--train_data_dir``) or a Hub dataset name.
+
+    Everything but the built-in Fashion-MNIST is memory-mapped from ``datasets``' Arrow files, not read into memory.
+    """
     import datasets
 
     if source == "fashion_mnist":
@@ -104,7 +124,15 @@ def load_image_dataset(source: str, split: str = "train", data_dir: Optional[str
         from .data_translation import load_fashion_mnist_edges
 
         return load_fashion_mnist_edges(split)
+    if source == "imagefolder":
+        if not data_dir:
+            raise HFGANError("dataset 'imagefolder' needs a folder: --train_data_dir PATH")
+        if not os.path.isdir(data_dir):
+            raise HFGANError(f"train_data_dir {data_dir!r} is not a folder")
+        source, data_dir = data_dir, None
     try:
+        if os.path.isdir(source) and is_saved_dataset(source):
+            return _saved_dataset(source, split)
         if os.path.isdir(source):
             return datasets.load_dataset("imagefolder", data_dir=source, split=split)
         return datasets.load_dataset(source, data_dir=data_dir, split=split)
@@ -145,18 +173,25 @@ def _to_pil(image, channels: int):
     return image.convert("L" if channels == 1 else "RGB")
 
 
-def preprocess_image(image, resolution: int, channels: int, center_crop: bool = True) -> np.ndarray:
-    """PIL/array image -> uint8 ``[C, resolution, resolution]`` (resize the short side, then center-crop)."""
+def preprocess_image(image, resolution: int, channels: int, center_crop: bool = True,
+                     crop_at: Optional[Tuple[float, float]] = None) -> np.ndarray:
+    """PIL/array image -> uint8 ``[C, resolution, resolution]`` (resize the short side, then center-crop).
+
+    ``crop_at`` (fractions in [0, 1] of the free width and height) crops there instead of at the center: a random
+    crop when drawn per item. ``center_crop=False`` without ``crop_at`` resizes to a square instead.
+    """
     from PIL import Image
 
     image = _to_pil(image, channels)
     if image.size != (resolution, resolution):
         w, h = image.size
-        if center_crop:
+        if center_crop or crop_at is not None:
             scale = resolution / min(w, h)
             image = image.resize((max(resolution, round(w * scale)), max(resolution, round(h * scale))), Image.BICUBIC)
             w, h = image.size
             left, top = (w - resolution) // 2, (h - resolution) // 2
+            if crop_at is not None:
+                left, top = round(crop_at[0] * (w - resolution)), round(crop_at[1] * (h - resolution))
             image = image.crop((left, top, left + resolution, top + resolution))
         else:
             image = image.resize((resolution, resolution), Image.BICUBIC)
@@ -209,21 +244,26 @@ class ImageTensorData:
 
     def batch(self, indices, device=None, flip_mask=None):
         """``pixel_values`` float ``[B, C, H, W]`` in [-1, 1] and ``class_labels [B]`` (or None)."""
-        import torch
-
-        pixels = self.images[indices].to(device, non_blocking=True)
-        pixel_values = pixels.float().mul_(2.0 / 255.0).sub_(1.0)
-        if flip_mask is not None and bool(flip_mask.any()):
-            flip_mask = flip_mask.to(pixel_values.device)
-            pixel_values = torch.where(flip_mask[:, None, None, None], pixel_values.flip(3), pixel_values)
+        pixel_values = to_pixel_values(self.images[indices], device, flip_mask)
         labels = self.class_labels[indices].to(device) if self.class_labels is not None else None
         return pixel_values, labels
+
+
+def to_pixel_values(pixels, device=None, flip_mask=None):
+    """uint8 ``[B, C, H, W]`` -> float ``pixel_values`` in [-1, 1] on ``device``, mirrored where ``flip_mask [B]``."""
+    import torch
+
+    pixel_values = pixels.to(device, non_blocking=True).float().mul_(2.0 / 255.0).sub_(1.0)
+    if flip_mask is not None and bool(flip_mask.any()):
+        flip_mask = flip_mask.to(pixel_values.device)
+        pixel_values = torch.where(flip_mask[:, None, None, None], pixel_values.flip(3), pixel_values)
+    return pixel_values
 
 
 def load_image_tensor_data(source: str = "fashion_mnist", split: str = "train", resolution: int = 28,
                            channels: int = 1, image_column: Optional[str] = None, label_column: Optional[str] = None,
                            center_crop: bool = True, max_samples: Optional[int] = None,
-                           max_memory_gb: float = 8.0) -> ImageTensorData:
+                           max_memory_gb: float = 8.0, data_dir: Optional[str] = None) -> ImageTensorData:
     """Load a dataset split into memory as :class:`ImageTensorData`.
 
     ``fashion_mnist`` at 28x28 grayscale is read straight from its IDX files; every other source goes
@@ -246,7 +286,7 @@ def load_image_tensor_data(source: str = "fashion_mnist", split: str = "train", 
             images = edge_map(images)
         return ImageTensorData(images[:, None], labels, FASHION_MNIST_LABELS)
 
-    dataset = load_image_dataset(source, split)
+    dataset = load_image_dataset(source, split, data_dir)
     return image_tensor_data_from_dataset(dataset, source, split, resolution, channels, image_column, label_column,
                                           center_crop, max_samples, max_memory_gb)
 

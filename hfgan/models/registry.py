@@ -136,3 +136,75 @@ def create_model(name: str, generator_kwargs: Optional[Dict] = None, discriminat
         except TypeError as err:
             raise ConfigError(f"{name}: {err}") from None
     return modules["generator"], modules["discriminator"]
+
+
+# --------------------------------------------------------------------------------------------------
+# model names for a resolution: ``--model dcgan --resolution 64`` -> dcgan-64
+# --------------------------------------------------------------------------------------------------
+
+def model_stem(name: str) -> str:
+    """A registry name without its size suffix: ``dcgan-64`` -> ``dcgan``, ``sngan-resnet-32`` -> ``sngan-resnet``."""
+    head, _, tail = name.rpartition("-")
+    return head if head and tail.isdigit() else name
+
+
+def variants_of(stem: str) -> Dict[int, str]:
+    """``{sample_size: name}`` of the registered variants named ``<stem>-<size>``."""
+    return {int(e.generator_config["sample_size"]): n for n, e in _REGISTRY.items()
+            if model_stem(n) == stem and "sample_size" in e.generator_config}
+
+
+def _fits(entry: ModelEntry, resolution: int) -> bool:
+    """Whether every network of ``entry`` builds with ``sample_size=resolution`` and the generator makes
+    ``resolution``-px images (a zero latent through it, in eval mode)."""
+    import torch
+
+    try:
+        nets = {name: cls(**{**defaults, "sample_size": resolution}) for name, (cls, defaults) in entry.components.items()}
+        generator = nets["generator"].eval()
+        inputs = [torch.zeros(1, generator.config.latent_dim)]  # [1, Z]
+        if generator.config.get("num_classes"):
+            inputs.append(torch.zeros(1, dtype=torch.long))
+        with torch.no_grad():
+            images = generator(*inputs)  # [1, C, H, W]
+    except (HFGANError, TypeError, ValueError, RuntimeError, AssertionError, IndexError, KeyError, AttributeError):
+        return False
+    return tuple(images.shape[-2:]) == (resolution, resolution)
+
+
+def resolve_model_name(name: str, resolution: Optional[int] = None) -> Tuple[str, Optional[int]]:
+    """The registry entry to train for ``name`` at ``resolution``, and the ``sample_size`` to override (or None).
+
+    ``name`` is a registry name (``dcgan-64``) or its stem (``dcgan``). A stem picks the variant made for
+    ``resolution``; when there is none, the nearest variant whose networks build at that size (sizes follow from
+    ``sample_size`` in DCGAN or SNGAN, not in BigGAN's fixed block lists). A registry name must make
+    ``resolution``-px images. Anything else is an error that names the variants and sizes that would do.
+    """
+    if name in _REGISTRY:
+        size = _REGISTRY[name].generator_config.get("sample_size")
+        if resolution is None or size == resolution:
+            return name, None
+        stem = model_stem(name)
+        if resolution in variants_of(stem):
+            raise ConfigError(f"{name} makes {size}-px images, not {resolution}: use --model {variants_of(stem)[resolution]} "
+                              f"(or --model {stem} --resolution {resolution})")
+        raise ConfigError(f"{name} makes {size}-px images, not {resolution}: use --model {stem} --resolution {resolution} "
+                          f"to size it, or --resolution {size}")
+    variants = variants_of(name)
+    if not variants:
+        raise HFGANError(f"unknown model '{name}'; known models: {', '.join(list_models())} "
+                         f"(or a family name: {', '.join(sorted({model_stem(n) for n in _REGISTRY}))})")
+    sizes = ", ".join(str(s) for s in sorted(variants))
+    if resolution is None:
+        if len(variants) == 1:
+            return next(iter(variants.values())), None
+        raise ConfigError(f"{name} comes at {sizes} px: pass --resolution (or a variant name, e.g. --model {variants[max(variants)]})")
+    if resolution in variants:
+        return variants[resolution], None
+    nearest = sorted(variants, key=lambda s: (abs(s - resolution), -s))[0]
+    if _REGISTRY[variants[nearest]].task in ("generation", "progressive") and _fits(_REGISTRY[variants[nearest]], resolution):
+        return variants[nearest], resolution
+    others = sorted(n for n, e in _REGISTRY.items() if e.generator_config.get("sample_size") == resolution)
+    hint = f"; models made for {resolution} px: {', '.join(others)}" if others else ""
+    raise ConfigError(f"{name} cannot make {resolution}-px images (its variants: {sizes} px, and its networks "
+                      f"do not build at {resolution}){hint}")

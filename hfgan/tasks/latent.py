@@ -37,20 +37,26 @@ class GenerationTask(GANTask):
 
     # -- networks and data -------------------------------------------------------------------------
     def load_data(self, nets, data=None):
-        from ..data import load_image_tensor_data
+        from accelerate import PartialState
+
+        from ..data_stream import load_image_data
 
         cfg, generator = self.config, nets["generator"]
         self.latent_dim = generator.config.latent_dim
         self.num_classes = generator.config.get("num_classes")
-        data = data if data is not None else load_image_tensor_data(
+        # in memory when it fits, else Arrow rows read by DataLoader workers (hfgan.data_stream)
+        data = data if data is not None else load_image_data(
             cfg.dataset, cfg.dataset_split, resolution=generator.config.sample_size, channels=generator.config.out_channels,
             image_column=cfg.image_column, label_column=cfg.label_column, center_crop=cfg.center_crop,
-            max_samples=cfg.max_train_samples)
+            max_samples=cfg.max_train_samples, data_dir=cfg.train_data_dir, in_memory=cfg.data_in_memory,
+            random_crop=cfg.random_crop, seed=cfg.seed, num_workers=cfg.dataloader_num_workers,
+            log=PartialState().print)
         if self.num_classes:
             if data.class_labels is None:
                 raise HFGANError(f"model {cfg.model} is class-conditional but the dataset has no label column")
             if data.num_classes != self.num_classes:
-                raise HFGANError(f"model {cfg.model} has {self.num_classes} classes, the dataset {data.num_classes}")
+                raise HFGANError(f"model {cfg.model} has {self.num_classes} classes, the dataset {data.num_classes}: "
+                                 "leave num_classes unset to take the dataset's")
             if not generator.config.get("class_names") and data.class_names:
                 generator.register_to_config(class_names=list(data.class_names))
         n = cfg.num_sample_images  # fixed latents for the progress grids: one row per class for conditional models
@@ -58,6 +64,11 @@ class GenerationTask(GANTask):
         self.sample_labels = torch.arange(n) % self.num_classes if self.num_classes else None
         self.data = data
         return data
+
+    def card_data(self):
+        from ..data_fit import dataset_name
+
+        return {"dataset": dataset_name(self.config)}
 
     # -- one step ----------------------------------------------------------------------------------
     def reuse_fake(self) -> bool:
@@ -174,7 +185,8 @@ class GenerationTask(GANTask):
     def final_grid(self, pipe):
         from ..viz import make_image_grid
 
-        labels = list(range(self.num_classes)) * 8 if self.num_classes else None
-        images = pipe(batch_size=80 if labels else 64, class_labels=labels,
+        shown = min(self.num_classes, 16) if self.num_classes else None  # one column per class, 8 rows
+        labels = list(range(shown)) * 8 if shown else None
+        images = pipe(batch_size=len(labels) if labels else 64, class_labels=labels,
                       generator=torch.Generator().manual_seed(self.config.seed)).images
-        return make_image_grid(images, nrow=self.num_classes or 8, scale=2)
+        return make_image_grid(images, nrow=shown or 8, scale=2)

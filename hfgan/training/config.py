@@ -32,6 +32,13 @@ class TrainConfig:
     paired_layout: str = "columns"  # paired translation: columns | side_by_side (one image, source on the left)
     dataset_a: Optional[str] = None  # unpaired translation: domain A, e.g. "fashion_mnist:Sneaker"
     dataset_b: Optional[str] = None  # unpaired translation: domain B, e.g. "fashion_mnist:Ankle boot"
+    # own data (`hfgan train --model dcgan --dataset PATH --resolution 64`, hfgan.data_fit / hfgan.data_stream):
+    # the model is sized to the data, a conditional model takes the dataset's classes, big data is not decoded at once
+    resolution: Optional[int] = None  # image size: picks the model's variant (dcgan -> dcgan-64); channels follow the data
+    train_data_dir: Optional[str] = None  # with dataset="imagefolder": the image folder, classes = subfolders
+    data_in_memory: str = "auto"  # auto | true | false: one decoded uint8 tensor, or Arrow rows read by workers
+    dataloader_num_workers: int = 2  # worker processes that read Arrow rows ahead of the trainer
+    random_crop: bool = False  # crop at a random place per image and epoch, seeded by (seed, epoch, index); not in memory
     # objective and tricks
     loss: str = "nonsaturating"  # minimax | nonsaturating | hinge | wasserstein | least_squares
     gp_weight: float = 0.0  # WGAN-GP gradient penalty weight (10 in the paper)
@@ -97,6 +104,12 @@ class TrainConfig:
                 raise ConfigError(f"task must be one of {list_tasks()} (or unset: the model's own), got {self.task!r}")
         if self.paired_layout not in ("columns", "side_by_side"):
             raise ConfigError(f"paired_layout must be 'columns' or 'side_by_side', got {self.paired_layout!r}")
+        if str(self.data_in_memory).lower() not in ("auto", "true", "false"):
+            raise ConfigError(f"data_in_memory must be 'auto', 'true' or 'false', got {self.data_in_memory!r}")
+        if self.dataloader_num_workers < 0:
+            raise ConfigError(f"dataloader_num_workers must be >= 0, got {self.dataloader_num_workers}")
+        if self.resolution is not None and self.resolution < 4:
+            raise ConfigError(f"resolution must be >= 4 (or unset: the model's own), got {self.resolution}")
         if self.mixed_precision not in (None, "no", "fp16", "bf16"):
             raise ConfigError(f"mixed_precision must be 'no', 'fp16' or 'bf16' (or unset: Accelerate's), "
                               f"got {self.mixed_precision!r}")

@@ -32,11 +32,15 @@ class NonFiniteLossError(HFGANError):
     """A loss became NaN or infinite; the last good checkpoint is kept."""
 
 
-def _rng(seed: int, *keys: int) -> torch.Generator:
+def _seed_value(seed: int, *keys: int) -> int:
     value = seed
     for key in keys:
         value = (value * 1_000_003 + key) % (2**62)
-    return torch.Generator().manual_seed(value)
+    return value
+
+
+def _rng(seed: int, *keys: int) -> torch.Generator:
+    return torch.Generator().manual_seed(_seed_value(seed, *keys))
 
 
 class GANTrainer:
@@ -67,7 +71,12 @@ class GANTrainer:
         from ..models import create_components, get_model_entry
         from ..tasks import get_task_class
 
-        cfg = self.config
+        from accelerate import PartialState
+
+        from ..data_fit import fit_config_to_data
+
+        # the registry variant for cfg.resolution, a conditional model's classes from the data (hfgan.data_fit)
+        cfg = self.config = fit_config_to_data(self.config, self.data, log=PartialState().print)
         if cfg.num_threads:
             torch.set_num_threads(cfg.num_threads)
         log_with = None if cfg.report_to in ("none", "", None) else cfg.report_to
@@ -99,7 +108,10 @@ class GANTrainer:
         if len(self.data) < self.global_batch:
             raise HFGANError(f"the dataset has {len(self.data)} images, fewer than one global batch ({self.global_batch})")
         self.batches_per_epoch = len(self.data) // self.global_batch
-        self._perm_epoch, self._perm = -1, None
+        self._perms: Dict[int, torch.Tensor] = {}  # epoch -> permutation, the last two epochs
+        self._next_counter = 0  # the next global data batch (checkpointed as the data position)
+        if getattr(self.data, "reads_ahead", False):  # rows read by DataLoader workers, ahead, in the counters' order
+            self.data.set_plan(self._read_plan)
 
         optimizers = {}
         for opt_name, members in self.task.optimizers.items():
@@ -177,10 +189,24 @@ class GANTrainer:
     def _indices(self, batch_counter: int) -> torch.Tensor:
         """Dataset indices of global batch ``batch_counter`` (a new permutation every epoch, no repeats)."""
         epoch, within = divmod(batch_counter, self.batches_per_epoch)
-        if epoch != self._perm_epoch:
-            self._perm = torch.randperm(len(self.data), generator=_rng(self.config.seed, 0, epoch))
-            self._perm_epoch = epoch
-        return self._perm[within * self.global_batch:(within + 1) * self.global_batch]  # [global_batch]
+        if epoch not in self._perms:
+            self._perms = {e: p for e, p in self._perms.items() if e == epoch - 1}  # read-ahead may span two epochs
+            self._perms[epoch] = torch.randperm(len(self.data), generator=_rng(self.config.seed, 0, epoch))
+        return self._perms[epoch][within * self.global_batch:(within + 1) * self.global_batch]  # [global_batch]
+
+    def _read_plan(self, position: int):
+        """Read ``position`` of data that reads ahead: this rank's indices of micro-batch ``position % accumulation``
+        of global batch ``position // accumulation``, and its epoch."""
+        counter, micro = divmod(position, self.config.gradient_accumulation_steps)
+        return self.slice(self._indices(counter), micro), counter // self.batches_per_epoch
+
+    def data_position(self) -> Dict[str, int]:
+        """Where the data stands before the next step: the batch counter, its epoch, the index in the epoch, and the
+        seed of that epoch's permutation (checkpointed; a resume checks it)."""
+        epoch, within = divmod(self._next_counter, self.batches_per_epoch)
+        return {"batch_counter": self._next_counter, "epoch": epoch, "index_in_epoch": within * self.global_batch,
+                "permutation_seed": _seed_value(self.config.seed, 0, epoch), "dataset_size": len(self.data),
+                "global_batch": self.global_batch}
 
     def slice(self, tensor: torch.Tensor, micro: int) -> torch.Tensor:
         """This rank's part of micro-batch ``micro`` of a global-batch tensor."""
@@ -190,8 +216,11 @@ class GANTrainer:
 
     def real_batch(self, counter: int, micro: int, flips: Optional[torch.Tensor] = None):
         """This rank's rows of global data batch ``counter``, micro-batch ``micro`` (``data.batch``'s output)."""
-        idx = self.slice(self._indices(counter), micro)
+        self._next_counter = max(self._next_counter, counter + 1)
         flip = self.slice(flips, micro) if flips is not None else None
+        if getattr(self.data, "reads_ahead", False):
+            return self.data.batch_at(counter * self.config.gradient_accumulation_steps + micro, self.accelerator.device, flip)
+        idx = self.slice(self._indices(counter), micro)
         return self.data.batch(idx, self.accelerator.device, flip)
 
     # --------------------------------------------------------------------------------------- phases
@@ -283,6 +312,7 @@ class GANTrainer:
                 state = {"step": self.step, "ema_updates": self.ema.num_updates if self.ema else 0,
                          "ema_networks": sorted(self.emas), "best_metric": self.best_metric,
                          "train_seconds": self._elapsed(), "lr_schedules": ckpt.schedule_states(self.schedulers),
+                         "data_position": self.data_position(),
                          "manifest": True, "history": self.history, "config": cfg.to_dict(),
                          "invocations": self.invocations}
                 with open(os.path.join(tmp, ckpt.STATE_FILE), "w", encoding="utf-8") as f:
@@ -329,6 +359,7 @@ class GANTrainer:
                 _fast_forward(scheduler, self.step)
             acc.print(f"learning-rate schedule '{self.config.lr_scheduler}' starts at step {self.step} "
                       f"(lr={self.schedulers[0].get_last_lr()[0]:.3g})")
+        self._resume_data_position(state.get("data_position"), path)
         self.best_metric = state.get("best_metric")
         self.train_seconds = float(state.get("train_seconds", 0.0))
         self.history = state.get("history", self.history)
@@ -352,6 +383,17 @@ class GANTrainer:
                 self.emas[name] = EMAModel(acc.unwrap_model(self.nets[name]), self.config.ema_decay,
                                            self.config.ema_rampup, self.config.ema_start_step).to(acc.device)
                 self.emas[name].num_updates = self.step
+
+    def _resume_data_position(self, saved: Optional[Dict[str, int]], path: str) -> None:
+        """Continue the data where the checkpoint left it; say so when the data or the batch changed since."""
+        if not saved:  # a checkpoint from before data positions: batches follow from the step alone
+            return
+        self._next_counter = int(saved["batch_counter"])
+        now = self.data_position()
+        changed = [k for k in ("dataset_size", "global_batch", "permutation_seed") if saved.get(k) != now[k]]
+        if changed:
+            self.accelerator.print(f"{path}: the data changed since the checkpoint ({', '.join(f'{k} {saved.get(k)} -> {now[k]}' for k in changed)}): "
+                                   "the resumed run reads other batches than an uninterrupted one would")
 
     def _elapsed(self) -> float:
         """Training wall clock so far (seconds), earlier runs of a resumed training included."""
@@ -550,6 +592,8 @@ class GANTrainer:
                 acc.print(f"stopping at step {self.step}: max_train_minutes={cfg.max_train_minutes} reached")
                 break
         progress.close()
+        if getattr(self.data, "reads_ahead", False):
+            self.data.close()
         self._check_finite()
         self.check_ranks_in_sync()
         self.save_outputs()
