@@ -197,3 +197,24 @@ def test_pipeline_noise_mode(pipe, make_tiny_pipeline):
         pipe(batch_size=1, noise_mode="bad")
     with pytest.raises(HFGANError, match="noise_mode is for generators with noise inputs"):
         make_tiny_pipeline()(batch_size=1, noise_mode="const")
+
+
+# -- with the one trainer (the plain generation task) ------------------------------------------------------------
+@pytest.mark.slow
+def test_generation_task_trains_a_conditional_stylegan2(tmp_path):
+    from hfgan.data import fashion_mnist_available
+    from hfgan.training import GANTrainer, load_config, parse_overrides
+
+    if not fashion_mnist_available():
+        pytest.skip("Fashion-MNIST IDX files missing")
+    values = {"model": "cstylegan2-28", "loss": "nonsaturating", "train_batch_size": "8", "max_train_samples": "32",
+              "max_train_steps": "3", "logging_steps": "1", "sample_steps": "3", "num_sample_images": "4",
+              "report_to": "none", "output_dir": str(tmp_path / "run"),
+              "generator_kwargs": '{"latent_dim": 8, "w_dim": 8, "channel_base": 64, "channel_max": 8}',
+              "discriminator_kwargs": '{"channel_base": 64, "channel_max": 8}'}
+    args = [item for key, value in values.items() for item in (f"--{key}", value)]
+    out = GANTrainer(load_config("cdcgan-fashion-mnist", parse_overrides(args))).train()
+    pipe = GANPipeline.from_pretrained(out)
+    assert isinstance(pipe.generator, StyleGAN2Generator) and pipe.generator.w_avg.abs().sum() > 0  # EMA took w_avg
+    images = pipe(class_labels=[0, 9], truncation_psi=0.7, output_type="pt").images
+    assert images.shape == (2, 1, 28, 28)
