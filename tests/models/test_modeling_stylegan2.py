@@ -218,3 +218,27 @@ def test_generation_task_trains_a_conditional_stylegan2(tmp_path):
     assert isinstance(pipe.generator, StyleGAN2Generator) and pipe.generator.w_avg.abs().sum() > 0  # EMA took w_avg
     images = pipe(class_labels=[0, 9], truncation_psi=0.7, output_type="pt").images
     assert images.shape == (2, 1, 28, 28)
+
+
+def test_second_order_gradients_for_path_length_and_r1():
+    """Path length (d images / d ws) and R1 (d logits / d pixel_values) need gradients of gradients."""
+    torch.manual_seed(0)
+    generator = StyleGAN2Generator(sample_size=8, out_channels=1, **TINY)
+    discriminator = StyleGAN2Discriminator(sample_size=8, in_channels=1, **TINY_D)
+    ws = generator.map(torch.randn(4, 8))
+    images = generator.synthesize(ws)
+    (grad_ws,) = torch.autograd.grad((images * torch.randn_like(images)).sum(), ws, create_graph=True)
+    grad_ws.square().sum().backward()
+    assert generator.synthesis.b8.conv0.weight.grad.abs().sum() > 0
+    pixel_values = torch.randn(4, 1, 8, 8, requires_grad=True)
+    (grad_px,) = torch.autograd.grad(discriminator(pixel_values).sum(), pixel_values, create_graph=True)
+    grad_px.square().sum().backward()
+    assert discriminator.b8.conv0.weight.grad.abs().sum() > 0
+
+
+def test_half_precision_pipeline(pipe):
+    seed = lambda: torch.Generator().manual_seed(0)  # noqa: E731
+    full = pipe(batch_size=2, generator=seed(), output_type="pt").images
+    pipe.to(dtype=torch.bfloat16)
+    half = pipe(batch_size=2, generator=seed(), output_type="pt").images
+    assert half.shape == full.shape and (half.float() - full).abs().max() < 0.1
