@@ -30,6 +30,8 @@ _LAZY = {
     "BigGANDiscriminator": ".models.biggan",
     "SNGANGenerator": ".models.sngan",
     "SNGANDiscriminator": ".models.sngan",
+    "StyleGAN2Generator": ".models.stylegan2",
+    "StyleGAN2Discriminator": ".models.stylegan2",
     **dict.fromkeys(["GANImageToImagePipeline", "GANPipeline", "ImagePipelineOutput", "load_pipeline"], ".pipelines"),
 }
 
@@ -39,6 +41,7 @@ __all__ = [
     "CycleGANGenerator", "ProGANGenerator", "ProGANDiscriminator", "FASHION_MNIST_CLASSES", "create_model", "get_model_entry", "list_models",
     "HFGANError", "CheckpointError", "ConfigError", "ModelMixin", "__version__",
     "BigGANDeepGenerator", "BigGANDiscriminator", "SNGANGenerator", "SNGANDiscriminator",
+    "StyleGAN2Generator", "StyleGAN2Discriminator",
 ]
 
 
