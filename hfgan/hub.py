@@ -534,10 +534,10 @@ def push_folder(folder: str, repo_id: str, dry_run: bool = False, **kwargs):
     check, and return the relative paths that would be uploaded instead."""
     if not os.path.isfile(os.path.join(folder, "model_index.json")):
         raise CheckpointError(f"{folder} has no model_index.json: it is not a saved hfgan pipeline")
-    if _pipeline_loader is None:  # `import hfgan` imports the pipelines lazily: nothing has registered yet
-        from .pipelines import load_pipeline
+    if _pipeline_loader is None:  # `import hfgan` imports the pipelines lazily: importing them registers the loader
+        import importlib
 
-        register_pipeline_loader(load_pipeline)
+        importlib.import_module(__package__ + ".pipelines")
     pipe = _pipeline_loader(folder)
     card_text = model_card_text(pipe, repo_id)
     readme = os.path.join(folder, "README.md")
