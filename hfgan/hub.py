@@ -420,7 +420,7 @@ def read_card_data(folder: str) -> Dict[str, Any]:
 _COMPONENT_FILE = re.compile(r"^[^/]+\.(json|safetensors)$")
 _IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)|<img[^>]*\bsrc=[\"']([^\"']+)[\"']", re.I)
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg")
-EXTRA_FILES = ("losses.png", "training_config.json")
+EXTRA_FILES = ("losses.png", "training_config.json", "pipeline_hfgan.py")  # the last: diffusers' loader of the repo
 
 
 def card_images(card_text: str) -> List[str]:

@@ -16,7 +16,7 @@ from hfgan import GANPipeline
 from hfgan.hub import card_images, files_to_upload, merge_cards, push_folder, read_card_data
 
 REPO_FILES = ["README.md", "discriminator/config.json", "discriminator/diffusion_pytorch_model.safetensors",
-              "generator/config.json", "generator/diffusion_pytorch_model.safetensors", "losses.png", "model_index.json",
+              "generator/config.json", "generator/diffusion_pytorch_model.safetensors", "losses.png", "model_index.json", "pipeline_hfgan.py",
               "samples/grid.png", "samples/progress.gif", "training_config.json"]
 
 
@@ -86,7 +86,7 @@ def test_push_uploads_exactly_the_repo_and_dry_run_lists_it(run_dir, hub, capsys
 
     assert main(["push", str(run_dir), "org/shoes", "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "would upload 10 files" in out and all(f"  {f}\n" in out for f in REPO_FILES)
+    assert "would upload 11 files" in out and all(f"  {f}\n" in out for f in REPO_FILES)
     assert "checkpoints" not in out and "logs" not in out and ".pkl" not in out and len(hub.uploads) == 1
 
 
@@ -94,7 +94,8 @@ def test_push_to_hub_uploads_the_saved_pipeline_only(tiny_pipeline, hub):
     tiny_pipeline.push_to_hub("org/tiny")
     assert files_under(hub.uploads[0]) == ["README.md", "discriminator/config.json",
                                            "discriminator/diffusion_pytorch_model.safetensors", "generator/config.json",
-                                           "generator/diffusion_pytorch_model.safetensors", "model_index.json"]
+                                           "generator/diffusion_pytorch_model.safetensors", "model_index.json",
+                                           "pipeline_hfgan.py"]
 
 
 def test_card_is_hub_ready(run_dir, hub, tmp_path):
