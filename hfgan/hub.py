@@ -421,6 +421,7 @@ _COMPONENT_FILE = re.compile(r"^[^/]+\.(json|safetensors)$")
 _IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)|<img[^>]*\bsrc=[\"']([^\"']+)[\"']", re.I)
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg")
 EXTRA_FILES = ("losses.png", "training_config.json", "pipeline_hfgan.py")  # the last: diffusers' loader of the repo
+SHOWN_FILES = {"samples": "samples/grid.png", "losses": "losses.png", "progress": "samples/progress.gif"}
 
 
 def card_images(card_text: str) -> List[str]:
@@ -539,6 +540,9 @@ def push_folder(folder: str, repo_id: str, dry_run: bool = False, **kwargs):
 
         importlib.import_module(__package__ + ".pipelines")
     pipe = _pipeline_loader(folder)
+    for key, path in SHOWN_FILES.items():  # a run's plots, also for cards written before the card showed them
+        if not pipe.card_data.get(key) and os.path.isfile(os.path.join(folder, path)):
+            pipe.card_data[key] = path
     card_text = model_card_text(pipe, repo_id)
     readme = os.path.join(folder, "README.md")
     if os.path.isfile(readme):  # what the user wrote into the local card stays

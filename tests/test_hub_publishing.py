@@ -90,6 +90,15 @@ def test_push_uploads_exactly_the_repo_and_dry_run_lists_it(run_dir, hub, capsys
     assert "checkpoints" not in out and "logs" not in out and ".pkl" not in out and len(hub.uploads) == 1
 
 
+def test_push_shows_and_uploads_a_runs_plots_even_from_an_older_card(run_dir, hub):
+    pipe = GANPipeline.from_pretrained(run_dir)
+    for key in ("losses", "progress"):
+        del pipe.card_data[key]
+    pipe.save_pretrained(run_dir)
+    assert "progress.gif" not in (run_dir / "README.md").read_text()
+    assert push_folder(str(run_dir), "org/shoes", dry_run=True) == REPO_FILES
+
+
 def test_push_to_hub_uploads_the_saved_pipeline_only(tiny_pipeline, hub):
     tiny_pipeline.push_to_hub("org/tiny")
     assert files_under(hub.uploads[0]) == ["README.md", "discriminator/config.json",
