@@ -65,15 +65,12 @@ class GANTrainer:
 
     # ---------------------------------------------------------------------------------------- setup
     def _setup(self) -> None:
-        from accelerate import Accelerator
+        from accelerate import Accelerator, PartialState
         from accelerate.utils import DistributedDataParallelKwargs, ProjectConfiguration, set_seed
 
+        from ..data_fit import fit_config_to_data
         from ..models import create_components, get_model_entry
         from ..tasks import get_task_class
-
-        from accelerate import PartialState
-
-        from ..data_fit import fit_config_to_data
 
         # the registry variant for cfg.resolution, a conditional model's classes from the data (hfgan.data_fit)
         cfg = self.config = fit_config_to_data(self.config, self.data, log=PartialState().print)
