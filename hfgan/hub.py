@@ -538,7 +538,7 @@ def push_folder(folder: str, repo_id: str, dry_run: bool = False, **kwargs):
     if _pipeline_loader is None:  # `import hfgan` imports the pipelines lazily: importing them registers the loader
         import importlib
 
-        importlib.import_module(__package__ + ".pipelines")
+        register_pipeline_loader(importlib.import_module(__package__ + ".pipelines").load_pipeline)
     pipe = _pipeline_loader(folder)
     for key, path in SHOWN_FILES.items():  # a run's plots, also for cards written before the card showed them
         if not pipe.card_data.get(key) and os.path.isfile(os.path.join(folder, path)):

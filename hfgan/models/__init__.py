@@ -27,6 +27,7 @@ _CLASS_MODULES = {
     "ProGANGenerator": "progan", "ProGANDiscriminator": "progan",
     "BigGANDeepGenerator": "biggan", "BigGANDiscriminator": "biggan",
     "SNGANGenerator": "sngan", "SNGANDiscriminator": "sngan",
+    "StyleGAN2Generator": "stylegan2", "StyleGAN2Discriminator": "stylegan2",
 }
 
 
@@ -128,20 +129,18 @@ __all__ += ["SNGANGenerator", "SNGANDiscriminator"]
 
 # StyleGAN2 (stylegan2-ada-pytorch's networks): mapping + modulated synthesis, residual D with minibatch std;
 # 28-px data renders at 32 and is cropped (the discriminator pads it back). Reference weights: `hfgan convert stylegan2-ada`.
-from .stylegan2 import StyleGAN2Discriminator, StyleGAN2Generator  # noqa: E402
-
 _STYLEGAN2_SMALL = {"latent_dim": 128, "w_dim": 128, "channel_base": 4096, "channel_max": 128, "mapping_layers": 2}
 _STYLEGAN2_D_SMALL = {"channel_base": 4096, "channel_max": 128, "mbstd_group_size": 4, "mapping_layers": 2}
-register_model(gan_entry("stylegan2-28", "stylegan2", StyleGAN2Generator, StyleGAN2Discriminator,
+register_model(gan_entry("stylegan2-28", "stylegan2", _ref("StyleGAN2Generator"), _ref("StyleGAN2Discriminator"),
                          {**_GRAY28, **_STYLEGAN2_SMALL}, {**_D_GRAY28, **_STYLEGAN2_D_SMALL},
                          "StyleGAN2 (mapping network, modulated convolutions, skip G, residual D), rendered at 32 and "
                          "cropped to 28x28 grayscale."))
-register_model(gan_entry("cstylegan2-28", "stylegan2", StyleGAN2Generator, StyleGAN2Discriminator,
+register_model(gan_entry("cstylegan2-28", "stylegan2", _ref("StyleGAN2Generator"), _ref("StyleGAN2Discriminator"),
                          {**_GRAY28, **_COND, **_STYLEGAN2_SMALL},
                          {**_D_GRAY28, **_STYLEGAN2_D_SMALL, "num_classes": 10},
                          "Class-conditional StyleGAN2 (label embedding in the mapping network, projection "
                          "discriminator), 28x28 grayscale."))
-register_model(gan_entry("stylegan2-32", "stylegan2", StyleGAN2Generator, StyleGAN2Discriminator,
+register_model(gan_entry("stylegan2-32", "stylegan2", _ref("StyleGAN2Generator"), _ref("StyleGAN2Discriminator"),
                          {"out_channels": 3, "sample_size": 32, **_STYLEGAN2_SMALL},
                          {"in_channels": 3, "sample_size": 32, **_STYLEGAN2_D_SMALL},
                          "StyleGAN2, 32x32 RGB."))
