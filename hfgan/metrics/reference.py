@@ -8,11 +8,12 @@ classifier or swapping Inception files never reuses stale numbers; a dataset oth
 channels its images were loaded at::
 
     ~/.cache/hfgan/reference/fashion_mnist-test-fashion-mnist-classifier-<hash>-v1.npz
-    ~/.cache/hfgan/reference/my_faces-<hash>-64px-3ch-train-inception-<hash>-v1.npz
+    ~/.cache/hfgan/reference/my_faces_<hash>-64px-3ch-train-inception-<hash>-v1.npz
 
 The folder is ``cache_dir`` if given, else ``$HFGAN_CACHE/reference``, else ``~/.cache/hfgan/reference``.
 """
 
+import hashlib
 import json
 import os
 import tempfile
@@ -105,14 +106,17 @@ def dataset_reference(dataset: str, split: str, resolution: int, channels: int
         return dataset, None
     from .translation_data import reference_name
 
-    source = os.path.abspath(dataset) if os.path.isdir(dataset) else dataset
+    source, key = dataset, dataset
+    if os.path.isdir(dataset):  # a folder: its name plus a hash of its absolute path
+        source = os.path.abspath(dataset)
+        key = f"{os.path.basename(source) or 'folder'}_{hashlib.sha256(source.encode('utf-8')).hexdigest()[:8]}"
 
     def images() -> np.ndarray:
         from ..data import load_image_tensor_data
 
         return load_image_tensor_data(source, split, resolution, channels).images.numpy()  # uint8 [N, C, H, W]
 
-    return reference_name(source, resolution, channels), images
+    return reference_name(key, resolution, channels), images
 
 
 def subset_indices(total: int, num: Optional[int], seed: int) -> np.ndarray:
