@@ -88,8 +88,10 @@ def test_real_vs_real_floor(tmp_path, cache_dir, capsys):
     (["--features", "clip"], "unknown --features 'clip'"),
     (["--num-samples", "1"], "--num-samples must be >= 2"),
     (["--dataset", "/nonexistent/images"], "--dataset /nonexistent/images: no such folder"),
-    (["--dataset", "org/images"], "Inception weights file not found"),  # other data: inception by default
-    (["--inception-weights", "x.pth"], "--inception-weights only applies to --features inception"),
+    (["--dataset", "org/images"], "needs the FID Inception weights"),  # other data: inception by default
+    (["--inception-weights", "x.pth"], "Inception weights file not found: x.pth"),  # weights add inception
+    (["--features", "fashion-mnist-reporter", "--inception-weights", "x.pth"],
+     "--inception-weights only applies to --features inception"),
     (["--features", "inception", "--inception-weights", "/nonexistent/pt_inception.pth"],
      "Inception weights file not found: /nonexistent/pt_inception.pth"),
 ])
