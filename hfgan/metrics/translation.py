@@ -335,6 +335,13 @@ def evaluate_translation(
     kind, paired, domains = resolve_translation_data(pipe, dataset, dataset_a, dataset_b)
     parse_translation_metrics(metrics, kind)  # fail before loading any data
     features = translation_features(features, weights)
+    for direction in pipe.directions:  # a 28-px grayscale network refuses other data before any is loaded
+        target = paired if kind == "paired" else domains[1] if direction == "forward" else domains[0]
+        if not is_fashion_mnist(target):
+            config = pipe.translator(direction).config
+            for f in features:
+                extractor = get_feature_extractor(f, weights=weights if f == "inception" else None)
+                extractor.check_fits(config.out_channels, config.sample_size, target)
     if kind == "paired":
         sets = paired_sets(pipe, paired, split, num_samples, source_column, target_column)
     else:
@@ -343,12 +350,6 @@ def evaluate_translation(
         sets = unpaired_sets(pipe, *domains, split=split, num_samples=num_samples)
     name = paired if kind == "paired" else " <-> ".join(domains)
     device = device if device is not None else next(pipe.generator.parameters()).device
-    for s in sets:  # a 28-px grayscale network refuses other data before anything is translated
-        if not is_fashion_mnist(s.target):
-            config = pipe.translator(s.direction).config
-            for f in features:
-                extractor = get_feature_extractor(f, weights=weights if f == "inception" else None)
-                extractor.check_fits(config.out_channels, config.sample_size, s.target)
 
     def translate(direction: str, images: torch.Tensor) -> torch.Tensor:
         step = getattr(pipe, "max_batch_size", None) or len(images)  # the most one call may translate

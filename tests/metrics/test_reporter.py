@@ -172,3 +172,17 @@ def test_features_share_one_sample_and_match_single_evaluations(cache_dir):
         assert set(report.metrics) == {"fid", "kid", "kid_std", "accuracy"}  # accuracy by each network's own logits
     with pytest.raises(HFGANError, match="distinct extractors"):
         evaluate_pipeline_features(pipe, features=[CLASSIFIER, CLASSIFIER], **kwargs)
+
+
+def test_translation_refuses_a_28px_network_on_other_images(rgb64_folder):
+    import hfgan
+    from hfgan.metrics import evaluate_translation
+
+    torch.manual_seed(0)
+    make = lambda: hfgan.CycleGANGenerator(in_channels=3, out_channels=3, sample_size=64, base_channels=4,  # noqa: E731
+                                           num_res_blocks=1)
+    pipe = hfgan.GANImageToImagePipeline(generator=make(), generator_reverse=make())
+    with pytest.raises(HFGANError, match=f"{REPORTER}' is a 28-px grayscale .* does not fit 64-px RGB images") as err:
+        evaluate_translation(pipe, dataset_a=rgb64_folder, dataset_b=rgb64_folder, features=[REPORTER], metrics="fid",
+                             split="train", num_samples=4, progress=False)
+    assert "use --features inception" in str(err.value) and "\n" not in str(err.value)
