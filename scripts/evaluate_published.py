@@ -31,7 +31,7 @@ from hfgan.commands.evaluate import update_card  # noqa: E402
 from hfgan.metrics import REPORT_FEATURES, evaluate_pipeline_features, evaluate_translation  # noqa: E402
 from hfgan.pipelines import GANImageToImagePipeline  # noqa: E402
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def parse_args(argv=None) -> argparse.Namespace:
