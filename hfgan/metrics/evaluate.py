@@ -283,13 +283,16 @@ def evaluate_pipeline(
     Args:
         pipe (`GANPipeline` or a generator `ModelMixin`): What to sample from; a bare generator (e.g. the EMA copy a
             trainer holds) is wrapped in a `GANPipeline`. It is sampled in eval mode and left in its mode.
-        dataset (`str`, defaults to `"fashion_mnist"`): Real dataset.
+        dataset (`str`, defaults to `"fashion_mnist"`): Real dataset: `"fashion_mnist"`, a local image folder or a
+            Hub dataset name (loaded at the generator's resolution and channels; statistics cached).
         split (`str`, defaults to `"test"`): Reference split; its statistics are computed once and cached.
         num_samples (`int`, defaults to 10000): Generated images (>= 2). Classes are balanced for conditional models.
         metrics (`str` or list, defaults to `("fid", "kid", "is", "pr")`): Any of `fid`, `kid`, `is`, `pr`
             (precision and recall), `accuracy`; 10-class conditional models on Fashion-MNIST always add `accuracy`.
         features (`str` or `FeatureExtractor`, defaults to `"fashion-mnist-classifier"`): Feature space:
-            `"fashion-mnist-classifier"` (shipped, offline) or `"inception"` (needs `weights`).
+            `"fashion-mnist-classifier"` (shipped, offline; what the trainer selects checkpoints with),
+            `"fashion-mnist-reporter"` (shipped, offline, independent of the classifier; for reported numbers) or
+            `"inception"` (needs `weights`). :func:`evaluate_pipeline_features` scores one sample in several.
         batch_size (`int`, defaults to 500): Images generated and featurized at a time.
         seed (`int`, defaults to 0): Seeds the latents and the random subsets of KID / IS / precision-recall.
         cache_dir (`str`, *optional*): Reference-statistics folder (default `$HFGAN_CACHE/reference` or
