@@ -38,10 +38,11 @@ def _family(pipe) -> str:
     from .models import get_model_entry, list_models
 
     generator = getattr(pipe, "generator", None)
-    for name in list_models():
-        entry = get_model_entry(name)
-        if isinstance(generator, entry.generator_cls):
-            return entry.family
+    two_way = getattr(pipe, "generator_reverse", None) is not None
+    matches = [get_model_entry(name) for name in list_models() if isinstance(generator, get_model_entry(name).generator_cls)]
+    # one generator class can serve two families (a U-Net: Pix2Pix, or CycleGAN with a reverse generator)
+    for entry in sorted(matches, key=lambda e: ("generator_reverse" in e.components) != two_way):
+        return entry.family
     return type(generator).__name__.lower().replace("generator", "") or "gan"
 
 

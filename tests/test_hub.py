@@ -147,3 +147,15 @@ def test_upload_errors_are_one_line(tiny_pipeline, monkeypatch):
     monkeypatch.setattr(HfApi, "create_repo", unauthorized)
     with pytest.raises(HFGANError, match="to the Hub repo user/x: PermissionError: 401 Unauthorized: invalid token.$"):
         tiny_pipeline.push_to_hub("user/x")
+
+
+def test_card_tags_a_unet_translator_by_its_directions():
+    """One U-Net generator class serves Pix2Pix (one-way) and CycleGAN (two-way): the card names the right family."""
+    import hfgan
+    from hfgan.hub import card_metadata
+
+    make = lambda: hfgan.Pix2PixGenerator(in_channels=1, out_channels=1, sample_size=8, base_channels=4,  # noqa: E731
+                                          max_channels=8)
+    assert "pix2pix" in card_metadata(hfgan.GANImageToImagePipeline(generator=make()))["tags"]
+    two_way = hfgan.GANImageToImagePipeline(generator=make(), generator_reverse=make())
+    assert "cyclegan" in card_metadata(two_way)["tags"] and "pix2pix" not in card_metadata(two_way)["tags"]

@@ -4,11 +4,18 @@ Prints a table and the timings, writes ``metrics.json`` (``--out``) and, with ``
 into the pipeline folder's model card (its ``model-index``). ``--real-vs-real SPLIT`` scores real images of SPLIT
 instead of a pipeline: the floor that no generator can beat by much.
 
+A Fashion-MNIST pipeline is reported in two feature spaces by default (``--features`` to choose): the shipped
+``fashion-mnist-classifier``, which the trainer selects checkpoints with (on the train split), and the independent
+``fashion-mnist-reporter``; the samples are generated once. ``--dataset PATH_OR_HUB_NAME`` scores against any image
+folder or Hub dataset (reference statistics built at the pipeline's resolution and channels, then cached) with
+``inception`` by default; a 28-px grayscale network on other images is refused with a one-line error.
+
 An image-to-image pipeline (``GANImageToImagePipeline``) is scored on the test data its card records, or on
 ``--dataset`` (paired) / ``--dataset-a`` and ``--dataset-b`` (unpaired): FID / KID of its outputs, L1 / PSNR / SSIM
 against paired targets, target-class rate and L1 to the input between domains (:mod:`hfgan.metrics.translation`).
 
     hfgan evaluate pipelines/dcgan-fashion-mnist --num-samples 10000 --metrics fid,kid,is,pr --update-card
+    hfgan evaluate runs/dcgan-64 --dataset ./my_images --split train --inception-weights pt_inception.pth
     hfgan evaluate --real-vs-real train --split test
     hfgan evaluate runs/pix2pix-edges2fashion --update-card
     hfgan evaluate runs/cyclegan-sneaker2boot --num-samples 500
@@ -22,9 +29,10 @@ import os
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("pipeline", nargs="?", default=None,
                         help="a saved pipeline folder or a Hub repo id (GANPipeline or GANImageToImagePipeline)")
-    parser.add_argument("--dataset", default=None,
-                        help="real dataset (default fashion_mnist); for an image-to-image pipeline, a paired test "
-                             "dataset such as fashion_mnist_edges (default: the one its card records)")
+    parser.add_argument("--dataset", default=None, metavar="PATH_OR_HUB_NAME",
+                        help="real dataset: fashion_mnist (default), a local image folder or a Hub dataset name (its "
+                             "reference statistics are built once and cached); for an image-to-image pipeline, a "
+                             "paired test dataset such as fashion_mnist_edges (default: the one its card records)")
     parser.add_argument("--dataset-a", default=None, metavar="DOMAIN",
                         help="image-to-image, unpaired: domain A, e.g. fashion_mnist:Sneaker (default: the card's)")
     parser.add_argument("--dataset-b", default=None, metavar="DOMAIN",
@@ -40,9 +48,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "conditional models always add accuracy); image-to-image: fid, kid, l1, psnr, ssim "
                              "(paired) or fid, kid, target_class_rate, l1_to_input (unpaired), default all")
     parser.add_argument("--features", default=None,
-                        help="feature extractor: fashion-mnist-classifier (shipped, offline; default) or inception; "
-                             "image-to-image: a comma-separated list (default: the classifier, plus inception when "
-                             "--inception-weights or $HFGAN_INCEPTION_WEIGHTS is set)")
+                        help="comma-separated feature extractors: fashion-mnist-classifier (selects checkpoints in "
+                             "training), fashion-mnist-reporter (independent; reports), both shipped and offline, or "
+                             "inception. Default on Fashion-MNIST data: fashion-mnist-classifier,fashion-mnist-reporter "
+                             "(plus inception when --inception-weights or $HFGAN_INCEPTION_WEIGHTS is set); on other "
+                             "data: inception")
     parser.add_argument("--inception-weights", default=None, metavar="PATH",
                         help="FID Inception weights (pt_inception-2015-12-05-6726825d.pth or torch-fidelity's file, "
                              "or a .safetensors copy) for --features inception; default $HFGAN_INCEPTION_WEIGHTS")
@@ -58,12 +68,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--update-card", action="store_true",
                         help="write the results into the pipeline folder's README.md model card (model-index)")
     parser.add_argument("--device", default=None, help="torch device (default: cuda if available, else cpu)")
+    parser.add_argument("--dtype", default=None, choices=sorted(DTYPES),
+                        help="load the pipeline's weights in this dtype (default: as saved)")
+    parser.add_argument("--revision", default=None, help="Hub revision (branch, tag or commit) of PIPELINE")
+    parser.add_argument("--token", default=None, help="Hub token for a private or gated PIPELINE (default: the saved login)")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--local-files-only", action="store_true", help="do not contact the Hub")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
 TRANSLATION_ONLY = ("dataset_a", "dataset_b", "source_column", "target_column")
+DTYPES = {"float32": "float32", "fp32": "float32", "float16": "float16", "fp16": "float16", "bfloat16": "bfloat16",
+          "bf16": "bfloat16"}
+def default_features(fashion_mnist: bool, inception_weights) -> list:
+    """Both Fashion-MNIST networks (plus inception when its weights are given) on Fashion-MNIST data, else inception."""
+    from ..metrics import REPORT_FEATURES
+    from ..metrics.inception import INCEPTION_WEIGHTS_ENV
+
+    if not fashion_mnist:
+        return ["inception"]
+    with_inception = bool(inception_weights or os.environ.get(INCEPTION_WEIGHTS_ENV))
+    return list(REPORT_FEATURES) + (["inception"] if with_inception else [])
 
 
 def _features(args):
@@ -98,6 +123,9 @@ def _check(args) -> None:
         from ..metrics.inception import resolve_inception_weights
 
         resolve_inception_weights(args.inception_weights)
+    dataset = args.dataset
+    if dataset and dataset.startswith(("/", ".", "~")) and not os.path.isdir(os.path.expanduser(dataset)):
+        raise HFGANError(f"--dataset {dataset}: no such folder (give an image folder or a Hub dataset name)")
     if args.update_card:
         if args.real_vs_real is not None:
             raise HFGANError("--update-card needs a pipeline folder, not --real-vs-real")
@@ -115,27 +143,34 @@ def _gan_options(args) -> dict:
     if given:
         raise HFGANError(f"{given[0]} applies to image-to-image pipelines only")
     dataset = args.dataset or "fashion_mnist"
-    if dataset not in DATASETS:
-        raise HFGANError(f"--dataset {dataset!r} has no reference statistics yet; use one of {', '.join(DATASETS)}")
-    features = _features(args) or ["fashion-mnist-classifier"]
-    if len(features) > 1:
-        raise HFGANError("a GANPipeline is evaluated under one --features at a time")
-    if args.inception_weights and features != ["inception"]:
+    if args.real_vs_real is not None and dataset not in DATASETS:
+        raise HFGANError(f"--real-vs-real compares splits of {', '.join(DATASETS)}, not {dataset!r}")
+    if os.path.isdir(os.path.expanduser(dataset)):
+        dataset = os.path.expanduser(dataset)
+    features = _features(args) or default_features(dataset in DATASETS, args.inception_weights)
+    if "inception" in features:
+        from ..metrics.inception import resolve_inception_weights
+
+        resolve_inception_weights(args.inception_weights)  # fail before loading or generating anything
+    elif args.inception_weights:
         raise HFGANError("--inception-weights only applies to --features inception")
     metrics = args.metrics or "fid,kid,is,pr"
     parse_metrics(metrics)
     return dict(dataset=dataset, split=args.split, num_samples=args.num_samples or 10000, metrics=metrics,
-                features=features[0], weights=args.inception_weights, batch_size=args.batch_size, seed=args.seed,
+                features=features, weights=args.inception_weights, batch_size=args.batch_size, seed=args.seed,
                 cache_dir=args.cache_dir, reference_num_images=args.reference_num_images,
                 progress=not args.no_progress)
 
 
 def _evaluate_translation(pipe, args, device):
     from ..metrics import evaluate_translation
+    from ..metrics.translation_data import is_fashion_mnist, resolve_translation_data
 
     features = _features(args)
-    if features is None and args.inception_weights:
-        features = ["fashion-mnist-classifier", "inception"]
+    if features is None:
+        _, paired, domains = resolve_translation_data(pipe, args.dataset, args.dataset_a, args.dataset_b)
+        features = default_features(all(is_fashion_mnist(d) for d in ([paired] if paired else domains)),
+                                    args.inception_weights)
     return evaluate_translation(
         pipe, dataset=args.dataset, dataset_a=args.dataset_a, dataset_b=args.dataset_b, split=args.split,
         num_samples=args.num_samples, metrics=args.metrics, features=features, weights=args.inception_weights,
@@ -147,21 +182,37 @@ def _evaluate_translation(pipe, args, device):
 GAN_NOTE = (
     "Measured with `hfgan evaluate`: generated samples (classes balanced for conditional models) against the "
     "statistics of the whole reference split; KID over 100 subsets of min(1000, N), IS over 10 splits, "
-    "precision/recall with k = 3. `fashion-mnist-classifier` numbers are in the feature space of hfgan's "
-    "shipped Fashion-MNIST classifier and are not comparable with Inception FIDs.")
+    "precision/recall with k = 3.")
 
 
-def update_card(pipe, folder: str, report) -> str:
-    """Merge ``report`` into ``pipe.card_data["metrics"]`` (other keys kept) and rewrite ``folder/README.md``."""
+def selection_note(data: dict) -> str:
+    """How the published weights were chosen, from the card's data (``best_step`` and the training config)."""
+    training = data.get("training") if isinstance(data.get("training"), dict) else {}
+    if data.get("best_step") is None:
+        return ("These are the final weights of training: no checkpoint was selected by a metric, so no number "
+                "here is flattered by a choice.")
+    return (f"These weights were selected at step {data['best_step']} by the best {training.get('eval_metric', 'fid')} "
+            f"under `{training.get('eval_features', 'fashion-mnist-classifier')}` on the "
+            f"{training.get('eval_split', 'train')} split; report with the other extractor, on the test split.")
+
+
+def update_card(pipe, folder: str, reports) -> str:
+    """Merge ``reports`` (one or a list) into ``pipe.card_data["metrics"]`` (other keys kept) and rewrite
+    ``folder/README.md``; the note says how the numbers were measured and how the weights were chosen."""
     from ..hub import write_model_card
     from ..metrics import merge_card_metrics
+    from ..metrics.evaluate import features_note
 
+    reports = reports if isinstance(reports, (list, tuple)) else [reports]
     data = dict(getattr(pipe, "card_data", None) or {})
-    data["metrics"] = merge_card_metrics(data.get("metrics"), report.card_metrics())
-    data.setdefault("dataset", getattr(report, "card_dataset", report.dataset))
+    for report in reports:
+        data["metrics"] = merge_card_metrics(data.get("metrics"), report.card_metrics())
+    data.setdefault("dataset", getattr(reports[0], "card_dataset", reports[0].dataset))
     note = data.get("metrics_note", "")
-    if not note or note.startswith("Measured with `hfgan evaluate`"):
-        data["metrics_note"] = report.card_note() if hasattr(report, "card_note") else GAN_NOTE
+    if not note or note.startswith(("Measured with `hfgan evaluate`", "best ")):
+        method = reports[0].card_note() if hasattr(reports[0], "card_note") else GAN_NOTE
+        spaces = {m.get("features") for m in data["metrics"]}
+        data["metrics_note"] = " ".join(filter(None, (method, features_note(spaces), selection_note(data))))
     pipe.card_data = data
     return write_model_card(pipe, folder)
 
@@ -176,14 +227,48 @@ def _print_translation(report) -> None:
           f"for {sum(d['num_samples'] for d in directions)} images")
 
 
+def _load(args):
+    """The pipeline, loaded with ``--dtype`` / ``--revision`` / ``--token`` / ``--local-files-only``, without
+    diffusers' progress bar."""
+    import torch
+    from diffusers.utils import logging as diffusers_logging
+
+    from ..pipelines import load_pipeline
+
+    kwargs = {"local_files_only": args.local_files_only or None}
+    if args.dtype:
+        kwargs["torch_dtype"] = getattr(torch, DTYPES[args.dtype])
+    if args.revision:
+        kwargs["revision"] = args.revision
+    if args.token:
+        kwargs["token"] = args.token
+    bars_were_enabled = diffusers_logging.is_progress_bar_enabled()
+    diffusers_logging.disable_progress_bar()
+    try:
+        return load_pipeline(args.pipeline, **kwargs)
+    finally:
+        if bars_were_enabled:
+            diffusers_logging.enable_progress_bar()
+
+
+def _print_gan(report) -> None:
+    print(f"{report.source} vs {report.dataset}/{report.split} ({report.reference_num_images} images), "
+          f"{report.num_samples} samples, features {report.features}:")
+    print(report.table())
+    t = report.timings
+    print(f"reference statistics: {'cached' if report.reference_cached else 'computed'} ({t['reference_s']:.1f} s); "
+          f"generation {t['generate_s']:.1f} s; feature extraction + metrics {t['features_s'] + t['metrics_s']:.1f} s "
+          f"for {report.num_samples} samples")
+
+
 def run(args) -> int:
     import torch
 
     from .. import __version__
     from ..errors import HFGANError
-    from ..metrics import evaluate_pipeline, evaluate_real_vs_real
+    from ..metrics import evaluate_pipeline_features, evaluate_real_vs_real
     from ..pipelines import GANImageToImagePipeline, GANPipeline
-    from ._common import load_pipeline_quietly, resolve_device
+    from ._common import resolve_device
 
     _check(args)
     if args.threads:
@@ -192,38 +277,34 @@ def run(args) -> int:
     pipe = None
     if args.real_vs_real is not None:
         common = _gan_options(args)
-        report = evaluate_real_vs_real(split=args.real_vs_real, reference_split=common.pop("split"), device=device,
-                                       **common)
+        split, features = common.pop("split"), common.pop("features")
+        reports = [evaluate_real_vs_real(split=args.real_vs_real, reference_split=split, device=device, features=f,
+                                         **{**common, "weights": common["weights"] if f == "inception" else None})
+                   for f in features]
     else:
-        pipe = load_pipeline_quietly(args.pipeline, args.local_files_only)
+        pipe = _load(args)
         if not isinstance(pipe, (GANPipeline, GANImageToImagePipeline)):
             raise HFGANError(f"{args.pipeline} holds a {type(pipe).__name__}, which hfgan evaluate cannot score")
         common = None if isinstance(pipe, GANImageToImagePipeline) else _gan_options(args)
         pipe.set_progress_bar_config(disable=True)
         pipe.to(device)
         if common is None:
-            report = _evaluate_translation(pipe, args, device)
+            reports = [_evaluate_translation(pipe, args, device)]
         else:
-            report = evaluate_pipeline(pipe, return_report=True, device=device, **common)
-        report.source = args.pipeline
+            reports = evaluate_pipeline_features(pipe, device=device, **common)
+        for report in reports:
+            report.source = args.pipeline
 
-    if hasattr(report, "directions"):
-        _print_translation(report)
-    else:
-        print(f"{report.source} vs {report.dataset}/{report.split} ({report.reference_num_images} images), "
-              f"{report.num_samples} samples, features {report.features}:")
-        print(report.table())
-        t = report.timings
-        print(f"reference statistics: {'cached' if report.reference_cached else 'computed'} ({t['reference_s']:.1f} s); "
-              f"generation {t['generate_s']:.1f} s; feature extraction + metrics {t['features_s'] + t['metrics_s']:.1f} s "
-              f"for {report.num_samples} samples")
+    for report in reports:
+        (_print_translation if hasattr(report, "directions") else _print_gan)(report)
 
-    out = {**report.to_dict(), "hfgan_version": __version__}
+    # the first report's fields at the top (one layout for every run), every feature space's report under "reports"
+    out = {**reports[0].to_dict(), "reports": [r.to_dict() for r in reports], "hfgan_version": __version__}
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump(out, f, indent=2)
         f.write("\n")
     print(f"wrote {args.out}")
     if args.update_card:
-        print(f"updated {update_card(pipe, args.pipeline, report)}")
+        print(f"updated {update_card(pipe, args.pipeline, reports)}")
     return 0

@@ -1,8 +1,11 @@
 """FID, KID, Inception Score, precision/recall and class accuracy over pluggable feature extractors.
 
-Offline by default: the feature space is a Fashion-MNIST classifier shipped with hfgan; the FID Inception network
-is built here (no torchvision) and needs its weights file (``weights=`` / ``--inception-weights``). Reference
-statistics of a real split are cached per extractor (:mod:`hfgan.metrics.reference`).
+Offline by default: the feature spaces are two independent Fashion-MNIST networks shipped with hfgan,
+``fashion-mnist-classifier`` (selects checkpoints during training, against the train split) and
+``fashion-mnist-reporter`` (a different architecture, seed and training half; reports, with the classifier, against
+the test split); the FID Inception network is built here (no torchvision) and needs its weights file (``weights=`` /
+``--inception-weights``). Reference statistics of a real split are cached per extractor
+(:mod:`hfgan.metrics.reference`), for Fashion-MNIST and for any image folder or Hub dataset.
 
 The trainer's entry point is :func:`evaluate_pipeline` (with :func:`is_better` to keep the best checkpoint);
 ``hfgan evaluate`` is its command line. Image-to-image pipelines are scored on their test data by
@@ -19,17 +22,22 @@ from .evaluate import (
     compute_metrics,
     evaluate_batches,
     evaluate_images,
+    REPORT_FEATURES,
     evaluate_pipeline,
+    evaluate_pipeline_features,
     evaluate_real_vs_real,
     is_better,
     merge_card_metrics,
     parse_metrics,
 )
 from .features import (
+    REPORTING_FEATURES,
+    SELECTION_FEATURES,
     ClassifierFeatureExtractor,
     FeatureExtractor,
     InceptionFeatureExtractor,
     get_feature_extractor,
+    ReporterFeatureExtractor,
     list_feature_extractors,
     register_feature_extractor,
 )
@@ -37,6 +45,7 @@ from .frechet import feature_statistics, fid_from_features, frechet_distance
 from .inception_score import inception_score
 from .kernel import kernel_inception_distance
 from .precision_recall import precision_recall
+from .reporter import REPORTER_DIR, FashionMNISTResNet, load_fashion_mnist_reporter
 from .reference import ReferenceStats, get_reference_stats, reference_cache_dir, reference_cache_path
 from .translation import (
     PAIRED_METRICS,
@@ -51,8 +60,9 @@ from .translation_data import TranslationSet
 __all__ = [
     "CLASSIFIER_DIR", "FashionMNISTClassifier", "load_fashion_mnist_classifier", "DEFAULT_METRICS", "HIGHER_IS_BETTER",
     "METRIC_GROUPS", "EvaluationReport", "compute_fid", "compute_metrics", "evaluate_batches", "evaluate_images",
-    "evaluate_pipeline", "evaluate_real_vs_real", "is_better", "merge_card_metrics", "parse_metrics",
-    "ClassifierFeatureExtractor", "FeatureExtractor", "InceptionFeatureExtractor", "get_feature_extractor",
+    "evaluate_pipeline", "evaluate_pipeline_features", "REPORT_FEATURES", "evaluate_real_vs_real", "is_better", "merge_card_metrics", "parse_metrics",
+    "SELECTION_FEATURES", "REPORTING_FEATURES", "ReporterFeatureExtractor", "REPORTER_DIR", "FashionMNISTResNet",
+    "load_fashion_mnist_reporter", "ClassifierFeatureExtractor", "FeatureExtractor", "InceptionFeatureExtractor", "get_feature_extractor",
     "list_feature_extractors", "register_feature_extractor", "feature_statistics", "fid_from_features",
     "frechet_distance", "inception_score", "kernel_inception_distance", "precision_recall", "ReferenceStats",
     "get_reference_stats", "reference_cache_dir", "reference_cache_path", "PAIRED_METRICS", "TRANSLATION_HIGHER_IS_BETTER",

@@ -12,6 +12,12 @@ Protocol: ``num_samples`` images generated from ``seed`` (classes balanced for c
 cached statistics of the whole reference split; KID on 100 subsets of ``min(1000, N)``; IS on 10 splits;
 precision/recall with k = 3 on ``min(N, 10000)`` samples from each side; every number in the feature space of
 ``features`` (the shipped Fashion-MNIST classifier by default, the FID Inception network on request).
+
+Honest numbers: the trainer selects checkpoints with ``fashion-mnist-classifier`` against the train split; reported
+numbers come from :func:`evaluate_pipeline_features`, which samples once and scores the same images in several
+feature spaces, by default both Fashion-MNIST networks (the independent ``fashion-mnist-reporter`` included) against
+the test split. Any other dataset (a local image folder or a Hub name) gets its reference statistics built and
+cached at the pipeline's resolution and channels; a 28-px grayscale network refuses data it does not fit.
 """
 
 import time
@@ -22,12 +28,20 @@ import numpy as np
 import torch
 
 from ..errors import HFGANError
-from .features import FeatureExtractor, get_feature_extractor
+from .features import FASHION_MNIST_FEATURES, REPORTING_FEATURES, SELECTION_FEATURES, FeatureExtractor, get_feature_extractor
 from .frechet import fid_from_features
 from .inception_score import inception_score
 from .kernel import kernel_inception_distance
 from .precision_recall import precision_recall
-from .reference import ReferenceStats, get_reference_stats, iterate_pixel_values, load_real_images, subset_indices
+from .reference import (
+    DATASETS,
+    ReferenceStats,
+    dataset_reference,
+    get_reference_stats,
+    iterate_pixel_values,
+    load_real_images,
+    subset_indices,
+)
 
 #: names accepted in ``metrics=`` and what each adds to the result ("pr" adds two numbers).
 METRIC_GROUPS: Dict[str, Tuple[str, ...]] = {
@@ -38,7 +52,9 @@ DEFAULT_METRICS = ("fid", "kid", "is", "pr")
 #: direction of every reported number, for keeping the best checkpoint.
 HIGHER_IS_BETTER: Dict[str, bool] = {"fid": False, "kid": False, "is": True, "precision": True, "recall": True,
                                      "accuracy": True}
-CLASSIFIER = "fashion-mnist-classifier"
+CLASSIFIER = SELECTION_FEATURES
+#: what ``hfgan evaluate`` reports a Fashion-MNIST pipeline in: the selection network and the independent one.
+REPORT_FEATURES = (SELECTION_FEATURES, REPORTING_FEATURES)
 Batches = Iterable[Tuple[torch.Tensor, Optional[torch.Tensor]]]
 
 
@@ -175,11 +191,14 @@ def evaluate_batches(batches: Batches, num_samples: int, dataset: str = "fashion
                      features: Union[str, FeatureExtractor] = CLASSIFIER, weights: Optional[str] = None,
                      seed: int = 0, cache_dir: Optional[str] = None, device: Optional[torch.device] = None,
                      reference_num_images: Optional[int] = None, num_classes: Optional[int] = None, progress: bool = True,
-                     source: str = "") -> EvaluationReport:
+                     source: str = "", resolution: Optional[int] = None, channels: Optional[int] = None) -> EvaluationReport:
     """The core: extract features of ``batches`` of ``(pixel_values, class_labels)`` and score them.
 
-    ``num_classes`` is that of a conditional model; when it matches the Fashion-MNIST classifier (10 classes on
-    ``fashion_mnist``), ``accuracy`` is added: the classifier's accuracy on the requested ``class_labels``.
+    ``num_classes`` is that of a conditional model; when it matches the Fashion-MNIST networks (10 classes on
+    ``fashion_mnist``), ``accuracy`` is added: the accuracy on the requested ``class_labels`` of the extractor itself
+    when it is a Fashion-MNIST network, else of the classifier. ``dataset`` other than ``fashion_mnist`` (a local
+    image folder or a Hub name) is loaded at ``resolution`` px with ``channels`` channels (those of the images
+    scored); an extractor that does not fit such images raises a one-line :class:`HFGANError` naming the one to use.
     """
     from tqdm.auto import tqdm
 
@@ -191,16 +210,22 @@ def evaluate_batches(batches: Batches, num_samples: int, dataset: str = "fashion
                          f"(evaluated on fashion_mnist); got num_classes={num_classes} on {dataset}")
     if classes_match and "accuracy" not in metrics:
         metrics = metrics + ("accuracy",)
+    if dataset not in DATASETS and (resolution is None or channels is None):
+        raise HFGANError(f"dataset {dataset!r} is loaded at the size of the images scored: give resolution and channels")
     device = torch.device(device) if device is not None else torch.device("cpu")
     extractor = get_feature_extractor(features, weights=weights, device=device)
+    reference_name, reference_images = dataset, None
+    if dataset not in DATASETS:
+        extractor.check_fits(channels, resolution, dataset)
+        reference_name, reference_images = dataset_reference(dataset, split, resolution, channels)
     classifier = None
     if "accuracy" in metrics:
-        classifier = extractor if extractor.name == CLASSIFIER else get_feature_extractor(CLASSIFIER, device=device)
+        classifier = extractor if extractor.name in FASHION_MNIST_FEATURES else get_feature_extractor(CLASSIFIER, device=device)
 
     timings: Dict[str, float] = {}
     start = time.perf_counter()
-    reference, cached = get_reference_stats(extractor, dataset, split, cache_dir=cache_dir, num_images=reference_num_images,
-                                            progress=progress)
+    reference, cached = get_reference_stats(extractor, reference_name, split, cache_dir=cache_dir,
+                                            num_images=reference_num_images, progress=progress, images=reference_images)
     timings["reference_s"] = time.perf_counter() - start
 
     feats, logits, correct = [], [], 0
@@ -258,13 +283,16 @@ def evaluate_pipeline(
     Args:
         pipe (`GANPipeline` or a generator `ModelMixin`): What to sample from; a bare generator (e.g. the EMA copy a
             trainer holds) is wrapped in a `GANPipeline`. It is sampled in eval mode and left in its mode.
-        dataset (`str`, defaults to `"fashion_mnist"`): Real dataset.
+        dataset (`str`, defaults to `"fashion_mnist"`): Real dataset: `"fashion_mnist"`, a local image folder or a
+            Hub dataset name (loaded at the generator's resolution and channels; statistics cached).
         split (`str`, defaults to `"test"`): Reference split; its statistics are computed once and cached.
         num_samples (`int`, defaults to 10000): Generated images (>= 2). Classes are balanced for conditional models.
         metrics (`str` or list, defaults to `("fid", "kid", "is", "pr")`): Any of `fid`, `kid`, `is`, `pr`
             (precision and recall), `accuracy`; 10-class conditional models on Fashion-MNIST always add `accuracy`.
         features (`str` or `FeatureExtractor`, defaults to `"fashion-mnist-classifier"`): Feature space:
-            `"fashion-mnist-classifier"` (shipped, offline) or `"inception"` (needs `weights`).
+            `"fashion-mnist-classifier"` (shipped, offline; what the trainer selects checkpoints with),
+            `"fashion-mnist-reporter"` (shipped, offline, independent of the classifier; for reported numbers) or
+            `"inception"` (needs `weights`). :func:`evaluate_pipeline_features` scores one sample in several.
         batch_size (`int`, defaults to 500): Images generated and featurized at a time.
         seed (`int`, defaults to 0): Seeds the latents and the random subsets of KID / IS / precision-recall.
         cache_dir (`str`, *optional*): Reference-statistics folder (default `$HFGAN_CACHE/reference` or
@@ -295,8 +323,80 @@ def evaluate_pipeline(
     return_value = evaluate_batches(
         generate_batches(pipe, num_samples, batch_size, seed), num_samples, dataset, split, metrics, features, weights,
         seed, cache_dir, device, reference_num_images, num_classes=pipe.num_classes, progress=progress,
-        source=getattr(pipe, "name_or_path", "") or type(pipe.generator).__name__)
+        source=getattr(pipe, "name_or_path", "") or type(pipe.generator).__name__, **_output_shape(pipe))
     return return_value if return_report else return_value.metrics
+
+
+def _output_shape(pipe) -> Dict[str, int]:
+    """``resolution`` and ``channels`` of a pipeline's images (what a dataset other than Fashion-MNIST is loaded at)."""
+    config = pipe.generator.config
+    return {"resolution": int(config.sample_size), "channels": int(config.get("out_channels", 1))}
+
+
+def evaluate_pipeline_features(
+    pipe,
+    features: Sequence[Union[str, FeatureExtractor]] = REPORT_FEATURES,
+    dataset: str = "fashion_mnist",
+    split: str = "test",
+    num_samples: int = 10000,
+    metrics: Union[str, Sequence[str]] = DEFAULT_METRICS,
+    batch_size: int = 500,
+    seed: int = 0,
+    cache_dir: Optional[str] = None,
+    weights: Optional[str] = None,
+    device: Optional[Union[str, torch.device]] = None,
+    reference_num_images: Optional[int] = None,
+    progress: bool = True,
+) -> List[EvaluationReport]:
+    r"""
+    Sample a pipeline once and score the same images in several feature spaces: one `EvaluationReport` each.
+
+    The reporting protocol of hfgan: by default both Fashion-MNIST networks, `fashion-mnist-classifier` (the one the
+    trainer selects checkpoints with) and `fashion-mnist-reporter` (independent of it), against the test split.
+    Arguments as for :func:`evaluate_pipeline`; `weights` goes to `inception` only. Generated images are kept as
+    8-bit values between the feature spaces (what every extractor sees anyway).
+
+    Example:
+
+    ```py
+    >>> from hfgan import GANPipeline
+    >>> from hfgan.metrics import evaluate_pipeline_features
+    >>> pipe = GANPipeline.from_pretrained("pipelines/dcgan-fashion-mnist")
+    >>> {r.features: r.metrics["fid"] for r in evaluate_pipeline_features(pipe)}
+    ```
+    """
+    pipe = _as_pipeline(pipe)
+    _check_args(num_samples, batch_size)
+    names = [f.name if isinstance(f, FeatureExtractor) else f for f in features]
+    if not names or len(set(names)) != len(names):
+        raise HFGANError(f"features must name distinct extractors, got {names}")
+    device = device if device is not None else pipe._execution_device
+    shape = _output_shape(pipe)
+    extractors = [get_feature_extractor(f, weights=weights if f == "inception" else None, device=device) for f in features]
+    if dataset not in DATASETS:  # refuse a misfit before sampling anything
+        for extractor in extractors:
+            extractor.check_fits(shape["channels"], shape["resolution"], dataset)
+
+    start = time.perf_counter()
+    images, labels = [], []
+    for pixel_values, class_labels in generate_batches(pipe, num_samples, batch_size, seed):
+        images.append(((pixel_values.float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).cpu())  # [B, C, H, W]
+        if class_labels is not None:
+            labels.append(class_labels)
+    generate_s = time.perf_counter() - start
+    images = torch.cat(images)
+    class_labels = torch.cat(labels) if labels else None
+    source = getattr(pipe, "name_or_path", "") or type(pipe.generator).__name__
+
+    reports = []
+    for extractor in extractors:
+        batches = ((u8.float() / 127.5 - 1, y) for u8, y in _tensor_batches(images, class_labels, batch_size))
+        report = evaluate_batches(batches, num_samples, dataset, split, metrics, extractor, seed=seed, cache_dir=cache_dir,
+                                  device=device, reference_num_images=reference_num_images, num_classes=pipe.num_classes,
+                                  progress=progress, source=source, **shape)
+        report.timings["generate_s"] = round(generate_s, 3)
+        reports.append(report)
+    return reports
 
 
 def compute_fid(pipe, num_samples: int = 10000, **kwargs) -> float:
@@ -314,6 +414,8 @@ def evaluate_images(pixel_values: torch.Tensor, class_labels: Optional[torch.Ten
 
     check_pixel_values(pixel_values)
     _check_args(len(pixel_values), batch_size)
+    kwargs.setdefault("resolution", pixel_values.shape[-1])
+    kwargs.setdefault("channels", pixel_values.shape[1])
     return evaluate_batches(_tensor_batches(pixel_values, class_labels, batch_size), len(pixel_values), dataset, split,
                             metrics, features, seed=seed, num_classes=10 if class_labels is not None else None,
                             source=source, **kwargs)
@@ -332,6 +434,24 @@ def evaluate_real_vs_real(dataset: str = "fashion_mnist", split: str = "train", 
     batches = ((pixel_values, None) for pixel_values in iterate_pixel_values(images, batch_size))
     return evaluate_batches(batches, num_samples, dataset, reference_split, metrics, features, seed=seed,
                             source=f"real:{dataset}/{split}", **kwargs)
+
+
+FEATURE_DESCRIPTIONS = {
+    SELECTION_FEATURES: ("`fashion-mnist-classifier`, a CNN trained on all 60,000 Fashion-MNIST train images (seed 0), "
+                         "the network the trainer selects checkpoints with, against the train split"),
+    REPORTING_FEATURES: ("`fashion-mnist-reporter`, an independent residual network (other architecture, seed 1, "
+                         "trained on train images 30000..59999 only) that only reports"),
+    "inception": "`inception`, the FID Inception-v3 network",
+}
+
+
+def features_note(spaces: Iterable[str]) -> str:
+    """A card sentence naming the feature spaces in ``spaces`` (``pixels`` and unknown names are skipped)."""
+    parts = [FEATURE_DESCRIPTIONS[name] for name in FEATURE_DESCRIPTIONS if name in set(spaces)]
+    if not parts:
+        return ""
+    return ("Feature spaces: " + "; ".join(parts) + ". Numbers compare only within one feature space; those of the "
+            "Fashion-MNIST networks are not Inception FIDs.")
 
 
 def merge_card_metrics(existing: Optional[List[Dict[str, Any]]], new: List[Dict[str, Any]]) -> List[Dict[str, Any]]:

@@ -5,12 +5,19 @@ Every extractor takes ``pixel_values [N, C, H, W]`` in [-1, 1] (1 or 3 channels,
 ``features [N, num_features]`` (FID, KID, precision/recall) and ``logits [N, num_classes]`` (Inception Score,
 class accuracy).
 
-========================== ========== ======== =========================================================
-name                       features   logits   weights
-========================== ========== ======== =========================================================
-``fashion-mnist-classifier`` 128      10       shipped with hfgan (``hfgan/metrics/assets``), offline
-``inception``              2048       1008     the FID Inception file, supplied by the user (``weights=``)
-========================== ========== ======== =========================================================
+============================ ======== ====== ===================================================================
+name                         features logits weights
+============================ ======== ====== ===================================================================
+``fashion-mnist-classifier`` 128      10     shipped (``hfgan/metrics/assets``): CNN, train images 0..59999, seed 0
+``fashion-mnist-reporter``   128      10     shipped: residual net, train images 30000..59999 only, seed 1
+``inception``                2048     1008   the FID Inception file, supplied by the user (``weights=``)
+============================ ======== ====== ===================================================================
+
+The two Fashion-MNIST networks have different roles: the classifier **selects** checkpoints during training (against
+the train split); the reporter, independent of it (architecture, seed, training half), **reports** numbers (against
+the test split), so that a checkpoint chosen by the best number under one is not reported under the same one. Both
+are 28-px grayscale networks: on other data (e.g. 64-px RGB) :meth:`FeatureExtractor.check_fits` refuses them and
+names ``inception``.
 
 >>> extractor = get_feature_extractor("fashion-mnist-classifier")
 >>> features, logits = extractor.features_and_logits(pixel_values)  # [N, 128], [N, 10]
@@ -24,6 +31,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..errors import HFGANError
+
+#: the Fashion-MNIST networks: the first selects checkpoints (train split), the second reports (test split).
+SELECTION_FEATURES = "fashion-mnist-classifier"
+REPORTING_FEATURES = "fashion-mnist-reporter"
+FASHION_MNIST_FEATURES = (SELECTION_FEATURES, REPORTING_FEATURES)
 
 GRAY_WEIGHTS = (0.299, 0.587, 0.114)  # ITU-R 601 luma, as PIL's convert("L")
 
@@ -71,6 +83,10 @@ class FeatureExtractor(nn.Module):
     def features_and_logits(self, pixel_values: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         raise NotImplementedError
 
+    def check_fits(self, channels: int, resolution: int, dataset: str = "the data") -> None:
+        """Raise a one-line :class:`HFGANError` unless this network was made for ``channels`` x ``resolution`` px
+        images (every size fits by default)."""
+
     def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
         return self.features_and_logits(pixel_values)[0]
 
@@ -86,23 +102,46 @@ class FeatureExtractor(nn.Module):
 class ClassifierFeatureExtractor(FeatureExtractor):
     """The shipped :class:`~hfgan.metrics.classifier.FashionMNISTClassifier`: 128-d penultimate features, 10 logits.
 
-    Input adaptation: RGB -> luma, any size -> 28x28 (bilinear with antialiasing).
+    Input adaptation: RGB -> luma, any size -> 28x28 (bilinear with antialiasing). It selects checkpoints during
+    training; :class:`ReporterFeatureExtractor` reports.
     """
 
     name = "fashion-mnist-classifier"
 
     def __init__(self, path: Optional[str] = None):
         super().__init__()
-        from .classifier import CLASSIFIER_DIR, load_fashion_mnist_classifier
         from .inception import file_hash
 
-        path = path or CLASSIFIER_DIR
-        self.classifier = load_fashion_mnist_classifier(path)
+        path = path or self._default_dir()
+        self.classifier = self._load(path)
         self.num_features = self.classifier.config.feature_dim
         self.num_classes = self.classifier.config.num_classes
         self.sample_size = self.classifier.config.sample_size
         self.weights_hash = file_hash(os.path.join(path, "diffusion_pytorch_model.safetensors"))
         self.eval()
+
+    @staticmethod
+    def _default_dir() -> str:
+        from .classifier import CLASSIFIER_DIR
+
+        return CLASSIFIER_DIR
+
+    @staticmethod
+    def _load(path: str) -> nn.Module:
+        from .classifier import load_fashion_mnist_classifier
+
+        return load_fashion_mnist_classifier(path)
+
+    def check_fits(self, channels: int, resolution: int, dataset: str = "the data") -> None:
+        """Only images like Fashion-MNIST's: grayscale at the network's size (28 px)."""
+        from .inception import INCEPTION_WEIGHTS_ENV
+
+        if channels != self.classifier.config.in_channels or resolution != self.sample_size:
+            kind = "grayscale" if channels == 1 else "RGB" if channels == 3 else f"{channels}-channel"
+            raise HFGANError(
+                f"feature extractor {self.name!r} is a {self.sample_size}-px grayscale Fashion-MNIST network and does "
+                f"not fit {resolution}-px {kind} images of {dataset}: use --features inception (the FID Inception "
+                f"network; its weights via --inception-weights PATH or ${INCEPTION_WEIGHTS_ENV})")
 
     @torch.no_grad()
     def features_and_logits(self, pixel_values: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -114,6 +153,28 @@ class ClassifierFeatureExtractor(FeatureExtractor):
         images = (images / 127.5 - 1).contiguous(memory_format=torch.channels_last)  # [N, 1, 28, 28] in [-1, 1]
         logits, features = self.classifier(images, return_features=True)
         return features.float(), logits.float()
+
+
+class ReporterFeatureExtractor(ClassifierFeatureExtractor):
+    """The shipped :class:`~hfgan.metrics.reporter.FashionMNISTResNet`: 128-d penultimate features, 10 logits.
+
+    Independent of ``fashion-mnist-classifier`` (architecture, seed, trained on train images 30000..59999 only); the
+    feature space of reported numbers. Same input adaptation as the classifier.
+    """
+
+    name = "fashion-mnist-reporter"
+
+    @staticmethod
+    def _default_dir() -> str:
+        from .reporter import REPORTER_DIR
+
+        return REPORTER_DIR
+
+    @staticmethod
+    def _load(path: str) -> nn.Module:
+        from .reporter import load_fashion_mnist_reporter
+
+        return load_fashion_mnist_reporter(path)
 
 
 class InceptionFeatureExtractor(FeatureExtractor):
@@ -156,6 +217,7 @@ class InceptionFeatureExtractor(FeatureExtractor):
 
 _REGISTRY: Dict[str, Callable[..., FeatureExtractor]] = {
     "fashion-mnist-classifier": lambda weights=None: ClassifierFeatureExtractor(weights),
+    "fashion-mnist-reporter": lambda weights=None: ReporterFeatureExtractor(weights),
     "inception": lambda weights=None: InceptionFeatureExtractor(weights),
 }
 _LOADED: Dict[Tuple[str, Optional[str]], FeatureExtractor] = {}
@@ -178,7 +240,7 @@ def get_feature_extractor(name: str = "fashion-mnist-classifier", weights: Optio
     """Build (once per process) the extractor ``name``, in eval mode, on ``device``.
 
     ``weights`` is the weights path: required for ``inception`` (or ``$HFGAN_INCEPTION_WEIGHTS``), optional for the
-    classifier (a folder with another ``FashionMNISTClassifier``). Unknown names raise :class:`HFGANError`.
+    Fashion-MNIST networks (a folder with another ``FashionMNISTClassifier`` / ``FashionMNISTResNet``). Unknown names raise :class:`HFGANError`.
     """
     if isinstance(name, FeatureExtractor):
         return name.to(device) if device is not None else name

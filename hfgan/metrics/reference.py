@@ -3,13 +3,17 @@
 A cache file holds ``mu [D]`` and ``sigma [D, D]`` (float64, over every image of the split, for FID) and up to
 ``max_features`` rows of ``features [M, D]`` (float32, a seeded random subset, for KID and precision/recall).
 Its name is keyed by dataset, split, extractor name and a hash of the extractor's weights, so retraining the
-classifier or swapping Inception files never reuses stale numbers::
+classifier or swapping Inception files never reuses stale numbers; a dataset other than the built-in Fashion-MNIST
+(a local image folder or a Hub dataset name, loaded by :mod:`hfgan.data`) is also keyed by the resolution and
+channels its images were loaded at::
 
-    ~/.cache/hfgan/reference/fashion_mnist-test-fashion-mnist-classifier-<hash>.npz
+    ~/.cache/hfgan/reference/fashion_mnist-test-fashion-mnist-classifier-<hash>-v1.npz
+    ~/.cache/hfgan/reference/my_faces_<hash>-64px-3ch-train-inception-<hash>-v1.npz
 
 The folder is ``cache_dir`` if given, else ``$HFGAN_CACHE/reference``, else ``~/.cache/hfgan/reference``.
 """
 
+import hashlib
 import json
 import os
 import tempfile
@@ -91,6 +95,28 @@ def load_real_images(dataset: str = "fashion_mnist", split: str = "test") -> Tup
 
     images, labels = load_fashion_mnist_arrays(split)
     return images[:, None], labels  # [N, 1, 28, 28]
+
+
+def dataset_reference(dataset: str, split: str, resolution: int, channels: int
+                      ) -> Tuple[str, Optional[Callable[[], np.ndarray]]]:
+    """``(cache name, image loader)`` of a dataset split: the built-in ``fashion_mnist`` as it is (``None`` loader:
+    :func:`load_real_images`), any other dataset (a local image folder or a Hub name) loaded by
+    :func:`hfgan.data.load_image_tensor_data` at ``resolution`` px with ``channels`` channels, when first needed."""
+    if dataset in DATASETS:
+        return dataset, None
+    from .translation_data import reference_name
+
+    source, key = dataset, dataset
+    if os.path.isdir(dataset):  # a folder: its name plus a hash of its absolute path
+        source = os.path.abspath(dataset)
+        key = f"{os.path.basename(source) or 'folder'}_{hashlib.sha256(source.encode('utf-8')).hexdigest()[:8]}"
+
+    def images() -> np.ndarray:
+        from ..data import load_image_tensor_data
+
+        return load_image_tensor_data(source, split, resolution, channels).images.numpy()  # uint8 [N, C, H, W]
+
+    return reference_name(key, resolution, channels), images
 
 
 def subset_indices(total: int, num: Optional[int], seed: int) -> np.ndarray:

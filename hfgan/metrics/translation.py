@@ -12,7 +12,7 @@ Paired (Pix2Pix; e.g. ``fashion_mnist_edges``): the test split's sources are tra
 Unpaired (CycleGAN; e.g. ``fashion_mnist:Sneaker`` <-> ``fashion_mnist:Ankle boot``), for each direction the
 pipeline translates (names prefixed ``forward/`` and ``reverse/`` when it has both): the source domain's test
 split is translated, then ``fid`` / ``kid`` against the target domain's test split; ``target_class_rate``, the share
-of outputs the shipped classifier assigns to the target domain's classes (class subsets of Fashion-MNIST only);
+of outputs a shipped Fashion-MNIST network assigns to the target domain's classes (class subsets of Fashion-MNIST only);
 ``l1_to_input``, the mean absolute difference of output and input in [0, 1] (how much of the layout is kept)::
 
     from hfgan import load_pipeline
@@ -33,9 +33,9 @@ import torch
 
 from ..errors import HFGANError
 from .evaluate import CLASSIFIER, compute_metrics
-from .features import FeatureExtractor, get_feature_extractor, list_feature_extractors, to_channels
+from .features import FASHION_MNIST_FEATURES, FeatureExtractor, get_feature_extractor, list_feature_extractors, to_channels
 from .reference import get_reference_stats
-from .translation_data import TranslationSet, paired_sets, resolve_translation_data, unpaired_sets
+from .translation_data import TranslationSet, is_fashion_mnist, paired_sets, resolve_translation_data, unpaired_sets
 
 PIXELS = "pixels"  # the feature space named for metrics computed on the pixels themselves
 PAIRED_METRICS = ("fid", "kid", "l1", "psnr", "ssim")
@@ -140,12 +140,11 @@ class TranslationReport:
                          for d, v in self.directions.items())
         pixel = ("L1, PSNR (of the mean squared error over all pixels) and SSIM (11x11 Gaussian window) of each output "
                  "against its ground-truth target, in [0, 1]" if self.kind == "paired" else
-                 "target-class rate: the share of outputs the shipped classifier assigns to the target domain's classes; "
+                 "target-class rate: the share of outputs a Fashion-MNIST network assigns to the target domain's classes; "
                  "L1 to input: the mean absolute difference of output and input, in [0, 1]")
         return (f"Measured with `hfgan evaluate` on the {self.split} split ({ways}): source images translated and "
                 f"quantized to 8 bits; FID/KID against the statistics of the target {self.split} split (KID over "
-                f"100 subsets of min(1000, N)); {pixel}. `fashion-mnist-classifier` numbers are in the feature space of "
-                "hfgan's shipped Fashion-MNIST classifier and are not comparable with Inception FIDs.")
+                f"100 subsets of min(1000, N)); {pixel}.")
 
     def table(self) -> str:
         """A plain-text table of the numbers."""
@@ -193,12 +192,13 @@ def evaluate_translation_sets(sets: Sequence[TranslationSet], translate: Transla
     if "target_class_rate" in wanted and metrics is not None and not class_rate:
         raise HFGANError("target_class_rate needs a target domain that is a class subset of fashion_mnist "
                          "(e.g. fashion_mnist:Sneaker)")
-    classifier = next((e for e in extractors if e.name == CLASSIFIER), None) or (
-        get_feature_extractor(CLASSIFIER, device=device) if class_rate else None)
+    # the target-class rate is measured by every Fashion-MNIST network among the extractors (else the classifier)
+    classifiers = [e for e in extractors if e.name in FASHION_MNIST_FEATURES] or (
+        [get_feature_extractor(CLASSIFIER, device=device)] if class_rate else [])
 
     results: Dict[str, Dict[str, float]] = {e.name: {} for e in extractors}
-    if class_rate and classifier.name not in results:
-        results[classifier.name] = {}
+    for classifier in classifiers if class_rate else []:
+        results.setdefault(classifier.name, {})
     results[PIXELS] = {}
     timings = dict.fromkeys(("reference_s", "translate_s", "features_s", "metrics_s"), 0.0)
     directions: Dict[str, Dict[str, Any]] = {}
@@ -217,7 +217,7 @@ def evaluate_translation_sets(sets: Sequence[TranslationSet], translate: Transla
             n = len(s.inputs)
             feats: Dict[str, List[torch.Tensor]] = {e.name: [] for e in extractors}
             psnr, ssim = PeakSignalNoiseRatio(data_range=1.0), _ssim(min(s.inputs.shape[-2:]))
-            l1_sum, in_class = 0.0, 0
+            l1_sum, in_class = 0.0, dict.fromkeys((c.name for c in classifiers), 0)
             for i in range(0, n, batch_size):
                 t0 = time.perf_counter()
                 inputs = s.inputs[i:i + batch_size]
@@ -228,10 +228,12 @@ def evaluate_translation_sets(sets: Sequence[TranslationSet], translate: Transla
                 for e in extractors:
                     f, logits = e.features_and_logits(pixel_values)
                     feats[e.name].append(f.cpu())
-                    if e is classifier and class_rate:
-                        in_class += _in_classes(logits, s.target_classes)
-                if classifier is not None and classifier not in extractors and s.target_classes:
-                    in_class += _in_classes(classifier.features_and_logits(pixel_values)[1], s.target_classes)
+                    if e in classifiers and class_rate:
+                        in_class[e.name] += _in_classes(logits, s.target_classes)
+                for classifier in classifiers:
+                    if classifier not in extractors and class_rate and s.target_classes:
+                        in_class[classifier.name] += _in_classes(classifier.features_and_logits(pixel_values)[1],
+                                                                 s.target_classes)
                 t2 = time.perf_counter()
                 timings["features_s"] += t2 - t1
                 if s.targets is not None:
@@ -250,7 +252,8 @@ def evaluate_translation_sets(sets: Sequence[TranslationSet], translate: Transla
                 scores = compute_metrics(torch.cat(feats[e.name]), torch.empty(0), references[e.name][0], distances, seed=seed)
                 results[e.name].update({prefix + k: v for k, v in scores.items()})
             if class_rate and s.target_classes:
-                results[classifier.name][prefix + "target_class_rate"] = in_class / n
+                for classifier in classifiers:
+                    results[classifier.name][prefix + "target_class_rate"] = in_class[classifier.name] / n
             if s.targets is not None:
                 pixel = {"l1": l1_sum / n, "psnr": float(psnr.compute()), "ssim": float(ssim.compute())}
             else:
@@ -263,7 +266,7 @@ def evaluate_translation_sets(sets: Sequence[TranslationSet], translate: Transla
                 "reference_cached": {name: cached for name, (_, cached) in references.items()}}
     results = {k: v for k, v in results.items() if v}
     extractors_used = {e.name: e.weights_hash for e in extractors}
-    if class_rate:
+    for classifier in classifiers if class_rate else []:
         extractors_used[classifier.name] = classifier.weights_hash
     return TranslationReport(kind, dataset, split, results, directions, extractors_used, seed,
                              {k: round(v, 3) for k, v in timings.items()}, source)
@@ -308,7 +311,9 @@ def evaluate_translation(
         metrics (`str` or list, *optional*): A subset of `fid, kid, l1, psnr, ssim` (paired) or
             `fid, kid, target_class_rate, l1_to_input` (unpaired); default: all of them.
         features (`str` or list, *optional*): Feature spaces of FID / KID; default: `fashion-mnist-classifier`, plus
-            `inception` when its weights can be had (`weights` or `$HFGAN_INCEPTION_WEIGHTS`).
+            `inception` when its weights can be had (`weights` or `$HFGAN_INCEPTION_WEIGHTS`). `hfgan evaluate` adds
+            the independent `fashion-mnist-reporter` on Fashion-MNIST data. A 28-px grayscale network on other
+            data is a one-line error naming `inception`.
         weights (`str`, *optional*): The FID Inception weights file.
         batch_size (`int`, defaults to 500): Images translated at a time.
         seed (`int`, defaults to 0): Seeds the KID subsets.
@@ -330,6 +335,13 @@ def evaluate_translation(
     kind, paired, domains = resolve_translation_data(pipe, dataset, dataset_a, dataset_b)
     parse_translation_metrics(metrics, kind)  # fail before loading any data
     features = translation_features(features, weights)
+    for direction in pipe.directions:  # a 28-px grayscale network refuses other data before any is loaded
+        target = paired if kind == "paired" else domains[1] if direction == "forward" else domains[0]
+        if not is_fashion_mnist(target):
+            config = pipe.translator(direction).config
+            for f in features:
+                extractor = get_feature_extractor(f, weights=weights if f == "inception" else None)
+                extractor.check_fits(config.out_channels, config.sample_size, target)
     if kind == "paired":
         sets = paired_sets(pipe, paired, split, num_samples, source_column, target_column)
     else:

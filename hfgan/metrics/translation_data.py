@@ -58,6 +58,15 @@ def reference_name(name: str, resolution: int, channels: int) -> str:
     return f"{safe}-{resolution}px-{channels}ch"
 
 
+FASHION_MNIST_DATA = ("fashion_mnist", "fashion_mnist_edges")
+
+
+def is_fashion_mnist(spec: Optional[str]) -> bool:
+    """Whether a dataset spec (``fashion_mnist``, ``fashion_mnist_edges``, ``fashion_mnist:Sneaker``, a paired
+    ``fashion_mnist_edges:image``) is built on Fashion-MNIST, the data of the shipped feature extractors."""
+    return bool(spec) and not os.path.isdir(spec) and spec.partition(":")[0] in FASHION_MNIST_DATA
+
+
 def fashion_mnist_classes(spec: str) -> Optional[List[int]]:
     """Class ids of a class-subset domain of Fashion-MNIST (``fashion_mnist:Sneaker`` -> ``[7]``), else None."""
     from ..data import FASHION_MNIST_LABELS

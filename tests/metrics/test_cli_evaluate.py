@@ -38,6 +38,9 @@ def test_evaluate_writes_metrics_json_and_updates_the_card(pipeline_dir, tmp_pat
     assert set(report["metrics"]) == {"fid", "kid", "kid_std", "is", "is_std", "precision", "recall"}
     assert report["features"] == "fashion-mnist-classifier" and report["num_samples"] == 60
     assert report["split"] == "test" and report["reference_num_images"] == 1000 and report["seed"] == 0
+    # both Fashion-MNIST networks by default: the selection one first, the independent reporting one after it
+    assert [r["features"] for r in report["reports"]] == ["fashion-mnist-classifier", "fashion-mnist-reporter"]
+    assert report["reports"][0]["metrics"] == report["metrics"] and "features fashion-mnist-reporter:" in printed
 
     header = card_header(pipeline_dir)
     result = header["model-index"][0]["results"][0]
@@ -45,14 +48,18 @@ def test_evaluate_writes_metrics_json_and_updates_the_card(pipeline_dir, tmp_pat
     assert {m["type"] for m in result["metrics"]} == {"fid", "kid", "is", "precision", "recall"}
     fid = next(m for m in result["metrics"] if m["type"] == "fid")
     assert fid["name"] == "FID (fashion-mnist-classifier)" and fid["value"] == pytest.approx(report["metrics"]["fid"], rel=1e-5)
+    reporter_fid = next(m for m in result["metrics"] if m["name"] == "FID (fashion-mnist-reporter)")
+    assert reporter_fid["value"] == pytest.approx(report["reports"][1]["metrics"]["fid"], rel=1e-5)
     assert header["hfgan"]["name"] == "Tiny DCGAN"  # the other card data is kept
+    note = header["hfgan"]["metrics_note"]
+    assert "`fashion-mnist-reporter`, an independent residual network" in note and "final weights" in note
     assert GANPipeline.from_pretrained(pipeline_dir).card_data["metrics"][0]["num_samples"] == 60
 
     # a second evaluation reads the cached reference statistics and replaces (not duplicates) the card entries
     assert main(args[:-1] + ["--metrics", "fid", "--seed", "1", "--update-card"]) == 0
     assert "reference statistics: cached" in capsys.readouterr().out
     metrics = card_header(pipeline_dir)["model-index"][0]["results"][0]["metrics"]
-    assert [m["type"] for m in metrics].count("fid") == 1 and len(metrics) == 5
+    assert [m["type"] for m in metrics].count("fid") == 2 and len(metrics) == 10  # one per feature space
 
 
 def test_conditional_pipeline_reports_accuracy(tmp_path, cache_dir, capsys):
@@ -80,8 +87,11 @@ def test_real_vs_real_floor(tmp_path, cache_dir, capsys):
     (["--metrics", "fid,sharpness"], "unknown metric 'sharpness'"),
     (["--features", "clip"], "unknown --features 'clip'"),
     (["--num-samples", "1"], "--num-samples must be >= 2"),
-    (["--dataset", "cifar10"], "--dataset 'cifar10' has no reference statistics yet; use one of fashion_mnist"),
-    (["--inception-weights", "x.pth"], "--inception-weights only applies to --features inception"),
+    (["--dataset", "/nonexistent/images"], "--dataset /nonexistent/images: no such folder"),
+    (["--dataset", "org/images"], "needs the FID Inception weights"),  # other data: inception by default
+    (["--inception-weights", "x.pth"], "Inception weights file not found: x.pth"),  # weights add inception
+    (["--features", "fashion-mnist-reporter", "--inception-weights", "x.pth"],
+     "--inception-weights only applies to --features inception"),
     (["--features", "inception", "--inception-weights", "/nonexistent/pt_inception.pth"],
      "Inception weights file not found: /nonexistent/pt_inception.pth"),
 ])

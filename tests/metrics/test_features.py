@@ -50,9 +50,10 @@ def test_extractor_bad_input_and_unknown_names():
                          (torch.zeros(2, 1, 28, 28, dtype=torch.uint8), "floats"), (np.zeros((2, 1, 28, 28)), "torch.Tensor")):
         with pytest.raises(HFGANError, match=message):
             extractor.features_and_logits(bad)
-    with pytest.raises(HFGANError, match="unknown feature extractor 'clip'; known: fashion-mnist-classifier, inception"):
+    with pytest.raises(HFGANError, match="unknown feature extractor 'clip'; known: fashion-mnist-classifier, "
+                                         "fashion-mnist-reporter, inception"):
         get_feature_extractor("clip")
-    assert list_feature_extractors() == ["fashion-mnist-classifier", "inception"]
+    assert list_feature_extractors() == ["fashion-mnist-classifier", "fashion-mnist-reporter", "inception"]
     assert get_feature_extractor("fashion-mnist-classifier") is extractor  # loaded once per process
     with pytest.raises(HFGANError, match="holds no classifier"):
         get_feature_extractor("fashion-mnist-classifier", weights="/nonexistent/classifier")
