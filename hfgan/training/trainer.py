@@ -43,6 +43,12 @@ def _rng(seed: int, *keys: int) -> torch.Generator:
     return torch.Generator().manual_seed(_seed_value(seed, *keys))
 
 
+def _print_on_rank0(message: str) -> None:
+    """``print`` on the global main process only, usable before any Accelerate state exists."""
+    if os.environ.get("RANK", "0") == "0":
+        print(message)
+
+
 class GANTrainer:
     """Train a registered GAN with Accelerate; what it trains comes from the config's task.
 
@@ -65,7 +71,7 @@ class GANTrainer:
 
     # ---------------------------------------------------------------------------------------- setup
     def _setup(self) -> None:
-        from accelerate import Accelerator, PartialState
+        from accelerate import Accelerator
         from accelerate.utils import DistributedDataParallelKwargs, ProjectConfiguration, set_seed
 
         from ..data_fit import fit_config_to_data
@@ -73,7 +79,9 @@ class GANTrainer:
         from ..tasks import get_task_class
 
         # the registry variant for cfg.resolution, a conditional model's classes from the data (hfgan.data_fit)
-        cfg = self.config = fit_config_to_data(self.config, self.data, log=PartialState().print)
+        # (no accelerate state may exist before the Accelerator below: one made without cpu=True would leave every
+        # CPU process believing it is the main one)
+        cfg = self.config = fit_config_to_data(self.config, self.data, log=_print_on_rank0)
         if cfg.num_threads:
             torch.set_num_threads(cfg.num_threads)
         log_with = None if cfg.report_to in ("none", "", None) else cfg.report_to
