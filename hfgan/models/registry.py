@@ -159,6 +159,7 @@ def _fits(entry: ModelEntry, resolution: int) -> bool:
     ``resolution``-px images (a zero latent through it, in eval mode)."""
     import torch
 
+    entry = get_model_entry(entry.name)  # the classes, imported
     try:
         nets = {name: cls(**{**defaults, "sample_size": resolution}) for name, (cls, defaults) in entry.components.items()}
         generator = nets["generator"].eval()
