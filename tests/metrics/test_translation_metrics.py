@@ -9,6 +9,7 @@ import torch
 import yaml
 
 import hfgan
+from hfgan.hub import read_card_data
 from hfgan.cli import main
 from hfgan.errors import HFGANError
 from hfgan.metrics import (
@@ -231,7 +232,8 @@ def test_cli_evaluates_a_saved_pix2pix_pipeline_and_updates_its_card(pix2pix_dir
     assert {(m["type"], m["name"]) for m in result["metrics"]} == {  # both Fashion-MNIST networks by default
         ("fid", f"FID ({CLASSIFIER})"), ("kid", f"KID ({CLASSIFIER})"), ("fid", f"FID ({REPORTER})"),
         ("kid", f"KID ({REPORTER})"), ("l1", "L1 to target (pixels)"), ("psnr", "PSNR (pixels)"), ("ssim", "SSIM (pixels)")}
-    assert header["hfgan"]["name"] == "Tiny Pix2Pix" and header["hfgan"]["training"]["dataset"] == "fashion_mnist_edges"
+    assert header["hfgan"]["name"] == "Tiny Pix2Pix"  # the training config is in the card's body, once
+    assert read_card_data(str(folder))["training"]["dataset"] == "fashion_mnist_edges"
     assert header["hfgan"]["metrics_note"].startswith("Measured with `hfgan evaluate` on the test split")
     card = (folder / "README.md").read_text(encoding="utf-8")
     assert "| SSIM (pixels) |" in card and "| pixels | test | 64 |" in card
