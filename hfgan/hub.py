@@ -61,6 +61,8 @@ def card_metadata(pipe) -> Dict[str, Any]:
     if tag:
         meta["pipeline_tag"] = tag
     meta["tags"] = tags
+    if data.get("base_model"):  # a fine-tuned model names the Hub repo it started from
+        meta["base_model"] = data["base_model"]
     if dataset:
         meta["datasets"] = [DATASET_IDS.get(dataset, dataset)]
     if getattr(pipe, "num_classes", None):
