@@ -41,3 +41,7 @@ __all__ += ["BigGANDeepGenerator", "BigGANDiscriminator"]
 from .models.sngan import SNGANDiscriminator, SNGANGenerator  # noqa: E402
 
 __all__ += ["SNGANGenerator", "SNGANDiscriminator"]
+
+from .models.stylegan2 import StyleGAN2Discriminator, StyleGAN2Generator  # noqa: E402
+
+__all__ += ["StyleGAN2Generator", "StyleGAN2Discriminator"]

@@ -25,6 +25,8 @@ TINY_DISCRIMINATOR = {"dcgan": {"base_channels": 8, "max_channels": 16}, "mlp_ga
                       "progan": {"base_channels": 4, "max_channels": 8}}
 TINY_GENERATOR["biggan"] = {"latent_dim": 8, "class_embed_dim": 8, "channel_width": 4, "n_stats": 5}
 TINY_DISCRIMINATOR["biggan"] = {"channel_width": 8}
+TINY_GENERATOR["stylegan2"] = {"latent_dim": 8, "w_dim": 8, "channel_base": 64, "channel_max": 8, "mapping_layers": 2}
+TINY_DISCRIMINATOR["stylegan2"] = {"channel_base": 64, "channel_max": 8, "mapping_layers": 2}
 CLASS_NAMES = ["shirt", "shoe", "bag"]
 
 

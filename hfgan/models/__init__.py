@@ -96,3 +96,24 @@ register_model(gan_entry("sngan-resnet-32", "sngan", SNGANGenerator, SNGANDiscri
                          {"out_channels": 3, "sample_size": 32}, {"in_channels": 3, "sample_size": 32},
                          "SNGAN-ResNet (4 -> 8 -> 16 -> 32), 32x32 RGB (the paper's CIFAR-10 networks)."))
 __all__ += ["SNGANGenerator", "SNGANDiscriminator"]
+
+# StyleGAN2 (stylegan2-ada-pytorch's networks): mapping + modulated synthesis, residual D with minibatch std;
+# 28-px data renders at 32 and is cropped (the discriminator pads it back). Reference weights: `hfgan convert stylegan2-ada`.
+from .stylegan2 import StyleGAN2Discriminator, StyleGAN2Generator  # noqa: E402
+
+_STYLEGAN2_SMALL = {"latent_dim": 128, "w_dim": 128, "channel_base": 4096, "channel_max": 128, "mapping_layers": 2}
+_STYLEGAN2_D_SMALL = {"channel_base": 4096, "channel_max": 128, "mbstd_group_size": 4, "mapping_layers": 2}
+register_model(gan_entry("stylegan2-28", "stylegan2", StyleGAN2Generator, StyleGAN2Discriminator,
+                         {**_GRAY28, **_STYLEGAN2_SMALL}, {**_D_GRAY28, **_STYLEGAN2_D_SMALL},
+                         "StyleGAN2 (mapping network, modulated convolutions, skip G, residual D), rendered at 32 and "
+                         "cropped to 28x28 grayscale."))
+register_model(gan_entry("cstylegan2-28", "stylegan2", StyleGAN2Generator, StyleGAN2Discriminator,
+                         {**_GRAY28, **_COND, **_STYLEGAN2_SMALL},
+                         {**_D_GRAY28, **_STYLEGAN2_D_SMALL, "num_classes": 10},
+                         "Class-conditional StyleGAN2 (label embedding in the mapping network, projection "
+                         "discriminator), 28x28 grayscale."))
+register_model(gan_entry("stylegan2-32", "stylegan2", StyleGAN2Generator, StyleGAN2Discriminator,
+                         {"out_channels": 3, "sample_size": 32, **_STYLEGAN2_SMALL},
+                         {"in_channels": 3, "sample_size": 32, **_STYLEGAN2_D_SMALL},
+                         "StyleGAN2, 32x32 RGB."))
+__all__ += ["StyleGAN2Generator", "StyleGAN2Discriminator"]

@@ -28,6 +28,7 @@ ClassLabels = Union[int, str, Sequence[Union[int, str]], torch.Tensor, None]
 # Kinds of truncation a generator declares with a class attribute ``truncation``; "latents" when it has none.
 TRUNCATION_LATENTS = "latents"  # scale the latents towards the prior's mean (0)
 TRUNCATION_STANDING_STATS = "standing_stats"  # BigGAN: the generator takes truncation_psi and picks its statistics
+TRUNCATION_W_SPACE = "w_space"  # StyleGAN2: the generator lerps its ws towards w_avg; latents are used unscaled
 
 
 def truncated_randn(shape, generator=None, device=None, bound: float = 2.0) -> torch.Tensor:
@@ -75,8 +76,9 @@ class GANPipeline(_LoadingMixin, DiffusionPipeline):
 
     @property
     def truncation_kind(self) -> str:
-        """How this generator truncates: ``"latents"`` (the pipeline scales sampled latents) or ``"standing_stats"``
-        (BigGAN: the generator takes ``truncation_psi``; latents are drawn from a normal truncated to [-2, 2])."""
+        """How this generator truncates: ``"latents"`` (the pipeline scales sampled latents), ``"standing_stats"``
+        (BigGAN: the generator takes ``truncation_psi``; latents are drawn from a normal truncated to [-2, 2]) or
+        ``"w_space"`` (StyleGAN2: the generator moves its ws towards ``w_avg``; it has noise inputs)."""
         return getattr(type(self.generator), "truncation", TRUNCATION_LATENTS)
 
     @property
@@ -176,6 +178,7 @@ class GANPipeline(_LoadingMixin, DiffusionPipeline):
         output_type: str = "pil",
         return_dict: bool = True,
         resolution: Optional[int] = None,
+        noise_mode: Optional[str] = None,
     ) -> Union[ImagePipelineOutput, tuple]:
         r"""
         Generate images.
@@ -194,12 +197,16 @@ class GANPipeline(_LoadingMixin, DiffusionPipeline):
                 generators latents are scaled towards the mean of the prior (0) by this factor. For generators with
                 standing statistics (BigGAN, `pipe.truncation_kind == "standing_stats"`) it must lie in (0, 1]: the
                 generator picks its batch-norm statistics for it, and latents, when not given, are drawn from a
-                normal truncated to [-2, 2] times `truncation_psi`; given latents are used as they are.
+                normal truncated to [-2, 2] times `truncation_psi`; given latents are used as they are. For generators
+                with a mapping network (StyleGAN2, `pipe.truncation_kind == "w_space"`) it moves every image's ws
+                towards the generator's `w_avg` (0 gives the average image for every latent); latents are unchanged.
             output_type (`str`, defaults to `"pil"`): `"pil"` (list of `PIL.Image`), `"np"` (`[N, H, W, C]`
                 floats in [0, 1]) or `"pt"` (`[N, C, H, W]` tensor in [0, 1]).
             return_dict (`bool`, defaults to True): Return an `ImagePipelineOutput` rather than a tuple.
             resolution (`int`, *optional*): For generators that render at several resolutions (Progressive GAN: see
                 `pipe.resolutions`), the size to render at; defaults to the final one (`sample_size`).
+            noise_mode (`str`, *optional*): For generators with noise inputs (StyleGAN2): `"const"` (default: the
+                stored noise, so a seed gives the same image), `"random"` (fresh noise from `generator`) or `"none"`.
 
         Example:
 
@@ -234,7 +241,13 @@ class GANPipeline(_LoadingMixin, DiffusionPipeline):
         device, dtype, hooked = placement(self, self.generator)
         labels = self.prepare_class_labels(class_labels, batch_size, device)
         truncation = {}
-        if self.truncation_kind == TRUNCATION_STANDING_STATS:
+        if noise_mode is not None and self.truncation_kind != TRUNCATION_W_SPACE:
+            raise HFGANError("noise_mode is for generators with noise inputs (StyleGAN2); this one has none")
+        if self.truncation_kind == TRUNCATION_W_SPACE:
+            latents = self.prepare_latents(batch_size, generator, latents, device, dtype)  # used unscaled
+            truncation = {"truncation_psi": float(truncation_psi), "noise_mode": noise_mode or "const",
+                          "generator": generator}
+        elif self.truncation_kind == TRUNCATION_STANDING_STATS:
             if not 0.0 < truncation_psi <= 1.0:
                 raise HFGANError(f"truncation_psi must be in (0, 1] for this generator (standing statistics), got {truncation_psi!r}")
             # given latents are used as they are; sampled ones come from the truncated prior
@@ -253,3 +266,48 @@ class GANPipeline(_LoadingMixin, DiffusionPipeline):
         if not return_dict:
             return (images,)
         return ImagePipelineOutput(images=images)
+
+    def style_mixing(self, num_rows: int = 3, num_columns: int = 3, row_latents: Optional[torch.Tensor] = None,
+                     column_latents: Optional[torch.Tensor] = None, style_layers=None, class_labels: ClassLabels = None,
+                     column_class_labels: ClassLabels = None, generator: Optional[torch.Generator] = None,
+                     truncation_psi: float = 1.0, noise_mode: str = "const", output_type: str = "pil"):
+        r"""
+        Style mixing (generators with a W space, e.g. StyleGAN2): a `num_rows` x `num_columns` grid whose image
+        (r, c) has row r's styles, except at `style_layers`, where it has column c's.
+
+        Args:
+            num_rows (`int`, defaults to 3), num_columns (`int`, defaults to 3): Latents to sample for the rows and
+                the columns (ignored where `row_latents` / `column_latents` are given).
+            row_latents, column_latents (`torch.Tensor`, *optional*): `[rows, latent_dim]`, `[columns, latent_dim]`.
+            style_layers (`int`, `range` or list of `int`, *optional*): The ws (style inputs, `0 ..
+                generator.num_ws - 1`, coarse to fine) that take the column latent's styles; an int `k` means the
+                first `k`. Default: the coarse half, `range(num_ws // 2)` (the column gives pose and shape, the row
+                the details).
+            class_labels, column_class_labels (*optional*): Conditional models: one label for every image, or the
+                rows' labels; `column_class_labels` gives the columns' (default: `class_labels`).
+            generator (`torch.Generator`, *optional*): Draws the row latents, then the column latents (and the noise
+                with `noise_mode="random"`).
+            truncation_psi (`float`, defaults to 1.0): Truncation towards `w_avg` of both latents' ws.
+            noise_mode (`str`, defaults to `"const"`): `"const"`, `"random"` or `"none"`.
+            output_type (`str`, defaults to `"pil"`): Format of the images, as in `__call__`.
+
+        Returns:
+            [`~hfgan.pipelines.style_mixing.StyleMixingOutput`]: `images` (the mixes, row by row), `grid` (a PIL image
+            with the column sources on top and the row sources on the left), `row_images`, `column_images` and
+            `style_layers`.
+
+        Example:
+
+        ```py
+        >>> import torch
+        >>> from hfgan import GANPipeline
+        >>> pipe = GANPipeline.from_pretrained("path/to/stylegan2-pipeline")
+        >>> out = pipe.style_mixing(num_rows=3, num_columns=4, style_layers=range(0, 4),
+        ...                         generator=torch.Generator().manual_seed(0))
+        >>> out.grid.save("style_mixing.png")
+        ```
+        """
+        from .style_mixing import style_mixing
+
+        return style_mixing(self, num_rows, num_columns, row_latents, column_latents, style_layers, class_labels,
+                            column_class_labels, generator, truncation_psi, noise_mode, output_type)
