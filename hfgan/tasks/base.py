@@ -153,6 +153,10 @@ class GANTask:
     def learning_rate(self, optimizer: str) -> float:
         return self.config.learning_rate_g if optimizer == "G" else self.config.learning_rate_d
 
+    def adam_betas(self, optimizer: str) -> Tuple[float, float]:
+        """Adam's betas for ``optimizer`` (a task with lazy regularization adjusts them, as it does the rate)."""
+        return self.config.adam_beta1, self.config.adam_beta2
+
     # -- one step ----------------------------------------------------------------------------------
     def phases(self) -> List[Phase]:
         raise NotImplementedError

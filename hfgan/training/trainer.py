@@ -103,7 +103,7 @@ class GANTrainer:
         for opt_name, members in self.task.optimizers.items():
             params = [p for name in members for p in nets[name].parameters()]
             optimizers[opt_name] = torch.optim.Adam(params, lr=self.task.learning_rate(opt_name),
-                                                    betas=(cfg.adam_beta1, cfg.adam_beta2), weight_decay=cfg.adam_weight_decay)
+                                                    betas=self.task.adam_betas(opt_name), weight_decay=cfg.adam_weight_decay)
         names, opt_names = list(nets), list(optimizers)
         prepared = acc.prepare(*[nets[n] for n in names], *[optimizers[n] for n in opt_names])
         self.nets: Dict[str, nn.Module] = dict(zip(names, prepared[:len(names)]))
