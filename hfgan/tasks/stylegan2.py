@@ -136,8 +136,14 @@ class StyleGAN2Task(GenerationTask):
             phases.append(Phase("D_reg", "D", interval=self.config.r1_interval, key=D_REG_KEY))
         return phases
 
+    def pl_rows(self) -> int:
+        """Rows per process and micro-batch of the path-length phase."""
+        return max(1, self.config.train_batch_size // self.kwargs.pl_batch_shrink)
+
     def draw(self, phase: Phase, rng: torch.Generator, n: int) -> Dict[str, torch.Tensor]:
         drawn: Dict[str, torch.Tensor] = {}
+        if phase.name == "G_reg":  # a smaller global batch: pl_rows per process and micro-batch
+            n = n // self.config.train_batch_size * self.pl_rows()
         if phase.name != "D_reg":  # a generator run: latents, mixing and per-sample noise seeds
             drawn["latents"] = torch.randn(n, self.latent_dim, generator=rng)  # [n, Z]
             if self.num_classes:
@@ -158,11 +164,11 @@ class StyleGAN2Task(GenerationTask):
 
     def _run_generator(self, ctx: StepContext, drawn, rows=None) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Images ``[B, C, H, W]``, the ws they come from ``[B, num_ws, w_dim]`` (style-mixed) and the labels, for
-        this rank's rows of the micro-batch (the first ``rows`` of them when given)."""
-        take = (lambda t: t[:rows]) if rows else (lambda t: t)
-        latents, mix = take(ctx.slice(drawn["latents"])), take(ctx.slice(drawn["mix_latents"]))
-        labels = take(ctx.slice(drawn["class_labels"])) if "class_labels" in drawn else None
-        cutoffs, seeds = take(ctx.slice(drawn["cutoffs"])), take(drawn["noise_seeds"][self._rows(ctx)]).tolist()
+        this rank's rows of the micro-batch (``rows`` per rank and micro-batch when given: the draw was that size)."""
+        take = lambda t: self._slice(ctx, t, rows)  # noqa: E731
+        latents, mix = take(drawn["latents"]), take(drawn["mix_latents"])
+        labels = take(drawn["class_labels"]) if "class_labels" in drawn else None
+        cutoffs, seeds = take(drawn["cutoffs"]), self._slice(ctx, drawn["noise_seeds"], rows, device=False).tolist()
 
         def run(generator, latents, mix, cutoffs):
             ws = generator.map(latents, labels, update_w_avg=False)  # [B, num_ws, w_dim]
@@ -178,11 +184,12 @@ class StyleGAN2Task(GenerationTask):
         images, ws = forward_with(ctx.nets["generator"], run, latents, mix, cutoffs)
         return images, ws, labels
 
-    def _rows(self, ctx: StepContext) -> slice:
-        """This rank's rows of the current micro-batch in a global-batch tensor (kept on the CPU)."""
-        b, p = self.config.train_batch_size, ctx.accelerator.num_processes
+    def _slice(self, ctx: StepContext, tensor: torch.Tensor, rows=None, device: bool = True) -> torch.Tensor:
+        """This rank's ``rows`` (default: the batch size) of the current micro-batch of a drawn tensor."""
+        b, p = rows or self.config.train_batch_size, ctx.accelerator.num_processes
         start = (ctx.micro * p + ctx.accelerator.process_index) * b
-        return slice(start, start + b)
+        part = tensor[start:start + b]
+        return part.to(ctx.device) if device else part
 
     @torch.no_grad()
     def _track_w_avg(self, ctx: StepContext, generator, w: torch.Tensor) -> None:
@@ -204,9 +211,9 @@ class StyleGAN2Task(GenerationTask):
         return loss, {"loss_g": loss.detach(), "pl_mean": self.pl_mean.float().clone()}
 
     def _g_reg(self, drawn, ctx: StepContext):
-        rows = max(1, self.config.train_batch_size // self.kwargs.pl_batch_shrink)
+        rows = self.pl_rows()
         fake, ws, _ = self._run_generator(ctx, drawn, rows=rows)  # float32: a second derivative
-        lengths = path_lengths(fake.float(), ws, ctx.slice(drawn["pl_noise"])[:rows])  # [rows]
+        lengths = path_lengths(fake.float(), ws, self._slice(ctx, drawn["pl_noise"], rows))  # [rows]
         batch_mean = ctx.gather(lengths.detach()[None].float()).mean()  # every process's rows
         self.pl_mean = update_path_length_mean(self.pl_mean.to(batch_mean.device), batch_mean, self.kwargs.pl_decay)
         penalty = path_length_penalty(lengths, self.pl_mean)

@@ -4,6 +4,9 @@ settings, style mixing draws, the path-length regularizer, w_avg tracking, the p
 import json
 import math
 import os
+import shutil
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -136,3 +139,34 @@ def test_preset_smoke_run_20_steps(tmp_path):
     trainer.train()
     assert all(math.isfinite(v) for k, v in trainer.history.items() if k.startswith("loss") for v in v)
     assert type(hfgan.load_pipeline(str(tmp_path))) is hfgan.GANPipeline
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("accelerate") is None, reason="accelerate CLI not installed")
+def test_two_processes_match_one_process_with_ada(tmp_path):
+    """Noise, style mixing, w_avg, pl_mean and ADA's p are drawn or reduced over the global batch: 2 processes of 4
+    match 1 process of 8 (the generator runs through the DDP wrapper in every phase)."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}
+    args = ["stylegan2-fashion-mnist"]
+    # minibatch-std groups are formed within each process's batch: groups of 1 make the discriminator per-sample
+    common = {**TINY, "discriminator_kwargs": json.dumps({**TINY_D, "mbstd_group_size": 1}), "max_train_steps": "4",
+              "checkpointing_steps": "4", "augment": "ada", "augment_p": "0.3", "ada_kimg": "0.1", "ada_interval": "1"}
+
+    def run(launcher, output, batch):
+        values = {**common, "output_dir": str(tmp_path / output), "train_batch_size": str(batch)}
+        cmd = launcher + args + [x for k, v in values.items() for x in (f"--{k}", v)]
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+
+    run([sys.executable, "-m", "hfgan.cli", "train"], "one", 8)
+    run(["accelerate", "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1", "--mixed_precision", "no",
+         "--dynamo_backend", "no", "--main_process_port", "29523", "-m", "hfgan.train"], "two", 4)
+    for name in ("generator", "discriminator"):
+        a = load_file(tmp_path / "one" / name / "diffusion_pytorch_model.safetensors")
+        b = load_file(tmp_path / "two" / name / "diffusion_pytorch_model.safetensors")
+        assert a.keys() == b.keys()
+        for key in a:
+            torch.testing.assert_close(a[key], b[key], atol=1e-5, rtol=1e-4, msg=f"{name}.{key}")
+    states = [load_file(os.path.join(list_checkpoints(tmp_path / run)[-1], "task_state.safetensors")) for run in ("one", "two")]
+    for key in ("pl_mean", "augment_p"):
+        assert float(states[0][key]) == pytest.approx(float(states[1][key]), rel=1e-5), key
