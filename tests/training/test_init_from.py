@@ -91,3 +91,13 @@ def test_init_from_a_folder_that_is_no_pipeline_is_a_clear_error(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(hfgan.errors.HFGANError, match="empty"):
         GANTrainer(_config(tmp_path / "run", init_from=tmp_path / "empty", max_train_steps=1)).train()
+
+
+def test_a_hub_source_is_the_cards_base_model(source):
+    from hfgan.hub import card_metadata
+    from hfgan.training.trainer import _init_from_card
+
+    pipe = hfgan.load_pipeline(str(source / "full"))
+    pipe.card_data = {"training_note": "Grown 7 -> 14.", **_init_from_card("org/tiny-gan", ["generator"], {"training_note": "Grown 7 -> 14."})}
+    assert pipe.card_data["training_note"] == "Grown 7 -> 14. Fine-tuned from `org/tiny-gan` (generator initialized from it)."
+    assert card_metadata(pipe)["base_model"] == "org/tiny-gan"
