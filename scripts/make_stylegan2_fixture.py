@@ -16,6 +16,10 @@ the fixture holds, per configuration,
 - ``<name>.json``: the reference's constructor arguments.
 
 Two tiny configurations: ``uncond`` (RGB, 16x16, no labels) and ``cond`` (grayscale, 16x16, 3 classes, conv clamp).
+
+``--pickle DIR`` also writes ``<name>.pkl``, the reference's own network pickle (``G_ema``, ``D``), to try
+``hfgan convert stylegan2-ada <name>.pkl OUT --trust-pickle`` with the checkout on ``PYTHONPATH``; pickles are
+never committed.
 """
 
 import argparse
@@ -65,6 +69,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("reference", help="a checkout of NVlabs/stylegan2-ada-pytorch")
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures", "stylegan2"))
+    parser.add_argument("--pickle", metavar="DIR", default=None, help="also write the networks as reference pickles here")
     args = parser.parse_args()
     sys.path.insert(0, os.path.abspath(args.reference))
     from training import networks  # the reference's networks
@@ -95,6 +100,12 @@ def main() -> None:
         save_file({k: v.contiguous() for k, v in io.items()}, os.path.join(args.out, f"{name}_io.safetensors"))
         with open(os.path.join(args.out, f"{name}.json"), "w") as f:
             json.dump(kwargs, f, indent=1)
+        if args.pickle:
+            import pickle
+
+            os.makedirs(args.pickle, exist_ok=True)
+            with open(os.path.join(args.pickle, f"{name}.pkl"), "wb") as f:
+                pickle.dump({"G_ema": G, "D": D}, f)  # the reference's persistent classes carry their source code
         print(f"{name}: G {sum(p.numel() for p in G.parameters())} parameters, images {list(io['images_psi1'].shape)}, "
               f"logits {list(io['logits'].shape)}")
 

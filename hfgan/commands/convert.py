@@ -21,7 +21,7 @@ FORMAT_OPTIONS = {"stylegan2-ada": ("discriminator", "trust_pickle", "sample_siz
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("format", help="source format: " + "; ".join(f"{name} ({text})" for name, (text, _) in FORMATS.items()))
-    parser.add_argument("src", help="the source checkpoint folder")
+    parser.add_argument("src", help="the source checkpoint: a folder (biggan-deep) or a file (stylegan2-ada)")
     parser.add_argument("dst", help="the hfgan pipeline folder to write (new or empty)")
     group = parser.add_argument_group("stylegan2-ada")
     group.add_argument("--discriminator", metavar="FILE", default=None,

@@ -197,3 +197,48 @@ def test_pipeline_noise_mode(pipe, make_tiny_pipeline):
         pipe(batch_size=1, noise_mode="bad")
     with pytest.raises(HFGANError, match="noise_mode is for generators with noise inputs"):
         make_tiny_pipeline()(batch_size=1, noise_mode="const")
+
+
+# -- with the one trainer (the plain generation task) ------------------------------------------------------------
+@pytest.mark.slow
+def test_generation_task_trains_a_conditional_stylegan2(tmp_path):
+    from hfgan.data import fashion_mnist_available
+    from hfgan.training import GANTrainer, load_config, parse_overrides
+
+    if not fashion_mnist_available():
+        pytest.skip("Fashion-MNIST IDX files missing")
+    values = {"model": "cstylegan2-28", "loss": "nonsaturating", "train_batch_size": "8", "max_train_samples": "32",
+              "max_train_steps": "3", "logging_steps": "1", "sample_steps": "3", "num_sample_images": "4",
+              "report_to": "none", "output_dir": str(tmp_path / "run"),
+              "generator_kwargs": '{"latent_dim": 8, "w_dim": 8, "channel_base": 64, "channel_max": 8}',
+              "discriminator_kwargs": '{"channel_base": 64, "channel_max": 8}'}
+    args = [item for key, value in values.items() for item in (f"--{key}", value)]
+    out = GANTrainer(load_config("cdcgan-fashion-mnist", parse_overrides(args))).train()
+    pipe = GANPipeline.from_pretrained(out)
+    assert isinstance(pipe.generator, StyleGAN2Generator) and pipe.generator.w_avg.abs().sum() > 0  # EMA took w_avg
+    images = pipe(class_labels=[0, 9], truncation_psi=0.7, output_type="pt").images
+    assert images.shape == (2, 1, 28, 28)
+
+
+def test_second_order_gradients_for_path_length_and_r1():
+    """Path length (d images / d ws) and R1 (d logits / d pixel_values) need gradients of gradients."""
+    torch.manual_seed(0)
+    generator = StyleGAN2Generator(sample_size=8, out_channels=1, **TINY)
+    discriminator = StyleGAN2Discriminator(sample_size=8, in_channels=1, **TINY_D)
+    ws = generator.map(torch.randn(4, 8))
+    images = generator.synthesize(ws)
+    (grad_ws,) = torch.autograd.grad((images * torch.randn_like(images)).sum(), ws, create_graph=True)
+    grad_ws.square().sum().backward()
+    assert generator.synthesis.b8.conv0.weight.grad.abs().sum() > 0
+    pixel_values = torch.randn(4, 1, 8, 8, requires_grad=True)
+    (grad_px,) = torch.autograd.grad(discriminator(pixel_values).sum(), pixel_values, create_graph=True)
+    grad_px.square().sum().backward()
+    assert discriminator.b8.conv0.weight.grad.abs().sum() > 0
+
+
+def test_half_precision_pipeline(pipe):
+    seed = lambda: torch.Generator().manual_seed(0)  # noqa: E731
+    full = pipe(batch_size=2, generator=seed(), output_type="pt").images
+    pipe.to(dtype=torch.bfloat16)
+    half = pipe(batch_size=2, generator=seed(), output_type="pt").images
+    assert half.shape == full.shape and (half.float() - full).abs().max() < 0.1

@@ -146,21 +146,20 @@ def modulated_conv2d(x: torch.Tensor, weight: torch.Tensor, styles: torch.Tensor
     """StyleGAN2's modulated convolution: the weight's input channels scaled per sample by ``styles [N, I]``, then
     each output channel renormalized to unit norm (demodulation); ``noise`` is added after.
 
-    ``fused`` builds one weight per sample and runs a grouped convolution (fast for inference); otherwise the styles
-    scale the activations before an ordinary convolution and the demodulation scales them after (fast for training).
-    The two are equal up to rounding. ``x [N, I, H, W]``, ``weight [O, I, k, k]`` -> ``[N, O, H * up, W * up]``."""
+    ``fused`` builds one weight per sample and runs a grouped convolution (the reference's inference path); otherwise
+    the styles scale the activations before an ordinary convolution and the demodulation scales them after, with
+    the demodulation coefficients from ``styles^2 @ sum_k(weight^2)`` instead of per-sample weights (faster for
+    batches, and for training). The two are equal up to rounding.
+    ``x [N, I, H, W]``, ``weight [O, I, k, k]`` -> ``[N, O, H * up, W * up]``."""
     n = x.shape[0]
     out_channels, in_channels, kh, kw = weight.shape
     if x.dtype == torch.float16 and demodulate:  # keep half-precision products in range; demodulation undoes it
         weight = weight * (1 / math.sqrt(in_channels * kh * kw) / weight.norm(float("inf"), dim=[1, 2, 3], keepdim=True))
         styles = styles / styles.norm(float("inf"), dim=1, keepdim=True)
-    per_sample = None
-    demod = None
-    if demodulate or fused:
-        per_sample = weight.unsqueeze(0) * styles.reshape(n, 1, -1, 1, 1)  # [N, O, I, k, k]
-    if demodulate:
-        demod = (per_sample.square().sum(dim=[2, 3, 4]) + 1e-8).rsqrt()  # [N, O]
     if not fused:
+        demod = None
+        if demodulate:  # sum over i, k of (w[o, i, k] s[n, i])^2 = sum_i s[n, i]^2 sum_k w[o, i, k]^2
+            demod = (styles.square() @ weight.square().sum(dim=[2, 3]).t() + 1e-8).rsqrt()  # [N, O]
         x = x * styles.to(x.dtype).reshape(n, -1, 1, 1)
         x = conv2d_resample(x, weight.to(x.dtype), resample_filter, up=up, padding=padding)
         if demodulate and noise is not None:
@@ -168,7 +167,9 @@ def modulated_conv2d(x: torch.Tensor, weight: torch.Tensor, styles: torch.Tensor
         if demodulate:
             return x * demod.to(x.dtype).reshape(n, -1, 1, 1)
         return x + noise.to(x.dtype) if noise is not None else x
+    per_sample = weight.unsqueeze(0) * styles.reshape(n, 1, -1, 1, 1)  # [N, O, I, k, k]
     if demodulate:
+        demod = (per_sample.square().sum(dim=[2, 3, 4]) + 1e-8).rsqrt()  # [N, O]
         per_sample = per_sample * demod.reshape(n, -1, 1, 1, 1)
     x = x.reshape(1, -1, *x.shape[2:])  # [1, N * I, H, W]: one group per sample
     per_sample = per_sample.reshape(-1, in_channels, kh, kw)  # [N * O, I, k, k]
@@ -371,8 +372,11 @@ class SynthesisNetwork(nn.Module):
 
     def forward(self, ws: torch.Tensor, noise_mode: str = "random", fused: Optional[bool] = None,
                 generator=None) -> torch.Tensor:
+        """``fused`` (default: for one image in eval mode) picks the grouped-convolution form of the modulated
+        convolutions; batches and training run the per-activation form, which is faster there (same results up to
+        rounding)."""
         if fused is None:
-            fused = not self.training
+            fused = not self.training and ws.shape[0] == 1
         ws = ws.to(self.b4.const.dtype)  # float32 unless the model was cast
         x = img = None
         index = 0
