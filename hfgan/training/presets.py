@@ -102,9 +102,9 @@ _PRESETS: Dict[str, Dict] = {
     # lazy-regularization lr / beta adjustment, the mapping network's lr x0.01 (in its equalized-lr weights), EMA
     # half-life 10k images (the "auto" rule, batch * 10/32 kimg) with ramp-up 0.05. Unconditional, rendered at 32 and
     # cropped to 28. Narrowed (channel_base 1024, channel_max 64: 0.33M + 0.29M parameters) for this 2-core CPU:
-    # measured 0.70 s of CPU time per step on 1 thread (16 steps, G_reg and D_reg included), i.e. about 1.4 steps/s
-    # on a free core, so 4000 steps (128k images) take about 48 min; on the shared machine (load ~14, two training
-    # runs) the wall clock was 5 s/step. Under such load give it --num_threads 1: 2 threads ran 10x slower there.
+    # measured 0.63 s of CPU time per step on 1 thread (16 steps, G_reg and D_reg included), i.e. about 1.6 steps/s
+    # on a free core, so 4000 steps (128k images) take about 42 min; on the shared machine (load 5-14, two training
+    # runs) the wall clock was 2.3-5 s/step. Under such load give it --num_threads 1 (2 threads ran 10x slower there).
     "stylegan2-fashion-mnist": dict(
         model="stylegan2-28", task="stylegan2", loss="nonsaturating", train_batch_size=32, max_train_steps=4000,
         learning_rate_g=0.0025, learning_rate_d=0.0025, adam_beta1=0.0, adam_beta2=0.99,
