@@ -163,6 +163,8 @@ def card_metadata(pipe, repo_id: Optional[str] = None) -> Dict[str, Any]:
     if tag:
         meta["pipeline_tag"] = tag
     meta["tags"] = tags
+    if data.get("base_model"):  # a fine-tuned model names the Hub repo it started from
+        meta["base_model"] = data["base_model"]
     if _dataset_id(dataset):
         meta["datasets"] = [_dataset_id(dataset)]
     if getattr(pipe, "num_classes", None):

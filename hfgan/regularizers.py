@@ -1,5 +1,5 @@
 """Regularizers: WGAN-GP gradient penalty and R1 for the discriminator, computed in float32 outside autocast;
-BigGAN's orthogonal regularization for the generator."""
+BigGAN's orthogonal regularization and StyleGAN2's path-length regularization for the generator."""
 
 from typing import Callable, Optional
 
@@ -27,6 +27,27 @@ def r1_penalty(real_logits: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
     """Mescheder et al. (2018): ``E[||grad_x D(x)||^2]`` on real data; ``real`` must require grad."""
     (grads,) = torch.autograd.grad(real_logits.sum(), real, create_graph=True)
     return grads.flatten(1).pow(2).sum(1).mean()
+
+
+def path_lengths(images: torch.Tensor, ws: torch.Tensor, noise: torch.Tensor) -> torch.Tensor:
+    """Karras et al. (2020), StyleGAN2's path length of each sample: ``||J_w^T y||_2`` with ``J_w`` the Jacobian of
+    the ``images [N, C, H, W]`` with respect to ``ws [N, num_ws, w_dim]`` (which they were synthesized from) and
+    ``y = noise [N, C, H, W]``, N(0, 1) divided by ``sqrt(H * W)``; averaged over the ws as the reference does:
+    ``sqrt(mean_k ||grad_{w_k}||^2)``. Keeps the graph, so a penalty on it trains the generator. Returns ``[N]``."""
+    (grads,) = torch.autograd.grad((images * noise).sum(), ws, create_graph=True)  # [N, num_ws, w_dim]
+    return grads.square().sum(2).mean(1).sqrt()
+
+
+def path_length_penalty(lengths: torch.Tensor, pl_mean: torch.Tensor) -> torch.Tensor:
+    """``mean((lengths - pl_mean)^2)``: path lengths ``[N]`` held near their running mean ``pl_mean`` (a scalar,
+    detached here: :func:`update_path_length_mean` keeps it). Multiply by the weight (2 in StyleGAN2)."""
+    return (lengths - pl_mean.detach()).square().mean()
+
+
+def update_path_length_mean(pl_mean: torch.Tensor, batch_mean: torch.Tensor, decay: float = 0.01) -> torch.Tensor:
+    """The running mean of the path lengths after a batch with mean ``batch_mean``: ``pl_mean + decay * (batch_mean
+    - pl_mean)`` (detached)."""
+    return pl_mean.detach().lerp(batch_mean.detach().to(pl_mean.dtype), decay)
 
 
 def orthogonal_penalty(module: nn.Module) -> torch.Tensor:

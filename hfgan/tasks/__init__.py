@@ -1,7 +1,8 @@
 """Training tasks: what each kind of GAN trains (networks, phases, losses), for the one trainer.
 
 ``generation`` (latent -> image), ``paired-translation`` (Pix2Pix), ``unpaired-translation`` (CycleGAN),
-``progressive`` (Progressive GAN: latent -> image on a growth schedule).
+``progressive`` (Progressive GAN: latent -> image on a growth schedule), ``stylegan2`` (StyleGAN2's recipe: path
+length, lazy R1, style mixing).
 """
 
 import importlib
@@ -15,6 +16,7 @@ _TASKS: Dict[str, Tuple[str, str]] = {
     "paired-translation": (".pix2pix", "PairedTranslationTask"),
     "unpaired-translation": (".cyclegan", "UnpairedTranslationTask"),
     "progressive": (".progan", "ProgressiveTask"),
+    "stylegan2": (".stylegan2", "StyleGAN2Task"),
 }
 
 

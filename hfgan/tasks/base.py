@@ -122,6 +122,7 @@ class GANTask:
     optimizers: Dict[str, Tuple[str, ...]] = {"G": ("generator",), "D": ("discriminator",)}
     ema: Tuple[str, ...] = ("generator",)
     periodic_eval = False  # whether the trainer's eval_steps can score this task's pipeline
+    supports_augment = False  # whether the task applies the config's ``augment`` to its discriminator's inputs
     find_unused_parameters = False  # whether some parameters sit out some steps (DDP then searches for them)
 
     def __init__(self, config, seed_rng: Callable[..., torch.Generator]):
@@ -129,6 +130,12 @@ class GANTask:
         self.kwargs = self.kwargs_class.from_dict(self.name, config.task_kwargs)
         self.rng = seed_rng  # rng(*keys) -> torch.Generator seeded by (seed, *keys)
         self.data = None
+        from ..augment import Augmenter
+
+        self.augmenter = Augmenter.from_config(config)
+        if self.augmenter.enabled and not self.supports_augment:
+            raise ConfigError(f"augment={config.augment!r}: task {self.name!r} does not augment its discriminator's "
+                              "inputs (the generation and progressive tasks do)")
 
     # -- networks and data -------------------------------------------------------------------------
     def check_networks(self, nets: Dict[str, nn.Module]) -> None:
@@ -146,6 +153,10 @@ class GANTask:
     def learning_rate(self, optimizer: str) -> float:
         return self.config.learning_rate_g if optimizer == "G" else self.config.learning_rate_d
 
+    def adam_betas(self, optimizer: str) -> Tuple[float, float]:
+        """Adam's betas for ``optimizer`` (a task with lazy regularization adjusts them, as it does the rate)."""
+        return self.config.adam_beta1, self.config.adam_beta2
+
     # -- one step ----------------------------------------------------------------------------------
     def phases(self) -> List[Phase]:
         raise NotImplementedError
@@ -158,7 +169,8 @@ class GANTask:
         raise NotImplementedError
 
     def on_step(self, step: int) -> None:
-        """Schedules that depend on the step alone (called before each step)."""
+        """Schedules that depend on the step (called before each step): ADA's adjustment of p here."""
+        self.augmenter.on_step(step)
 
     # -- outputs -----------------------------------------------------------------------------------
     def frame_label(self, step: int) -> Optional[str]:
@@ -186,11 +198,37 @@ class GANTask:
         return {"dataset": self.config.dataset}
 
     def state_dict(self) -> Dict[str, torch.Tensor]:
-        """Task state that a checkpoint carries (image pools, running means), as tensors."""
-        return {}
+        """Task state that a checkpoint carries (image pools, running means, ADA's p), as tensors."""
+        return self.augmenter.state_dict()
 
     def load_state_dict(self, state: Dict[str, torch.Tensor]) -> None:
-        pass
+        self.augmenter.load_state_dict(state)
+
+    # -- augmentation of the discriminator's inputs (hfgan.augment), for tasks with supports_augment ------
+    def draw_augment(self, rng: torch.Generator, n: int, *names: str) -> Dict[str, torch.Tensor]:
+        """Augmentation parameters for ``n`` rows per name (``"real"``, ``"fake"``), keyed ``augment_<name>.<param>``;
+        drawn after the phase's other randomness, so an unaugmented run draws exactly as before."""
+        if not self.augmenter.enabled:
+            return {}
+        return {f"augment_{name}.{key}": value for name in names for key, value in self.augmenter.sample(rng, n).items()}
+
+    def augment(self, ctx: StepContext, images: torch.Tensor, drawn: Dict[str, torch.Tensor], name: str) -> torch.Tensor:
+        """``images`` (this rank's rows of the micro-batch) augmented with their rows of ``draw_augment``'s ``name``."""
+        prefix = f"augment_{name}."
+        params = {key[len(prefix):]: ctx.slice(value) for key, value in drawn.items() if key.startswith(prefix)}
+        return self.augmenter(images, params) if params else images
+
+    def observe_real_logits(self, ctx: StepContext, real_logits: torch.Tensor) -> Dict[str, torch.Tensor]:
+        """Feed ADA's heuristic the signs of this micro-batch's real logits (summed over every process); returns the
+        logs (``augment_p``)."""
+        if not self.augmenter.enabled:
+            return {}
+        if self.augmenter.adaptive:
+            signs = real_logits.detach().float().sign()
+            totals = torch.stack([signs.sum(), torch.tensor(float(signs.numel()), device=signs.device)])  # [2]
+            totals = ctx.gather(totals[None]).sum(0)  # every process's
+            self.augmenter.observe(float(totals[0]), float(totals[1]))
+        return {"augment_p": torch.tensor(self.augmenter.p)}
 
 
 def to_unit(images: torch.Tensor) -> torch.Tensor:

@@ -29,6 +29,7 @@ class GenerationTask(GANTask):
     name = "generation"
     kwargs_class = GenerationKwargs
     periodic_eval = True
+    supports_augment = True
 
     def __init__(self, config, seed_rng):
         super().__init__(config, seed_rng)
@@ -81,7 +82,7 @@ class GenerationTask(GANTask):
 
     def draw(self, phase: Phase, rng: torch.Generator, n: int) -> Dict[str, torch.Tensor]:
         if phase.name == "G_main" and self.reuse_fake():
-            return {}
+            return self.draw_augment(rng, n, "fake")
         drawn = {"latents": torch.randn(n, self.latent_dim, generator=rng)}  # [n, Z]
         if self.num_classes:
             drawn["class_labels"] = torch.randint(0, self.num_classes, (n,), generator=rng)  # [n]
@@ -89,6 +90,7 @@ class GenerationTask(GANTask):
             if self.config.random_flip:
                 drawn["flips"] = torch.rand(n, generator=rng) < 0.5  # [n]
             drawn["alphas"] = torch.rand(n, 1, 1, 1, generator=rng)  # gradient-penalty interpolation weights
+        drawn.update(self.draw_augment(rng, n, *(("real", "fake") if phase.name == "D_main" else ("fake",))))
         return drawn
 
     def _generate(self, ctx: StepContext, drawn) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
@@ -119,21 +121,23 @@ class GenerationTask(GANTask):
         if keep_graph:
             ctx.scratch["fake"] = (fake, fake_labels)
         if use_r1:
-            real.requires_grad_(True)
+            real.requires_grad_(True)  # R1 differentiates through the augmentation, as the reference does
+        real_seen = self.augment(ctx, real, drawn, "real")  # the discriminator's inputs (augmented, if configured)
+        fake_seen = self.augment(ctx, fake.detach().float(), drawn, "fake")
         with ctx.autocast():
-            real_out = self._disc(ctx, real, real_labels, features=cfg.feature_matching_weight > 0)
-            fake_logits = self._disc(ctx, fake.detach().float(), fake_labels)
+            real_out = self._disc(ctx, real_seen, real_labels, features=cfg.feature_matching_weight > 0)
+            fake_logits = self._disc(ctx, fake_seen, fake_labels)
             real_logits, real_features = real_out if isinstance(real_out, tuple) else (real_out, None)
             loss = self.d_loss_fn(real_logits.float(), fake_logits.float(), 1.0 - cfg.label_smoothing)
         if cfg.gp_weight > 0:
             alpha = ctx.slice(drawn["alphas"])
-            penalty = gradient_penalty(lambda x: self._disc(ctx, x, real_labels), real, fake.float(), alpha)
+            penalty = gradient_penalty(lambda x: self._disc(ctx, x, real_labels), real_seen, fake_seen, alpha)
             loss = loss + cfg.gp_weight * penalty
         if use_r1:
             loss = loss + cfg.r1_gamma / 2 * r1_penalty(real_logits.float(), real) * cfg.r1_interval
         if real_features is not None:
             ctx.scratch["real_features"] = real_features.detach()
-        return loss, {"loss_d": loss.detach()}
+        return loss, {"loss_d": loss.detach(), **self.observe_real_logits(ctx, real_logits)}
 
     def _g_loss(self, drawn, ctx: StepContext):
         cfg = self.config
@@ -142,6 +146,7 @@ class GenerationTask(GANTask):
                 fake, fake_labels = ctx.scratch["fake"]
             else:
                 fake, fake_labels = self._generate(ctx, drawn)
+            fake = self.augment(ctx, fake, drawn, "fake")
             if cfg.feature_matching_weight > 0:
                 fake_logits, fake_features = self._disc(ctx, fake, fake_labels, features=True)
                 loss = self.g_loss_fn(fake_logits.float()) + cfg.feature_matching_weight * feature_matching_loss(

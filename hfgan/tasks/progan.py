@@ -70,6 +70,7 @@ class ProgressiveTask(GANTask):
     name = "progressive"
     kwargs_class = ProgressiveKwargs
     periodic_eval = True  # scores the pipeline at the final resolution: meaningful once the growth is done
+    supports_augment = True
     find_unused_parameters = True  # levels above the current resolution sit out a step (DDP must know)
 
     def __init__(self, config, seed_rng):
@@ -121,6 +122,7 @@ class ProgressiveTask(GANTask):
         return growth_schedule(self.images_at(step), self.ladder, k.stabilize_images, k.fade_images)
 
     def on_step(self, step: int) -> None:
+        super().on_step(step)
         self.step = step
         self.resolution, self.alpha = self.schedule(step)
 
@@ -133,9 +135,10 @@ class ProgressiveTask(GANTask):
         resolution and alpha."""
         resolution, alpha = self.schedule(self.step + 1)
         return {"step": torch.tensor(self.step + 1), "resolution": torch.tensor(resolution),
-                "alpha": torch.tensor(alpha, dtype=torch.float64)}
+                "alpha": torch.tensor(alpha, dtype=torch.float64), **super().state_dict()}
 
     def load_state_dict(self, state: Dict[str, torch.Tensor]) -> None:
+        super().load_state_dict(state)
         self.step = int(state["step"])
         self.resolution, self.alpha = int(state["resolution"]), float(state["alpha"])
 
@@ -174,13 +177,15 @@ class ProgressiveTask(GANTask):
             fake = self._generate(ctx, drawn)  # [B, C, r, r]
         if keep_graph:
             ctx.scratch["fake"] = fake
+        real = self.augment(ctx, real, drawn, "real")  # the discriminator's inputs (augmented, if configured)
+        fake_seen = self.augment(ctx, fake.detach().float(), drawn, "fake")
         with ctx.autocast():
             real_logits = self._disc(ctx, real).float()
-            fake_logits = self._disc(ctx, fake.detach().float()).float()
+            fake_logits = self._disc(ctx, fake_seen).float()
         loss = self.d_loss_fn(real_logits, fake_logits)
-        logs = {}
+        logs = self.observe_real_logits(ctx, real_logits)
         if cfg.gp_weight > 0:
-            penalty = gradient_penalty(lambda x: self._disc(ctx, x), real, fake.float(), ctx.slice(drawn["alphas"]))
+            penalty = gradient_penalty(lambda x: self._disc(ctx, x), real, fake_seen, ctx.slice(drawn["alphas"]))
             loss = loss + cfg.gp_weight * penalty
             logs["gradient_penalty"] = penalty.detach()
         if self.kwargs.drift_weight > 0:
@@ -190,6 +195,7 @@ class ProgressiveTask(GANTask):
     def _g_loss(self, drawn, ctx: StepContext):
         with ctx.autocast():
             fake = ctx.scratch["fake"] if self.reuse_fake() else self._generate(ctx, drawn)
+            fake = self.augment(ctx, fake, drawn, "fake")
             loss = self.g_loss_fn(self._disc(ctx, fake).float())
         return loss, {"loss_g": loss.detach()}
 

@@ -88,6 +88,15 @@ class TrainConfig:
     eval_split: str = "train"  # the split checkpoints are selected against; report on the test split with another extractor
     # runs: a fresh run refuses a non-empty output_dir unless this is set (hfgan.training.rundir)
     overwrite_output_dir: bool = False  # clear output_dir's old samples, checkpoints, logs and pipeline first
+    # augmentation of the discriminator's inputs (hfgan.augment) and fine-tuning; every default leaves training as before
+    augment: str = "none"  # none | diffaugment | ada: applied to real and generated images before the discriminator
+    augment_policy: str = "color,translation,cutout"  # DiffAugment's transforms
+    augment_p: Optional[float] = None  # ADA's initial (or, with ada_target None, fixed) p; DiffAugment's per-transform p.
+    # Default: 0 for ADA, 1 for DiffAugment
+    ada_target: Optional[float] = 0.6  # ADA: the target of E[sign(D(real))]; None: p stays at augment_p
+    ada_kimg: float = 500.0  # ADA: thousands of images over which p can move from 0 to 1
+    ada_interval: int = 4  # ADA: steps between adjustments of p
+    init_from: Optional[str] = None  # a pipeline folder or Hub repo whose weights start the run (fine-tuning)
     # publishing metadata
     name: Optional[str] = None
     num_threads: Optional[int] = None  # torch CPU threads (default: torch's own)
@@ -129,6 +138,7 @@ class TrainConfig:
             raise ConfigError(f"lr_warmup_steps must be >= 0, got {self.lr_warmup_steps}")
         if self.max_train_minutes is not None and not self.max_train_minutes > 0:
             raise ConfigError(f"max_train_minutes must be > 0 (or unset), got {self.max_train_minutes}")
+        _validate_augment(self)
         for key in ("train_batch_size", "gradient_accumulation_steps", "max_train_steps", "n_critic", "r1_interval",
                     "logging_steps", "sample_steps", "checkpointing_steps", "checkpoints_total_limit"):
             if getattr(self, key) < 1:
@@ -150,6 +160,22 @@ class TrainConfig:
 
 
 _HINTS = typing.get_type_hints(TrainConfig)
+
+
+def _validate_augment(cfg: TrainConfig) -> None:
+    from ..augment import AUGMENTS, parse_policy
+
+    if cfg.augment not in AUGMENTS:
+        raise ConfigError(f"augment must be one of {', '.join(AUGMENTS)}, got {cfg.augment!r}")
+    parse_policy(cfg.augment_policy)
+    if cfg.augment_p is not None and not 0.0 <= cfg.augment_p <= 1.0:
+        raise ConfigError(f"augment_p must be in [0, 1], got {cfg.augment_p}")
+    if cfg.ada_target is not None and not -1.0 <= cfg.ada_target <= 1.0:
+        raise ConfigError(f"ada_target must be in [-1, 1] (a mean sign) or none, got {cfg.ada_target}")
+    if not cfg.ada_kimg > 0:
+        raise ConfigError(f"ada_kimg must be > 0, got {cfg.ada_kimg}")
+    if cfg.ada_interval < 1:
+        raise ConfigError(f"ada_interval must be >= 1, got {cfg.ada_interval}")
 
 
 def _check_step_rules(rules: str) -> None:

@@ -105,6 +105,11 @@ class GANTrainer:
         self.task = task_class(cfg, lambda *keys: _rng(cfg.seed, *keys))
         nets = create_components(cfg.model, {"generator": cfg.generator_kwargs, "discriminator": cfg.discriminator_kwargs})
         self.task.check_networks(nets)
+        self.init_from_components: List[str] = []
+        if cfg.init_from:  # fine-tuning: the source pipeline's weights, before the optimizers and EMA copies exist
+            from .init_from import load_initial_weights
+
+            self.init_from_components = load_initial_weights(nets, cfg.init_from, log=acc.print)
         if cfg.eval_steps and not self.task.periodic_eval:
             raise HFGANError(f"eval_steps: periodic evaluation is for generation tasks; score a {self.task.name} run "
                              "with `hfgan evaluate OUTPUT_DIR` when it ends")
@@ -122,7 +127,7 @@ class GANTrainer:
         for opt_name, members in self.task.optimizers.items():
             params = [p for name in members for p in nets[name].parameters()]
             optimizers[opt_name] = torch.optim.Adam(params, lr=self.task.learning_rate(opt_name),
-                                                    betas=(cfg.adam_beta1, cfg.adam_beta2), weight_decay=cfg.adam_weight_decay)
+                                                    betas=self.task.adam_betas(opt_name), weight_decay=cfg.adam_weight_decay)
         names, opt_names = list(nets), list(optimizers)
         prepared = acc.prepare(*[nets[n] for n in names], *[optimizers[n] for n in opt_names])
         self.nets: Dict[str, nn.Module] = dict(zip(names, prepared[:len(names)]))
@@ -489,6 +494,8 @@ class GANTrainer:
             "train_minutes": round(self._elapsed() / 60, 2), "train_steps": self.step,
             "train_hardware": _hardware(self.accelerator),
         }
+        if self.config.init_from:
+            pipe.card_data.update(_init_from_card(self.config.init_from, self.init_from_components, pipe.card_data))
         return pipe
 
     def save_outputs(self) -> None:
@@ -608,6 +615,15 @@ class GANTrainer:
 
 
 _LOSS_LABELS = {"loss_d": "discriminator", "loss_g": "generator"}
+
+
+def _init_from_card(source: str, components: List[str], card: Dict) -> Dict:
+    """What the model card says of a run started from another pipeline's weights (``base_model`` for a Hub repo)."""
+    note = f"Fine-tuned from `{source}` ({', '.join(components)} initialized from it)."
+    out = {"init_from": source, "training_note": " ".join(filter(None, [card.get("training_note"), note]))}
+    if not os.path.exists(source):
+        out["base_model"] = source
+    return out
 
 
 def _scheduler(cfg: TrainConfig, optimizer):
