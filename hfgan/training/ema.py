@@ -55,10 +55,11 @@ class EMAModel:
         return self
 
 
-# Standing statistics (BigGAN): forward passes per truncation level, each of a ``sample_inputs()`` batch (256 in the
-# generation task), so 512 samples per level, as BigGAN-PyTorch's 16 accumulations of 32; 51 levels x 2 passes
-# cost about 100 forward passes of 256 (30 CPU-s for the biggan-deep-28 preset's generator).
-STANDING_STATS_BATCHES = 2
+# Standing statistics (BigGAN): forward passes per truncation level, each of one ``sample_inputs()`` batch (256 in
+# the generation task), so 256 samples per level (BigGAN-PyTorch averages 16 batches of its G batch size). The
+# biggan-deep-28 preset's generator took 54 CPU-s for 2 passes at each of its 51 levels on the 2-core development
+# machine (shared), so about half that for 1; the pipeline is built for each in-training evaluation.
+STANDING_STATS_BATCHES = 1
 
 
 @torch.no_grad()

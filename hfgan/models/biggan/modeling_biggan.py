@@ -393,7 +393,7 @@ class BigGANDeepGenerator(ModelMixin, ConfigMixin):
             raise HFGANError(f"truncation_psi of a BigGAN-deep generator must be a number in (0, 1], got {truncation_psi!r}")
         if class_embeddings is not None:
             if class_labels is not None:
-                raise HFGANError("pass class_labels or class_embeddings, not both")
+                raise HFGANError("class_embeddings are for conditional models, in place of class_labels (not both)")
             check_class_embeddings(class_embeddings, cfg.class_embed_dim, latents.shape[0])
         else:
             class_labels = check_class_labels(class_labels, cfg.num_classes, latents.shape[0])
