@@ -17,8 +17,10 @@ def class_pickers(names: List[str]):
     """Class A (the first class) and class B (the second), or hidden pickers for a model without classes."""
     a = names[0] if names else None
     b = names[1] if len(names) > 1 else a
-    return (gr.Dropdown(names, value=a, label="Class A", visible=bool(names), allow_custom_value=True, interactive=True),
-            gr.Dropdown(names, value=b, label="Class B", visible=bool(names), allow_custom_value=True, interactive=True))
+    return (gr.Dropdown(names, value=a, label="Class A", visible=bool(names), allow_custom_value=True, interactive=True,
+                        elem_id="class-interp-a"),
+            gr.Dropdown(names, value=b, label="Class B", visible=bool(names), allow_custom_value=True, interactive=True,
+                        elem_id="class-interp-b"))
 
 
 def build(play, model: gr.Dropdown, info: Optional[dict] = None) -> SimpleNamespace:
@@ -31,7 +33,8 @@ def build(play, model: gr.Dropdown, info: Optional[dict] = None) -> SimpleNamesp
             seed = gr.Number(0, label="Seed", precision=0)
             class_a, class_b = class_pickers(names)
         with gr.Row():
-            steps = gr.Slider(MIN_CLASS_STEPS, MAX_CLASS_STEPS, value=DEFAULT_CLASS_STEPS, step=1, label="Steps")
+            steps = gr.Slider(MIN_CLASS_STEPS, MAX_CLASS_STEPS, value=DEFAULT_CLASS_STEPS, step=1, label="Steps",
+                              elem_id="class-interp-steps")
             truncation = truncation_slider(1.0, *info.get("truncation", ()), standing_stats=info.get("standing_stats", False))
         button = gr.Button("Interpolate classes", variant="primary", elem_id="class-interp-button")
         strip = gr.Image(label="Class A → class B (same latent)", type="pil", format="png", interactive=False,
