@@ -158,3 +158,26 @@ def test_class_embeddings_blend_classes():
         generator(latents, class_embeddings=embeddings[:, :4])
     with pytest.raises(HFGANError, match="class_labels must lie in"):
         generator.embed_classes(torch.tensor([3]))
+
+
+def test_spectral_norm_reuses_its_weight_in_eval_mode_until_it_changes():
+    torch.manual_seed(0)
+    generator = BigGANDeepGenerator(**TINY).eval()
+    latents, labels = torch.randn(2, 8), torch.tensor([0, 2])
+    with torch.enable_grad():
+        expected = generator(latents, labels).detach()  # computed afresh (autograd on)
+    layer = generator.blocks[0].conv1
+    with torch.no_grad():
+        first = generator(latents, labels)
+        assert layer.weight is layer.weight  # the same tensor, reused
+        assert torch.equal(first, expected) and torch.equal(generator(latents, labels), expected)
+        layer.parametrizations.weight.original.add_(torch.randn_like(layer.parametrizations.weight.original))  # in place
+        changed = generator(latents, labels)
+    assert not torch.equal(changed, expected)
+    generator.load_state_dict(BigGANDeepGenerator(**TINY).state_dict())  # new values in place
+    with torch.no_grad():
+        reloaded = generator(latents, labels)
+        generator.train().eval()
+    with torch.enable_grad():
+        assert torch.equal(reloaded, generator(latents, labels).detach())
+        assert generator(latents, labels).requires_grad  # with autograd, always through the weights

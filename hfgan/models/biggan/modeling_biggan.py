@@ -73,13 +73,17 @@ class SpectralNorm(nn.Module):
 
     The arithmetic of ``torch.nn.utils.parametrizations.spectral_norm``, with one difference: the weight is copied
     to freshly allocated memory before the matrix-vector product, since BLAS results depend on the alignment of
-    the data and weights loaded from a file would otherwise give images that differ in the last bit.
+    the data and weights loaded from a file would otherwise give images that differ in the last bit. In eval mode
+    under ``torch.no_grad()`` the normalized weight is computed once and reused while the weight and ``u``, ``v``
+    stay the same tensors, unchanged (generation then costs what a plain layer costs; it holds one more copy of
+    the weights).
     """
 
     def __init__(self, weight: torch.Tensor, eps: float = 1e-12, n_power_iterations: int = 1):
         super().__init__()
         self.eps = eps
         self.n_power_iterations = n_power_iterations
+        self._cached = None  # (what it was computed from, the normalized weight): eval mode, no autograd
         matrix = weight.detach().flatten(1)
         self.register_buffer("_u", F.normalize(matrix.new_empty(matrix.shape[0]).normal_(0, 1), dim=0, eps=eps))
         self.register_buffer("_v", F.normalize(matrix.new_empty(matrix.shape[1]).normal_(0, 1), dim=0, eps=eps))
@@ -92,14 +96,29 @@ class SpectralNorm(nn.Module):
             self._u = F.normalize(torch.mv(matrix, self._v), dim=0, eps=self.eps, out=self._u)
             self._v = F.normalize(torch.mv(matrix.t(), self._u), dim=0, eps=self.eps, out=self._v)
 
+    def train(self, mode: bool = True):
+        self._cached = None
+        return super().train(mode)
+
     def forward(self, weight: torch.Tensor) -> torch.Tensor:
+        # In eval mode without autograd the result depends on the weight and the stored u, v alone: it is kept and
+        # reused until one of them changes (another tensor, other memory, or an in-place update of its version).
+        reusable = not self.training and not torch.is_grad_enabled()
+        if reusable:
+            key = (weight, weight.data_ptr(), weight._version, self._u, self._u._version, self._v, self._v._version)
+            cached = getattr(self, "_cached", None)
+            if cached is not None and len(cached[0]) == len(key) and all(
+                    a is b if isinstance(a, torch.Tensor) else a == b for a, b in zip(cached[0], key)):
+                return cached[1]
         matrix = weight.flatten(1).clone(memory_format=torch.contiguous_format)  # [out, in * k * k], aligned
         if self.training:
             self._power_iteration(matrix.detach(), self.n_power_iterations)
         u = self._u.clone(memory_format=torch.contiguous_format)
         v = self._v.clone(memory_format=torch.contiguous_format)
         sigma = torch.vdot(u, torch.mv(matrix, v))
-        return weight / sigma
+        normalized = weight / sigma
+        self._cached = (key, normalized) if reusable else None
+        return normalized
 
 
 def _spectral_norm(module: nn.Module, eps: float) -> nn.Module:
