@@ -1,10 +1,8 @@
 """A real browser (Debian's Chromium through Playwright) clicks Generate and sees the image grid.
 
-The screenshot goes to ``$HFGAN_SPACE_SCREENSHOT`` when set, else into the test's tmp folder. The committed
-``spaces/hfgan-playground/screenshot.png`` is made with the published models::
-
-    HFGAN_SPACE_BROWSER_PIPELINES_DIR=pipelines HFGAN_SPACE_SCREENSHOT=spaces/hfgan-playground/screenshot.png \
-        python -m pytest tests/spaces/test_browser.py -q
+The screenshot goes to ``$HFGAN_SPACE_SCREENSHOT`` when set, else into the test's tmp folder;
+``$HFGAN_SPACE_BROWSER_PIPELINES_DIR`` serves another pipelines folder to that test. The README's screenshots are
+made with the published models by ``spaces/hfgan-playground/screenshots.py``.
 """
 
 import os
