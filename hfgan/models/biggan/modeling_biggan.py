@@ -257,6 +257,9 @@ class StandingStatsBatchNorm(nn.Module):
             return F.batch_norm(x, mean, var, self.weight, self.bias, training=False, momentum=0.0, eps=self.eps)
         weight = 1 + self.scale(condition)[:, :, None, None]  # [N, C, 1, 1]
         bias = self.offset(condition)[:, :, None, None]
+        if not torch.is_grad_enabled():  # the same arithmetic in one buffer (generation)
+            out = x - mean[None, :, None, None]
+            return out.div_(torch.sqrt(var[None, :, None, None] + self.eps)).mul_(weight).add_(bias)
         return (x - mean[None, :, None, None]) / torch.sqrt(var[None, :, None, None] + self.eps) * weight + bias
 
 
@@ -279,17 +282,18 @@ class BigGANDeepBlock(nn.Module):
         self.conv3 = _spectral_norm(nn.Conv2d(middle, out_channels, 1), eps)
 
     def forward(self, x: torch.Tensor, condition: torch.Tensor, truncation: float) -> torch.Tensor:
-        h = self.conv0(F.relu(self.norm0(x, truncation, condition)))           # [N, C_in/4, H, W]
-        h = F.relu(self.norm1(h, truncation, condition))
+        inplace = not torch.is_grad_enabled()  # generation: ReLU in the batch norm's fresh output
+        h = self.conv0(F.relu(self.norm0(x, truncation, condition), inplace))  # [N, C_in/4, H, W]
+        h = F.relu(self.norm1(h, truncation, condition), inplace)
         if self.upsample:
             h = F.interpolate(h, scale_factor=2, mode="nearest")               # [N, C_in/4, 2H, 2W]
         h = self.conv1(h)
-        h = self.conv2(F.relu(self.norm2(h, truncation, condition)))
-        h = self.conv3(F.relu(self.norm3(h, truncation, condition)))           # [N, C_out, ., .]
+        h = self.conv2(F.relu(self.norm2(h, truncation, condition), inplace))
+        h = self.conv3(F.relu(self.norm3(h, truncation, condition), inplace))  # [N, C_out, ., .]
         skip = x[:, : self.out_channels]
         if self.upsample:
             skip = F.interpolate(skip, scale_factor=2, mode="nearest")
-        return h + skip
+        return h.add_(skip) if inplace else h + skip
 
 
 # -- generator -------------------------------------------------------------------------------------------------
