@@ -111,3 +111,18 @@ def check_class_labels(class_labels, num_classes: Optional[int], batch_size: int
     if class_labels.numel() and (int(class_labels.min()) < 0 or int(class_labels.max()) >= num_classes):
         raise HFGANError(f"class_labels must lie in [0, {num_classes - 1}], got values in [{int(class_labels.min())}, {int(class_labels.max())}]")
     return class_labels.long()
+
+
+def check_class_embeddings(class_embeddings, embed_dim: int, batch_size: int) -> None:
+    """Validate ``class_embeddings`` ([N, embed_dim] float tensor), given to a generator instead of class labels."""
+    if not isinstance(class_embeddings, torch.Tensor) or not class_embeddings.is_floating_point():
+        raise HFGANError(f"class_embeddings must be a floating-point torch.Tensor, got {_describe(class_embeddings)}")
+    if class_embeddings.ndim != 2 or tuple(class_embeddings.shape) != (batch_size, embed_dim):
+        raise HFGANError(f"class_embeddings must have shape [{batch_size}, {embed_dim}], got {list(class_embeddings.shape)}")
+
+
+def check_class_labels_alone(class_labels, num_classes: Optional[int]) -> torch.Tensor:
+    """``class_labels`` ([N] integer tensor, any N) checked against ``num_classes`` (a model's ``embed_classes``)."""
+    if not isinstance(class_labels, torch.Tensor) or class_labels.ndim != 1:
+        raise HFGANError(f"class_labels must be an integer torch.Tensor of shape [batch_size], got {_describe(class_labels)}")
+    return check_class_labels(class_labels, num_classes, class_labels.shape[0])

@@ -53,8 +53,21 @@ def tiny_translation_pipelines():
     return {PIX2PIX: pix2pix, CYCLEGAN: cyclegan}
 
 
+def tiny_biggan():
+    """A tiny BigGAN-deep generator (3 classes) whose standing statistics differ by truncation."""
+    import hfgan
+
+    generator = hfgan.BigGANDeepGenerator(latent_dim=8, class_embed_dim=8, channel_width=4, num_classes=3, n_stats=5,
+                                          sample_size=16, out_channels=1, attention_layer_position=None,
+                                          layers=[[False, 4, 4], [True, 4, 2], [True, 2, 1]], class_names=CLASS_NAMES)
+    with torch.no_grad():
+        generator.class_embedding.weight.normal_()
+    generator.accumulate_standing_stats(num_batches=2, batch_size=16, generator=torch.Generator().manual_seed(0))
+    return generator.eval()
+
+
 def build_tiny_pipelines(root: Path) -> Path:
-    """Tiny random-init pipelines, as the published folders will be laid out (three noise-to-image, two
+    """Tiny random-init pipelines, as the published folders will be laid out (five noise-to-image, two
     translation), plus two broken folders."""
     import hfgan
 
@@ -67,6 +80,11 @@ def build_tiny_pipelines(root: Path) -> Path:
         "cdcgan-tiny": (hfgan.DCGANGenerator(latent_dim=8, sample_size=16, base_channels=8, max_channels=16, num_classes=3,
                                              class_names=CLASS_NAMES), {"dataset": "fashion_mnist"}),
         "mlp-gan-tiny": (hfgan.MLPGANGenerator(latent_dim=8, hidden_dims=(16, 32), sample_size=16), {}),
+        # truncation by standing statistics, and a class embedding to interpolate
+        "biggan-tiny": (tiny_biggan(), {"dataset": "fashion_mnist"}),
+        # renders at 4, 8 and 16 px
+        "progan-tiny": (hfgan.ProGANGenerator(latent_dim=8, sample_size=16, start_resolution=4, base_channels=4,
+                                              max_channels=8), {}),
     }
     root.mkdir(parents=True, exist_ok=True)
     for name, (generator, card) in specs.items():

@@ -29,12 +29,34 @@ def test_generate_conditional_with_class_name(client):
 
 
 def test_model_info(client):
-    summary, gen_class, class_a, class_b = client.predict("cdcgan-tiny", api_name="/model_info")
+    summary, gen_class, class_a, class_b, note, blend_a, blend_b, truncation, *_ = client.predict(
+        "cdcgan-tiny", api_name="/model_info")
     assert "shirt, shoe, bag" in summary
     assert gen_class["visible"] and [c[0] for c in gen_class["choices"]][1:] == ["shirt", "shoe", "bag"]
     assert class_a["value"] == "shirt"
-    summary, gen_class, *_ = client.predict("dcgan-tiny", api_name="/model_info")
+    assert blend_a["value"] == "shirt" and blend_b["value"] == "shoe" and not note["visible"]  # class interpolation
+    assert (truncation["minimum"], truncation["maximum"]) == (0.0, 2.0)
+    summary, gen_class, *_, note, blend_a, _, truncation, _, _, ladder, _ = client.predict("dcgan-tiny", api_name="/model_info")
     assert "Tiny DCGAN" in summary and "| FID | 123.4 |" in summary and not gen_class["visible"]
+    assert note["visible"] and not blend_a["visible"] and not ladder["visible"]
+    *_, truncation, _, _, ladder, _ = client.predict("biggan-tiny", api_name="/model_info")
+    assert (truncation["minimum"], truncation["maximum"]) == (0.05, 1.0) and not ladder["visible"]
+    *_, ladder, _ = client.predict("progan-tiny", api_name="/model_info")
+    assert ladder["visible"]
+
+
+def test_class_interpolate(client):
+    strip, caption = client.predict("biggan-tiny", 3, "shirt", "bag", 5, 0.5, api_name="/class_interpolate")
+    with Image.open(strip) as image:
+        assert image.width > 4 * image.height
+    assert caption.startswith("seed 3 · class shirt → bag in 5 steps")
+
+
+def test_resolutions(client):
+    ladder, caption = client.predict("progan-tiny", 4, 0, "All classes (one per image)", 1.0, api_name="/resolutions")
+    with Image.open(ladder) as image:
+        assert image.height > image.width  # 3 resolutions side by side, 4 seeds
+    assert "4×4 · 8×8 · 16×16" in caption
 
 
 def test_interpolate(client):

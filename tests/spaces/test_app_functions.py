@@ -24,11 +24,12 @@ def arrays(images):
 
 def test_discovery_lists_saved_pipelines_only(app_module, tiny_pipelines_dir, play):
     models = app_module.discover_models(tiny_pipelines_dir)
-    assert list(models) == ["broken-weights", "cdcgan-tiny", "cyclegan-sneaker2boot-tiny", "dcgan-tiny", "mlp-gan-tiny",
-                            "other-pipeline", "pix2pix-edges2fashion-tiny"]
+    assert list(models) == ["biggan-tiny", "broken-weights", "cdcgan-tiny", "cyclegan-sneaker2boot-tiny", "dcgan-tiny",
+                            "mlp-gan-tiny", "other-pipeline", "pix2pix-edges2fashion-tiny", "progan-tiny"]
     assert "not-a-pipeline" not in models
     # translation pipelines, told apart by model_index.json alone, go to the Image-to-image tab
-    assert play.models == ["broken-weights", "cdcgan-tiny", "dcgan-tiny", "mlp-gan-tiny", "other-pipeline"]
+    assert play.models == ["biggan-tiny", "broken-weights", "cdcgan-tiny", "dcgan-tiny", "mlp-gan-tiny", "other-pipeline",
+                           "progan-tiny"]
     assert play.translation_models == [CYCLEGAN, PIX2PIX] and play.default_translation_model == CYCLEGAN
     assert play.cache.loads == 0
     assert play.default_model == "dcgan-tiny"
@@ -269,7 +270,7 @@ def test_build_demo(app_module, tiny_pipelines_dir, tmp_path):
     demo = app_module.build_demo(pipelines_dir=tiny_pipelines_dir)
     assert isinstance(demo, gr.Blocks)
     names = {fn.api_name for fn in demo.fns.values() if fn.api_name}
-    assert {"generate", "interpolate", "compare", "translate", "model_info"} <= names
+    assert {"generate", "resolutions", "interpolate", "class_interpolate", "compare", "translate", "model_info"} <= names
     assert demo._queue.max_size == app_module.MAX_QUEUE
     assert demo._queue.default_concurrency_limit == app_module.CONCURRENCY
     empty = app_module.build_demo(pipelines_dir=tmp_path)  # no shipped models yet: still builds

@@ -1,10 +1,8 @@
 """A real browser (Debian's Chromium through Playwright) clicks Generate and sees the image grid.
 
-The screenshot goes to ``$HFGAN_SPACE_SCREENSHOT`` when set, else into the test's tmp folder. The committed
-``spaces/hfgan-playground/screenshot.png`` is made with the published models::
-
-    HFGAN_SPACE_BROWSER_PIPELINES_DIR=pipelines HFGAN_SPACE_SCREENSHOT=spaces/hfgan-playground/screenshot.png \
-        python -m pytest tests/spaces/test_browser.py -q
+The screenshot goes to ``$HFGAN_SPACE_SCREENSHOT`` when set, else into the test's tmp folder;
+``$HFGAN_SPACE_BROWSER_PIPELINES_DIR`` serves another pipelines folder to that test. The README's screenshots are
+made with the published models by ``spaces/hfgan-playground/screenshots.py``.
 """
 
 import os
@@ -96,8 +94,11 @@ def test_switching_models_updates_the_controls(launched_app, browser_page):
     page.locator("#generate-button").click()
     page.get_by_text("16 images · seeds 0–15").wait_for(timeout=15_000)
     choose("pix2pix-edges2fashion-tiny")  # a translation pipeline opens in the Image-to-image tab
-    page.locator("#img2img-card").get_by_text("forward only (one-way)").wait_for(timeout=15_000)
+    page.locator("#model-card").get_by_text("forward only (one-way)").wait_for(timeout=15_000)
     assert page.locator("#direction").get_by_label("reverse").count() == 0  # offered for two-way models only
+    assert page.get_by_text("Directions:").count() == 1  # the card once: in the panel, not again in the tab
+    page.get_by_role("tab", name="Generate").click()  # the panel follows the tab: back to the model box's model
+    page.locator("#model-card").get_by_text("Tiny Pix2Pix").wait_for(timeout=15_000)
 
 
 def test_non_image_upload_is_a_message_and_the_app_keeps_serving(launched_app, browser_page, tmp_path):
@@ -105,7 +106,7 @@ def test_non_image_upload_is_a_message_and_the_app_keeps_serving(launched_app, b
     page = browser_page
     page.goto(url, wait_until="domcontentloaded")
     page.get_by_role("tab", name="Image-to-image").click()
-    page.locator("#img2img-card").get_by_text("forward and reverse (two-way)").wait_for(timeout=30_000)
+    page.locator("#model-card").get_by_text("forward and reverse (two-way)").wait_for(timeout=30_000)
     fake = tmp_path / "garment.png"  # an image's name, text inside: the browser lets it through
     fake.write_text("this is not an image")
     page.locator("#img2img-input input[type=file]").set_input_files(str(fake))
@@ -148,3 +149,26 @@ def test_hostile_card_renders_as_text_and_runs_nothing(serve_app, hostile_pipeli
         page.wait_for_timeout(500)
         assert page.evaluate("() => window.__pwned") is None
         assert not [m for m in console if "pwned" in m], console
+
+
+def test_class_interpolation_tab_and_truncation_slider(launched_app, browser_page):
+    _, url = launched_app
+    page = browser_page
+    page.goto(url, wait_until="domcontentloaded")
+    page.locator("#generate-button").wait_for(state="visible", timeout=30_000)
+    page.get_by_role("tab", name="Class interpolation").click()
+    page.locator("#class-interp-note").get_by_text("needs a class-conditional model").wait_for(timeout=15_000)
+    box = page.locator("#model input")
+    box.click()
+    box.fill("biggan-tiny")
+    box.press("Enter")
+    page.locator("#model-card").get_by_text("BigGANDeepGenerator").wait_for(timeout=15_000)
+    page.locator("#class-interp-note").wait_for(state="hidden", timeout=10_000)
+    page.locator("#class-interp-button").click()
+    page.get_by_text("seed 0 · class shirt → shoe in 8 steps").wait_for(timeout=30_000)
+    page.wait_for_function("() => { const im = document.querySelector('#class-strip img');"
+                           " return im && im.complete && im.naturalWidth > 0; }", timeout=15_000)
+    assert page.locator("#class-strip img").evaluate("im => im.naturalWidth") >= 8 * 16
+    page.get_by_role("tab", name="Generate").click()  # the generate tab's slider takes BigGAN's range, (0, 1]
+    slider = page.locator("#truncation input[type=range]")
+    assert (slider.get_attribute("min"), slider.get_attribute("max")) == ("0.05", "1")

@@ -27,7 +27,7 @@ Discriminator::
 """
 
 import math
-from typing import List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -36,10 +36,12 @@ from diffusers.models.modeling_utils import ModelMixin
 from torch import nn
 
 from ...errors import ConfigError, HFGANError
-from ..validation import check_class_labels, check_latents, check_pixel_values, validate_config
+from ..validation import (check_class_embeddings, check_class_labels, check_class_labels_alone, check_latents,
+                          check_pixel_values, validate_config)
 
 BOTTLENECK_REDUCTION = 4  # a block's middle width is its input width / 4
 RUNNING_STATS_MOMENTUM = 0.1
+TRUNCATION_BOUND = 2.0  # sampled latents come from N(0, 1) truncated to [-2, 2], times the truncation
 
 # The generators of pytorch-pretrained-biggan's checkpoints, in this class's config keys (their ``output_dim`` is
 # ``sample_size``, ``z_dim`` is ``latent_dim``). Their last convolution has ``channel_width`` outputs of which the
@@ -71,13 +73,17 @@ class SpectralNorm(nn.Module):
 
     The arithmetic of ``torch.nn.utils.parametrizations.spectral_norm``, with one difference: the weight is copied
     to freshly allocated memory before the matrix-vector product, since BLAS results depend on the alignment of
-    the data and weights loaded from a file would otherwise give images that differ in the last bit.
+    the data and weights loaded from a file would otherwise give images that differ in the last bit. In eval mode
+    under ``torch.no_grad()`` the normalized weight is computed once and reused while the weight and ``u``, ``v``
+    stay the same tensors, unchanged (generation then costs what a plain layer costs; it holds one more copy of
+    the weights).
     """
 
     def __init__(self, weight: torch.Tensor, eps: float = 1e-12, n_power_iterations: int = 1):
         super().__init__()
         self.eps = eps
         self.n_power_iterations = n_power_iterations
+        self._cached = None  # (what it was computed from, the normalized weight): eval mode, no autograd
         matrix = weight.detach().flatten(1)
         self.register_buffer("_u", F.normalize(matrix.new_empty(matrix.shape[0]).normal_(0, 1), dim=0, eps=eps))
         self.register_buffer("_v", F.normalize(matrix.new_empty(matrix.shape[1]).normal_(0, 1), dim=0, eps=eps))
@@ -90,14 +96,29 @@ class SpectralNorm(nn.Module):
             self._u = F.normalize(torch.mv(matrix, self._v), dim=0, eps=self.eps, out=self._u)
             self._v = F.normalize(torch.mv(matrix.t(), self._u), dim=0, eps=self.eps, out=self._v)
 
+    def train(self, mode: bool = True):
+        self._cached = None
+        return super().train(mode)
+
     def forward(self, weight: torch.Tensor) -> torch.Tensor:
+        # In eval mode without autograd the result depends on the weight and the stored u, v alone: it is kept and
+        # reused until one of them changes (another tensor, other memory, or an in-place update of its version).
+        reusable = not self.training and not torch.is_grad_enabled()
+        if reusable:
+            key = (weight, weight.data_ptr(), weight._version, self._u, self._u._version, self._v, self._v._version)
+            cached = getattr(self, "_cached", None)
+            if cached is not None and len(cached[0]) == len(key) and all(
+                    a is b if isinstance(a, torch.Tensor) else a == b for a, b in zip(cached[0], key)):
+                return cached[1]
         matrix = weight.flatten(1).clone(memory_format=torch.contiguous_format)  # [out, in * k * k], aligned
         if self.training:
             self._power_iteration(matrix.detach(), self.n_power_iterations)
         u = self._u.clone(memory_format=torch.contiguous_format)
         v = self._v.clone(memory_format=torch.contiguous_format)
         sigma = torch.vdot(u, torch.mv(matrix, v))
-        return weight / sigma
+        normalized = weight / sigma
+        self._cached = (key, normalized) if reusable else None
+        return normalized
 
 
 def _spectral_norm(module: nn.Module, eps: float) -> nn.Module:
@@ -161,8 +182,10 @@ class StandingStatsBatchNorm(nn.Module):
 
     Conditional (``condition_dim`` given): scale ``1 + scale(condition)`` and shift ``offset(condition)`` per sample;
     otherwise a learned ``weight`` and ``bias``. Training normalizes with the batch's statistics and moves every
-    slot towards them (momentum 0.1), so a model trained here samples at any truncation; checkpoints converted from
-    pytorch-pretrained-biggan carry one set per slot, measured at that truncation.
+    slot towards them (momentum 0.1), so a model trained here samples at any truncation; after training,
+    :meth:`BigGANDeepGenerator.accumulate_standing_stats` measures each slot at its own truncation (between
+    :meth:`start_accumulating` and :meth:`store_accumulated`), as checkpoints converted from
+    pytorch-pretrained-biggan come.
     """
 
     def __init__(self, num_features: int, condition_dim: Optional[int] = None, n_stats: int = 51, eps: float = 1e-4):
@@ -177,10 +200,23 @@ class StandingStatsBatchNorm(nn.Module):
         else:
             self.weight = nn.Parameter(torch.ones(num_features))
             self.bias = nn.Parameter(torch.zeros(num_features))
+        self._standing: Optional[List[torch.Tensor]] = None  # [sum of means, sum of vars, batches] while accumulating
 
     @property
     def conditional(self) -> bool:
         return hasattr(self, "scale")
+
+    def start_accumulating(self) -> None:
+        """From now on, normalize with each batch's statistics and add them up (see :meth:`store_accumulated`)."""
+        self._standing = [torch.zeros_like(self.running_means[0]), torch.zeros_like(self.running_vars[0]), 0]
+
+    def store_accumulated(self, slot: int) -> None:
+        """Write the average of the batch statistics seen since :meth:`start_accumulating` into ``slot``, and stop."""
+        mean_sum, var_sum, batches = self._standing
+        self._standing = None
+        if batches:
+            self.running_means[slot] = mean_sum / batches
+            self.running_vars[slot] = var_sum / batches
 
     def standing_stats(self, truncation: float) -> Tuple[torch.Tensor, torch.Tensor]:
         """``(mean, var)`` ``[C]`` for ``truncation`` in (0, 1], picked exactly as the converted checkpoints expect:
@@ -197,24 +233,33 @@ class StandingStatsBatchNorm(nn.Module):
         return mean, var
 
     def forward(self, x: torch.Tensor, truncation: float, condition: Optional[torch.Tensor] = None) -> torch.Tensor:
-        if self.training:
+        batch_stats = self.training or self._standing is not None
+        if batch_stats:
             var, mean = torch.var_mean(x, dim=(0, 2, 3), correction=0)
             with torch.no_grad():
                 n = x.numel() // x.shape[1]
                 unbiased = var * (n / max(n - 1, 1))
-                self.running_means.lerp_(mean.detach().to(self.running_means.dtype).expand_as(self.running_means),
-                                         RUNNING_STATS_MOMENTUM)
-                self.running_vars.lerp_(unbiased.detach().to(self.running_vars.dtype).expand_as(self.running_vars),
-                                        RUNNING_STATS_MOMENTUM)
+                if self._standing is not None:  # standing statistics: a plain average over the batches
+                    self._standing[0] += mean.detach().to(self.running_means.dtype)
+                    self._standing[1] += unbiased.detach().to(self.running_vars.dtype)
+                    self._standing[2] += 1
+                else:
+                    self.running_means.lerp_(mean.detach().to(self.running_means.dtype).expand_as(self.running_means),
+                                             RUNNING_STATS_MOMENTUM)
+                    self.running_vars.lerp_(unbiased.detach().to(self.running_vars.dtype).expand_as(self.running_vars),
+                                            RUNNING_STATS_MOMENTUM)
         else:
             mean, var = self.standing_stats(truncation)
         if not self.conditional:
-            if self.training:
+            if batch_stats:
                 return (x - mean[:, None, None]) / torch.sqrt(var[:, None, None] + self.eps) * self.weight[:, None, None] \
                     + self.bias[:, None, None]
             return F.batch_norm(x, mean, var, self.weight, self.bias, training=False, momentum=0.0, eps=self.eps)
         weight = 1 + self.scale(condition)[:, :, None, None]  # [N, C, 1, 1]
         bias = self.offset(condition)[:, :, None, None]
+        if not torch.is_grad_enabled():  # the same arithmetic in one buffer (generation)
+            out = x - mean[None, :, None, None]
+            return out.div_(torch.sqrt(var[None, :, None, None] + self.eps)).mul_(weight).add_(bias)
         return (x - mean[None, :, None, None]) / torch.sqrt(var[None, :, None, None] + self.eps) * weight + bias
 
 
@@ -237,17 +282,18 @@ class BigGANDeepBlock(nn.Module):
         self.conv3 = _spectral_norm(nn.Conv2d(middle, out_channels, 1), eps)
 
     def forward(self, x: torch.Tensor, condition: torch.Tensor, truncation: float) -> torch.Tensor:
-        h = self.conv0(F.relu(self.norm0(x, truncation, condition)))           # [N, C_in/4, H, W]
-        h = F.relu(self.norm1(h, truncation, condition))
+        inplace = not torch.is_grad_enabled()  # generation: ReLU in the batch norm's fresh output
+        h = self.conv0(F.relu(self.norm0(x, truncation, condition), inplace))  # [N, C_in/4, H, W]
+        h = F.relu(self.norm1(h, truncation, condition), inplace)
         if self.upsample:
             h = F.interpolate(h, scale_factor=2, mode="nearest")               # [N, C_in/4, 2H, 2W]
         h = self.conv1(h)
-        h = self.conv2(F.relu(self.norm2(h, truncation, condition)))
-        h = self.conv3(F.relu(self.norm3(h, truncation, condition)))           # [N, C_out, ., .]
+        h = self.conv2(F.relu(self.norm2(h, truncation, condition), inplace))
+        h = self.conv3(F.relu(self.norm3(h, truncation, condition), inplace))  # [N, C_out, ., .]
         skip = x[:, : self.out_channels]
         if self.upsample:
             skip = F.interpolate(skip, scale_factor=2, mode="nearest")
-        return h + skip
+        return h.add_(skip) if inplace else h + skip
 
 
 # -- generator -------------------------------------------------------------------------------------------------
@@ -351,19 +397,32 @@ class BigGANDeepGenerator(ModelMixin, ConfigMixin):
         self.norm_out = StandingStatsBatchNorm(final_channels, None, n_stats, eps)
         self.to_image = _spectral_norm(nn.Conv2d(final_channels, conv_channels, 3, padding=1), eps)
 
+    def embed_classes(self, class_labels: torch.Tensor) -> torch.Tensor:
+        """``class_labels [N]`` -> ``class_embeddings [N, class_embed_dim]``, what :meth:`forward` concatenates to
+        the latents. Linear in the one-hot labels, so a blend of two classes' embeddings is a blend of the classes:
+        pass it to ``forward(..., class_embeddings=)`` to move from one class to another."""
+        return self.class_embedding(check_class_labels_alone(class_labels, self.config.num_classes))
+
     def forward(self, latents: torch.Tensor, class_labels: Optional[torch.Tensor] = None,
-                truncation_psi: float = 1.0) -> torch.Tensor:
+                truncation_psi: float = 1.0, class_embeddings: Optional[torch.Tensor] = None) -> torch.Tensor:
         """``latents [N, latent_dim]``, ``class_labels [N]`` -> images in [-1, 1], ``[N, out_channels, H, W]``.
 
         ``truncation_psi`` in (0, 1] picks the standing statistics (eval mode); the latents are used as given, so
-        pass latents drawn at the same truncation (``GANPipeline`` does)."""
+        pass latents drawn at the same truncation (``GANPipeline`` does). Instead of ``class_labels``,
+        ``class_embeddings [N, class_embed_dim]`` (from :meth:`embed_classes`, or blends of them) may be given."""
         cfg = self.config
         check_latents(latents, cfg.latent_dim)
-        class_labels = check_class_labels(class_labels, cfg.num_classes, latents.shape[0])
         if isinstance(truncation_psi, bool) or not isinstance(truncation_psi, (int, float)) or not 0 < truncation_psi <= 1:
             raise HFGANError(f"truncation_psi of a BigGAN-deep generator must be a number in (0, 1], got {truncation_psi!r}")
+        if class_embeddings is not None:
+            if class_labels is not None:
+                raise HFGANError("class_embeddings are for conditional models, in place of class_labels (not both)")
+            check_class_embeddings(class_embeddings, cfg.class_embed_dim, latents.shape[0])
+        else:
+            class_labels = check_class_labels(class_labels, cfg.num_classes, latents.shape[0])
+            class_embeddings = self.class_embedding(class_labels)
         truncation = float(truncation_psi)
-        condition = torch.cat([latents, self.class_embedding(class_labels).to(latents.dtype)], dim=1)  # [N, Z + E]
+        condition = torch.cat([latents, class_embeddings.to(latents.dtype)], dim=1)  # [N, Z + E]
         # the projection is laid out height, width, channels (as the converted checkpoints are)
         h = self.project(condition).view(-1, self.base_size, self.base_size, self.top_channels)
         h = h.permute(0, 3, 1, 2).contiguous()  # [N, C_0, b, b]
@@ -372,6 +431,77 @@ class BigGANDeepGenerator(ModelMixin, ConfigMixin):
         h = F.relu(self.norm_out(h, truncation))  # [N, channel_width * m_last, H, W]
         h = self.to_image(h)[:, : cfg.out_channels]
         return torch.tanh(h)
+
+    @torch.no_grad()
+    def accumulate_standing_stats(
+        self,
+        sample_inputs: Optional[Callable[[], Tuple[torch.Tensor, torch.Tensor]]] = None,
+        num_batches: int = 16,
+        batch_size: int = 64,
+        generator: Optional[torch.Generator] = None,
+        progress: bool = False,
+    ) -> None:
+        r"""
+        Standing statistics, as BigGAN's ``accumulate_standing_stats``: for every slot ``k`` of every batch norm, the
+        average over ``num_batches`` forward passes of the batch means and variances at truncation
+        ``psi_k = k / (n_stats - 1)``. Generation in eval mode then normalizes with them (the running averages of
+        training are replaced).
+
+        Each batch's latents come from the prior the pipeline samples at ``psi_k``: N(0, 1) truncated to [-2, 2]
+        (mapped from the given N(0, 1) draws through the normal CDF), times ``psi_k``. The same batches serve every
+        slot, so neighbouring slots differ by the truncation alone. The weights, spectral-norm vectors and the
+        train/eval mode are left as they were.
+
+        Args:
+            sample_inputs (`Callable`, *optional*): Returns ``(latents [B, latent_dim] from N(0, I), class_labels
+                [B])`` on the model's device; called ``num_batches`` times. Default: ``batch_size`` latents and
+                uniform labels drawn with ``generator``.
+            num_batches (`int`, defaults to 16): Forward passes per slot (BigGAN's ``num_standing_accumulations``).
+            batch_size (`int`, defaults to 64): Batch size of the default ``sample_inputs``.
+            generator (`torch.Generator`, *optional*): Randomness of the default ``sample_inputs``.
+            progress (`bool`, defaults to False): Show a progress bar over the slots.
+        """
+        if isinstance(num_batches, bool) or not isinstance(num_batches, int) or num_batches < 1:
+            raise HFGANError(f"num_batches must be an integer >= 1, got {num_batches!r}")
+        cfg = self.config
+        device = self.class_embedding.weight.device
+        if sample_inputs is None:
+            def sample_inputs():
+                latents = torch.randn(batch_size, cfg.latent_dim, generator=generator)
+                labels = torch.randint(0, cfg.num_classes, (batch_size,), generator=generator)
+                return latents.to(device), labels.to(device)
+        batches = [sample_inputs() for _ in range(num_batches)]
+        batches = [(truncate_normal_draws(latents), labels) for latents, labels in batches]
+        norms = [m for m in self.modules() if isinstance(m, StandingStatsBatchNorm)]
+        was_training = self.training
+        self.eval()  # no power iterations; the batch norms use batch statistics while accumulating
+        slots = range(cfg.n_stats)
+        if progress:
+            from tqdm.auto import tqdm
+
+            slots = tqdm(slots, desc="standing statistics", unit="truncation")
+        try:
+            for slot in slots:
+                psi = slot / (cfg.n_stats - 1)
+                for norm in norms:
+                    norm.start_accumulating()
+                for latents, labels in batches:
+                    self(latents * psi, labels)
+                for norm in norms:
+                    norm.store_accumulated(slot)
+        finally:
+            for norm in norms:
+                norm._standing = None
+            self.train(was_training)
+
+
+def truncate_normal_draws(latents: torch.Tensor, bound: float = TRUNCATION_BOUND) -> torch.Tensor:
+    """Draws from N(0, 1) mapped one to one onto N(0, 1) truncated to [-bound, bound] (through the normal CDF:
+    ``ndtri(Phi(-b) + Phi(z) * (Phi(b) - Phi(-b)))``), the prior ``GANPipeline`` samples BigGAN's latents from."""
+    z = latents.double()
+    low, high = torch.special.ndtr(torch.tensor(-bound, dtype=z.dtype)), torch.special.ndtr(torch.tensor(bound, dtype=z.dtype))
+    out = torch.special.ndtri(low + torch.special.ndtr(z) * (high - low)).clamp(-bound, bound)
+    return out.to(latents.dtype)
 
 
 # -- discriminator ---------------------------------------------------------------------------------------------

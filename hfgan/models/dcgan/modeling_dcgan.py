@@ -23,8 +23,9 @@ from diffusers.configuration_utils import ConfigMixin, register_to_config
 from diffusers.models.modeling_utils import ModelMixin
 from torch import nn
 
-from ...errors import ConfigError
-from ..validation import check_class_labels, check_latents, check_pixel_values, num_upsamplings, validate_config
+from ...errors import ConfigError, HFGANError
+from ..validation import (check_class_embeddings, check_class_labels, check_class_labels_alone, check_latents,
+                          check_pixel_values, num_upsamplings, validate_config)
 
 NORM_TYPES = ("batch", "instance", "layer", "none")
 
@@ -107,13 +108,29 @@ class DCGANGenerator(ModelMixin, ConfigMixin):
         self.to_image = nn.Conv2d(_channels(0, base_channels, max_channels), out_channels, 3, padding=1)
         dcgan_init_(self)
 
-    def forward(self, latents: torch.Tensor, class_labels: Optional[torch.Tensor] = None) -> torch.Tensor:
-        """``latents [N, latent_dim]`` (+ ``class_labels [N]``) -> images in [-1, 1], ``[N, C, H, W]``."""
+    def embed_classes(self, class_labels: torch.Tensor) -> torch.Tensor:
+        """``class_labels [N]`` -> ``class_embeddings [N, class_embed_dim]`` (conditional models), what
+        :meth:`forward` concatenates to the latents. Linear in the one-hot labels, so a blend of two classes'
+        embeddings is a blend of the classes: pass it to ``forward(latents, class_embeddings=)``."""
+        class_labels = check_class_labels_alone(class_labels, self.config.num_classes)
+        return self.class_embedding(class_labels)
+
+    def forward(self, latents: torch.Tensor, class_labels: Optional[torch.Tensor] = None,
+                class_embeddings: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """``latents [N, latent_dim]`` (+ ``class_labels [N]``, or ``class_embeddings [N, class_embed_dim]`` from
+        :meth:`embed_classes`) -> images in [-1, 1], ``[N, C, H, W]``."""
         check_latents(latents, self.config.latent_dim)
-        class_labels = check_class_labels(class_labels, self.config.num_classes, latents.shape[0])
+        if class_embeddings is not None:
+            if class_labels is not None or self.class_embedding is None:
+                raise HFGANError("class_embeddings are for conditional models, in place of class_labels (not both)")
+            check_class_embeddings(class_embeddings, self.config.class_embed_dim, latents.shape[0])
+        else:
+            class_labels = check_class_labels(class_labels, self.config.num_classes, latents.shape[0])
         hidden_states = latents
         if self.class_embedding is not None:
-            hidden_states = torch.cat([latents, self.class_embedding(class_labels).to(latents.dtype)], dim=1)
+            if class_embeddings is None:
+                class_embeddings = self.class_embedding(class_labels)
+            hidden_states = torch.cat([latents, class_embeddings.to(latents.dtype)], dim=1)
         hidden_states = self.project(hidden_states)
         hidden_states = hidden_states.view(-1, self.top_channels, self.base_size, self.base_size)  # [N, C_k, b, b]
         hidden_states = self.blocks(self.project_norm(hidden_states))  # [N, base_channels, H, W]

@@ -34,9 +34,10 @@ from diffusers.configuration_utils import ConfigMixin, register_to_config
 from diffusers.models.modeling_utils import ModelMixin
 from torch import nn
 
-from ...errors import ConfigError
+from ...errors import ConfigError, HFGANError
 from ..biggan.modeling_biggan import _spectral_norm
-from ..validation import check_class_labels, check_latents, check_pixel_values, num_upsamplings, validate_config
+from ..validation import (check_class_embeddings, check_class_labels, check_class_labels_alone, check_latents,
+                          check_pixel_values, num_upsamplings, validate_config)
 
 SN_EPS = 1e-12  # torch.nn.utils.parametrizations.spectral_norm's default
 
@@ -75,11 +76,13 @@ class ConditionalBatchNorm2d(nn.Module):
     """Batch norm whose scale and shift are looked up per class (``num_classes`` set), else a plain affine BN.
 
     The running statistics live in an affine-free ``nn.BatchNorm2d``, so the trainer's batch-norm recalibration of
-    the EMA generator sees them.
+    the EMA generator sees them. A class's ``[scale, shift]`` (``embed``, ``[N, 2C]``) may also be given directly,
+    e.g. a blend of two classes'.
     """
 
     def __init__(self, num_features: int, num_classes: Optional[int] = None):
         super().__init__()
+        self.num_features = num_features
         self.norm = nn.BatchNorm2d(num_features, affine=num_classes is None)
         if num_classes:
             self.gamma = nn.Embedding(num_classes, num_features)
@@ -89,12 +92,17 @@ class ConditionalBatchNorm2d(nn.Module):
         else:
             self.gamma = self.beta = None
 
-    def forward(self, x: torch.Tensor, class_labels: Optional[torch.Tensor] = None) -> torch.Tensor:
+    def embed(self, class_labels: torch.Tensor) -> torch.Tensor:
+        """``class_labels [N]`` -> ``[scale, shift]`` ``[N, 2C]``."""
+        return torch.cat([self.gamma(class_labels), self.beta(class_labels)], dim=1)
+
+    def forward(self, x: torch.Tensor, class_embedding: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """``x [N, C, H, W]``, ``class_embedding [N, 2C]`` (from :meth:`embed`; None for unconditional models)."""
         h = self.norm(x)
         if self.gamma is None:
             return h
-        gamma = self.gamma(class_labels).to(h.dtype)[:, :, None, None]  # [N, C, 1, 1]
-        beta = self.beta(class_labels).to(h.dtype)[:, :, None, None]
+        gamma = class_embedding[:, : self.num_features].to(h.dtype)[:, :, None, None]  # [N, C, 1, 1]
+        beta = class_embedding[:, self.num_features:].to(h.dtype)[:, :, None, None]
         return h * gamma + beta
 
 
@@ -109,10 +117,12 @@ class SNGANGeneratorBlock(nn.Module):
         self.conv1 = _init(nn.Conv2d(out_channels, out_channels, 3, padding=1), math.sqrt(2))
         self.shortcut = _init(nn.Conv2d(in_channels, out_channels, 1))
 
-    def forward(self, x: torch.Tensor, class_labels: Optional[torch.Tensor] = None) -> torch.Tensor:
-        h = F.relu(self.norm0(x, class_labels))
+    def forward(self, x: torch.Tensor, class_embeddings: Optional[Tuple[torch.Tensor, torch.Tensor]] = None) -> torch.Tensor:
+        """``x [N, C_in, H, W]``, the two batch norms' ``[scale, shift]`` (conditional models) -> ``[N, C_out, 2H, 2W]``."""
+        embed0, embed1 = class_embeddings if class_embeddings is not None else (None, None)
+        h = F.relu(self.norm0(x, embed0))
         h = self.conv0(F.interpolate(h, scale_factor=2, mode="nearest"))  # [N, C_out, 2H, 2W]
-        h = self.conv1(F.relu(self.norm1(h, class_labels)))
+        h = self.conv1(F.relu(self.norm1(h, embed1)))
         return h + self.shortcut(F.interpolate(x, scale_factor=2, mode="nearest"))
 
 
@@ -150,14 +160,40 @@ class SNGANGenerator(ModelMixin, ConfigMixin):
         self.norm_out = nn.BatchNorm2d(base_channels)
         self.to_image = _init(nn.Conv2d(base_channels, out_channels, 3, padding=1))
 
-    def forward(self, latents: torch.Tensor, class_labels: Optional[torch.Tensor] = None) -> torch.Tensor:
-        """``latents [N, latent_dim]`` (+ ``class_labels [N]``) -> images in [-1, 1], ``[N, C, H, W]``."""
+    @property
+    def class_embed_dim(self) -> int:
+        """Size of :meth:`embed_classes`'s vectors: a scale and a shift per channel of every conditional batch norm."""
+        return 2 * sum(block.norm0.num_features + block.norm1.num_features for block in self.blocks)
+
+    def embed_classes(self, class_labels: torch.Tensor) -> torch.Tensor:
+        """``class_labels [N]`` -> ``class_embeddings [N, class_embed_dim]`` (conditional models): every
+        conditional batch norm's per-class scale and shift, block by block. Linear in the one-hot labels, so a blend
+        of two classes' embeddings is a blend of the classes: pass it to ``forward(latents, class_embeddings=)``."""
+        class_labels = check_class_labels_alone(class_labels, self.config.num_classes)
+        return torch.cat([norm.embed(class_labels) for block in self.blocks for norm in (block.norm0, block.norm1)], dim=1)
+
+    def forward(self, latents: torch.Tensor, class_labels: Optional[torch.Tensor] = None,
+                class_embeddings: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """``latents [N, latent_dim]`` (+ ``class_labels [N]``, or ``class_embeddings [N, class_embed_dim]`` from
+        :meth:`embed_classes`) -> images in [-1, 1], ``[N, C, H, W]``."""
         cfg = self.config
         check_latents(latents, cfg.latent_dim)
-        class_labels = check_class_labels(class_labels, cfg.num_classes, latents.shape[0])
+        if class_embeddings is not None:
+            if class_labels is not None or not cfg.num_classes:
+                raise HFGANError("class_embeddings are for conditional models, in place of class_labels (not both)")
+            check_class_embeddings(class_embeddings, self.class_embed_dim, latents.shape[0])
+        else:
+            class_labels = check_class_labels(class_labels, cfg.num_classes, latents.shape[0])
+            if cfg.num_classes:
+                class_embeddings = self.embed_classes(class_labels)
+        per_block = [None] * len(self.blocks)
+        if class_embeddings is not None:  # [N, sum of 2C] -> one ([N, 2C_0], [N, 2C_1]) pair per block
+            sizes = [2 * norm.num_features for block in self.blocks for norm in (block.norm0, block.norm1)]
+            chunks = torch.split(class_embeddings, sizes, dim=1)
+            per_block = [(chunks[2 * i], chunks[2 * i + 1]) for i in range(len(self.blocks))]
         h = self.project(latents).view(-1, cfg.base_channels, self.base_size, self.base_size)  # [N, C, b, b]
-        for block in self.blocks:
-            h = block(h, class_labels)  # [N, C, 2h, 2w]
+        for block, embeddings in zip(self.blocks, per_block):
+            h = block(h, embeddings)  # [N, C, 2h, 2w]
         h = F.relu(self.norm_out(h))
         return torch.tanh(self.to_image(h))  # [N, out_channels, H, W]
 

@@ -9,8 +9,9 @@ from .display import animated_gif, grid_image, upscale
 from .errors import SpaceError
 from .inputs import clamp_float, clamp_int
 from .models import PipelineCache, default_pipelines_dir, discover_models, pipeline_class_name
-from .settings import (ALL_CLASSES, CACHE_SIZE, DEFAULT_FRAMES, DEFAULT_IMAGES, MAX_FRAMES, MAX_IMAGES, MAX_SEED,
-                       MIN_FRAMES, TRANSLATION_PIPELINE, TRUNCATION_MAX, TRUNCATION_MIN)
+from .settings import (ALL_CLASSES, CACHE_SIZE, DEFAULT_CLASS_STEPS, DEFAULT_FRAMES, DEFAULT_IMAGES, MAX_CLASS_STEPS,
+                       MAX_FRAMES, MAX_IMAGES, MAX_LADDER_ROWS, MAX_SEED, MIN_CLASS_STEPS, MIN_FRAMES,
+                       TRANSLATION_PIPELINE, TRUNCATION_MAX, TRUNCATION_MIN)
 from .summary import model_summary
 from .text import md_text
 
@@ -56,10 +57,21 @@ class Playground:
         return self.cache.get(model)
 
     def info(self, model: Optional[str]) -> Dict:
-        """What the UI needs to know about a model: summary markdown, class names, task."""
+        """What the UI needs to know about a model: summary markdown, class names, task, the truncation range it
+        takes (and whether it picks standing statistics), whether its classes can be blended, its resolutions."""
         pipe = self.pipeline(model)
+        generator = not translation.is_translator(pipe)
         return {"summary": model_summary(pipe, model.strip()), "class_names": list(getattr(pipe, "class_names", None) or []),
-                "pipeline_tag": getattr(pipe, "pipeline_tag", "")}
+                "pipeline_tag": getattr(pipe, "pipeline_tag", ""),
+                "truncation": generation.truncation_range(pipe) if generator else (TRUNCATION_MIN, TRUNCATION_MAX),
+                "standing_stats": generator and generation.standing_stats(pipe),
+                "class_blend": generator and generation.can_blend_classes(pipe),
+                "resolutions": (list(getattr(pipe, "resolutions", None) or []) or None) if generator else None}
+
+    def _truncation(self, pipe, truncation, notes: List[str]) -> float:
+        low, high = generation.truncation_range(pipe)
+        name = "truncation (standing statistics)" if generation.standing_stats(pipe) else "truncation"
+        return clamp_float(truncation, low, high, name, notes)
 
     def generate(self, model, num_images=DEFAULT_IMAGES, seed=0, class_choice=None, truncation=1.0):
         """``(grid PIL image, caption markdown, notes)``: the grid stays in memory (gradio encodes it once)."""
@@ -68,6 +80,7 @@ class Playground:
         seed = clamp_int(seed, 0, MAX_SEED - n + 1, "seed", notes)
         psi = clamp_float(truncation, TRUNCATION_MIN, TRUNCATION_MAX, "truncation", notes)
         pipe = self.pipeline(model)
+        psi = self._truncation(pipe, psi, notes)
         start = time.perf_counter()
         images = generation.generate(pipe, n, seed, class_choice, psi)
         grid = grid_image(images)
@@ -90,6 +103,7 @@ class Playground:
         frames = clamp_int(frames, MIN_FRAMES, MAX_FRAMES, "number of frames", notes)
         psi = clamp_float(truncation, TRUNCATION_MIN, TRUNCATION_MAX, "truncation", notes)
         pipe = self.pipeline(model)
+        psi = self._truncation(pipe, psi, notes)
         images = generation.interpolate(pipe, seed_a, seed_b, frames, class_a, class_b, psi)
         big = [upscale(im) for im in images]
         gif = animated_gif(big + big[-2:0:-1], duration_ms=duration_ms)
@@ -120,9 +134,42 @@ class Playground:
                 if str(choice).strip().lower() not in known:
                     notes.append(f"model {label} has no class {choice!r}: showing one image per class")
                     choice = ALL_CLASSES
-            grids.append(grid_image(generation.generate(pipe, n, seed, choice, psi), width=384))
+            grids.append(grid_image(generation.generate(pipe, n, seed, choice, self._truncation(pipe, psi, notes)),
+                                    width=384))
             summaries.append(model_summary(pipe, str(model).strip()))
         return grids[0], grids[1], summaries[0], summaries[1], notes
+
+    def resolutions(self, model, num_images=DEFAULT_IMAGES, seed=0, class_choice=None, truncation=1.0):
+        """``(PIL image or None, caption, notes)``: for a model that grows (ProGAN), the first images of the grid
+        (at most ``MAX_LADDER_ROWS``) at each of its resolutions, side by side; None for other models."""
+        notes: List[str] = []
+        n = clamp_int(num_images, 1, MAX_IMAGES, "number of images", notes)
+        seed = clamp_int(seed, 0, MAX_SEED - n + 1, "seed", notes)
+        psi = clamp_float(truncation, TRUNCATION_MIN, TRUNCATION_MAX, "truncation", notes)
+        pipe = self.pipeline(model)
+        psi = self._truncation(pipe, psi, [])  # the grid's own event reports the notes
+        rows = generation.resolution_ladder(pipe, min(n, MAX_LADDER_ROWS), seed, class_choice, psi)
+        if rows is None:
+            return None, "", []
+        ladder = pipe.resolutions
+        image = grid_image([im for row in rows for im in row], nrow=len(ladder), width=96 * len(ladder))
+        caption = (f"seeds {seed}–{seed + len(rows) - 1} at each resolution: "
+                   + " · ".join(f"{r}×{r}" for r in ladder) + " (upscaled to the last)")
+        return image, caption, []
+
+    def class_interpolate(self, model, seed=0, class_a=None, class_b=None, steps=DEFAULT_CLASS_STEPS, truncation=1.0):
+        """``(strip PIL image, caption, notes)``: one latent, the class embedding moved from class A to class B."""
+        notes: List[str] = []
+        seed = clamp_int(seed, 0, MAX_SEED, "seed", notes)
+        steps = clamp_int(steps, MIN_CLASS_STEPS, MAX_CLASS_STEPS, "number of steps", notes)
+        psi = clamp_float(truncation, TRUNCATION_MIN, TRUNCATION_MAX, "truncation", notes)
+        pipe = self.pipeline(model)
+        psi = self._truncation(pipe, psi, notes)
+        images = generation.class_interpolation(pipe, seed, class_a, class_b, steps, psi)
+        strip = grid_image(images, nrow=steps, width=1024)
+        caption = (f"seed {seed} · class {md_text(class_a)} → {md_text(class_b)} in {steps} steps of the class "
+                   f"embedding · truncation {psi:g}")
+        return strip, caption, notes
 
     # -- image-to-image ------------------------------------------------------------------------------
 

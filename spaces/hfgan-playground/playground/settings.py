@@ -11,6 +11,10 @@ DEFAULT_IMAGES = 16
 MIN_FRAMES, MAX_FRAMES, DEFAULT_FRAMES = 2, 48, 16
 MAX_SEED = 2**32 - 1
 TRUNCATION_MIN, TRUNCATION_MAX = 0.0, 2.0  # the range GANPipeline accepts
+# Generators whose truncation picks standing statistics (BigGAN) take (0, 1]; the slider stops at 0.05.
+STANDING_STATS_TRUNCATION_MIN, STANDING_STATS_TRUNCATION_MAX = 0.05, 1.0
+MIN_CLASS_STEPS, MAX_CLASS_STEPS, DEFAULT_CLASS_STEPS = 2, 32, 8
+MAX_LADDER_ROWS = 8  # the images shown at every resolution of a growing (ProGAN) model
 ALL_CLASSES = "All classes (one per image)"
 GRID_DISPLAY_WIDTH = 512  # grids are upscaled (nearest) to about this width so 28 px images stay visible
 FRAME_DISPLAY_SIZE = 192

@@ -8,7 +8,7 @@ import gradio as gr
 from hfgan.errors import HFGANError
 
 from ..errors import SpaceError, one_line
-from ..settings import ALL_CLASSES
+from ..settings import ALL_CLASSES, TRUNCATION_MAX, TRUNCATION_MIN
 
 
 def ui(fn):
@@ -37,3 +37,15 @@ def class_dropdown(names, label, value=ALL_CLASSES, **kw) -> gr.Dropdown:
     """A class picker for a conditional model (hidden when ``names`` is empty), or its update."""
     return gr.Dropdown([ALL_CLASSES] + list(names), value=value, label=label, visible=bool(names),
                        allow_custom_value=True, interactive=True, **kw)
+
+
+TRUNCATION_INFO = {False: "below 1: less variety, higher fidelity (the latents are scaled)",
+                   True: "below 1: less variety, higher fidelity (latents from the truncated prior, standing statistics "
+                         "measured at that truncation)"}
+
+
+def truncation_slider(value: float = 1.0, low: float = TRUNCATION_MIN, high: float = TRUNCATION_MAX,
+                      standing_stats: bool = False, **kw) -> gr.Slider:
+    """The truncation slider for a model's range (BigGAN's standing statistics: (0, 1]), or its update."""
+    return gr.Slider(low, high, value=min(max(value, low), high), step=0.05, label="Truncation ψ",
+                     info=TRUNCATION_INFO[standing_stats], **kw)

@@ -1,5 +1,6 @@
 """The Compare tab: the same seeds (and class) through two models side by side."""
 
+from types import SimpleNamespace
 from typing import List, Optional
 
 import gradio as gr
@@ -9,9 +10,9 @@ from ..settings import ALL_CLASSES, MAX_IMAGES, TRUNCATION_MAX, TRUNCATION_MIN
 from .common import ui
 
 
-def build(play, model_a_default: Optional[str], model_b_default: Optional[str], class_names: List[str]) -> None:
+def build(play, model_a_default: Optional[str], model_b_default: Optional[str], class_names: List[str]) -> SimpleNamespace:
     """The tab's components and its events (``/compare``)."""
-    with gr.Tab("Compare", id="compare"):
+    with gr.Tab("Compare", id="compare") as tab:
         with gr.Row():
             model_a = gr.Dropdown(play.models, value=model_a_default, label="Model A", allow_custom_value=True)
             model_b = gr.Dropdown(play.models, value=model_b_default, label="Model B", allow_custom_value=True)
@@ -44,3 +45,4 @@ def build(play, model_a_default: Optional[str], model_b_default: Optional[str], 
         dd.change(ui(on_models), [model_a, model_b], class_choice, api_visibility="private")
     button.click(ui(play.compare), [model_a, model_b, num_images, seed, class_choice, truncation],
                  [grid_a, grid_b, summary_a, summary_b], api_name="compare")
+    return SimpleNamespace(tab=tab)

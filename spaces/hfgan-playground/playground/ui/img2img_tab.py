@@ -1,5 +1,6 @@
 """The Image-to-image tab: pick a translation pipeline and a direction, upload an image or click an example,
-and see the input and the output side by side."""
+and see the input and the output side by side. The page's card panel shows the translation model's card while
+this tab is open (see ``layout``)."""
 
 from types import SimpleNamespace
 
@@ -11,6 +12,8 @@ from ..translation import DIRECTIONS
 from .common import ui
 
 TAB_ID = "img2img"
+NO_MODEL = ("No translation pipelines are shipped: type the Hub repo id (`org/name`) of an hfgan image-to-image "
+            "pipeline and press Enter.")
 DIRECTION_INFO = {
     1: "one-way model: forward only",
     2: "two-way model: forward (source → target) or reverse (target → source)",
@@ -32,22 +35,19 @@ def uploaded(payload):
     return path
 
 
-def build(play, demo: gr.Blocks) -> SimpleNamespace:
-    """The tab's components and events (``/translate``); returns the tab's model picker, which the model box can set."""
+def build(play, demo: gr.Blocks, card_panel: gr.Markdown) -> SimpleNamespace:
+    """The tab's components and events (``/translate``); ``card_panel`` is the page's card panel, which shows the
+    tab's model. Returns the tab, its model picker (which the model box can set) and ``card(model)``, the panel's
+    text for a translation model."""
     default = play.default_translation_model
-    info, error = None, None
+    info = None
     if default is not None:
         try:  # loads (and caches) the default translation model, so its first request is served warm
             info = play.translation_info(default)
-        except SpaceError as err:
-            error = load_error(default, one_line(err))
-    if default is None:
-        card0 = ("No translation pipelines are shipped: type the Hub repo id (`org/name`) of an hfgan "
-                 "image-to-image pipeline and press Enter.")
-    else:
-        card0 = error or info["summary"]
+        except SpaceError:
+            pass  # the card panel says why when the tab opens
 
-    with gr.Tab("Image-to-image", id=TAB_ID):
+    with gr.Tab("Image-to-image", id=TAB_ID) as tab:
         with gr.Row():
             model = gr.Dropdown(play.translation_models, value=default, label="Translation model", allow_custom_value=True,
                                 interactive=True, scale=2, elem_id="img2img-model",
@@ -69,7 +69,6 @@ def build(play, demo: gr.Blocks) -> SimpleNamespace:
                              elem_id="img2img-examples")
         examples_note = gr.Markdown(info["examples_note"] if info else "", elem_id="img2img-examples-note")
         example_paths = gr.State([path for path, _ in items])
-        card = gr.Markdown(card0, elem_id="img2img-card")
 
     def on_model(model, direction):
         """A new translation model: its directions, examples and card; the last output is cleared."""
@@ -82,6 +81,15 @@ def build(play, demo: gr.Blocks) -> SimpleNamespace:
         return (gr.Radio(choices=info["directions"], value=info["direction"], info=DIRECTION_INFO[len(info["directions"])]),
                 gr.Gallery(info["examples"]), info["examples_note"], [path for path, _ in info["examples"]],
                 info["summary"], None, "", [])
+
+    def card(model):
+        """The card panel's text for the tab's model (the panel itself belongs to the page)."""
+        if model is None or not str(model).strip():
+            return NO_MODEL
+        try:
+            return play.translation_info(model)["summary"]
+        except SpaceError as err:
+            return load_error(model, one_line(err))
 
     def on_direction(model, direction):
         """The examples of the other domain."""
@@ -102,7 +110,7 @@ def build(play, demo: gr.Blocks) -> SimpleNamespace:
         return path, out, text, notes
 
     model.change(ui(on_model), [model, direction],
-                 [direction, gallery, examples_note, example_paths, card, output, caption], api_visibility="private")
+                 [direction, gallery, examples_note, example_paths, card_panel, output, caption], api_visibility="private")
     direction.input(ui(on_direction), [model, direction], [gallery, examples_note, example_paths],
                     api_visibility="private")
     translate_button.click(ui(on_translate), [model, source, direction], [output, caption], api_name="translate",
@@ -114,4 +122,4 @@ def build(play, demo: gr.Blocks) -> SimpleNamespace:
     if info and len(info["directions"]) == 1:  # every page starts with the default model's directions only
         demo.load(lambda: gr.Radio(choices=info["directions"], value="forward"), None, direction, queue=False,
                   api_visibility="private")
-    return SimpleNamespace(model=model, tab_id=TAB_ID)
+    return SimpleNamespace(tab=tab, model=model, tab_id=TAB_ID, card=card)

@@ -1,18 +1,20 @@
 """The Interpolate tab: slerp between two seeds' latents, as a looping GIF and a strip."""
 
 from types import SimpleNamespace
-from typing import List
+from typing import List, Optional
 
 import gradio as gr
 
-from ..settings import ALL_CLASSES, DEFAULT_FRAMES, MAX_FRAMES, MIN_FRAMES, TRUNCATION_MAX, TRUNCATION_MIN
-from .common import class_dropdown, ui
+from ..settings import ALL_CLASSES, DEFAULT_FRAMES, MAX_FRAMES, MIN_FRAMES
+from .common import class_dropdown, truncation_slider, ui
 
 
-def build(play, model: gr.Dropdown, class_names: List[str]) -> SimpleNamespace:
-    """The tab's components and its event (``/interpolate``); returns the two class pickers, which follow the model."""
+def build(play, model: gr.Dropdown, class_names: List[str], info: Optional[dict] = None) -> SimpleNamespace:
+    """The tab's components and its event (``/interpolate``); returns the two class pickers and the truncation
+    slider, which follow the model (``info``: the default model's)."""
+    info = info or {}
     first = class_names[0] if class_names else ALL_CLASSES
-    with gr.Tab("Interpolate", id="interpolate"):
+    with gr.Tab("Interpolate", id="interpolate") as tab:
         with gr.Row():
             seed_a = gr.Number(0, label="Seed A", precision=0)
             class_a = class_dropdown(class_names, "Class A", value=first)
@@ -20,7 +22,7 @@ def build(play, model: gr.Dropdown, class_names: List[str]) -> SimpleNamespace:
             class_b = class_dropdown(class_names, "Class B", value=first)
         with gr.Row():
             frames = gr.Slider(MIN_FRAMES, MAX_FRAMES, value=DEFAULT_FRAMES, step=1, label="Frames")
-            truncation = gr.Slider(TRUNCATION_MIN, TRUNCATION_MAX, value=1.0, step=0.05, label="Truncation ψ")
+            truncation = truncation_slider(1.0, *info.get("truncation", ()), standing_stats=info.get("standing_stats", False))
         interp_button = gr.Button("Interpolate", variant="primary", elem_id="interpolate-button")
         gif = gr.Image(label="Animation (A → B → A)", type="pil", format="gif", interactive=False, elem_id="gif", height=320)
         strip = gr.Image(label="Strip", type="pil", format="png", interactive=False, elem_id="strip")
@@ -31,4 +33,4 @@ def build(play, model: gr.Dropdown, class_names: List[str]) -> SimpleNamespace:
 
     interp_button.click(ui(on_interpolate), [model, seed_a, class_a, seed_b, class_b, frames, truncation],
                         [gif, strip, caption], api_name="interpolate")
-    return SimpleNamespace(class_a=class_a, class_b=class_b)
+    return SimpleNamespace(tab=tab, class_a=class_a, class_b=class_b, truncation=truncation)

@@ -10,9 +10,9 @@ from ..service import Playground
 from ..settings import (ALL_CLASSES, CONCURRENCY, IMAGE_TO_IMAGE, MAX_QUEUE, TEMP_MAX_AGE_S, TEMP_MAX_MB, TEMP_MIN_AGE_S,
                         TEMP_SWEEP_S)
 from ..tempfiles import TempBudget
-from . import atomic_cache, compare_tab, generate_tab, img2img_tab, interpolate_tab
+from . import atomic_cache, class_interpolate_tab, compare_tab, generate_tab, img2img_tab, interpolate_tab
 from .cleanup import start_sweeper
-from .common import class_dropdown, ui
+from .common import class_dropdown, truncation_slider, ui
 
 INTRO = """# hfgan playground
 Generate images with every published [hfgan](https://huggingface.co/models?library=hfgan) GAN, or translate
@@ -52,15 +52,18 @@ def build_demo(pipelines_dir=None, playground: Optional[Playground] = None,
         gr.Markdown(INTRO)
         model = gr.Dropdown(play.models, value=default, label="Model", allow_custom_value=True, interactive=True,
                             info="a shipped model, or a Hub repo id typed here (press Enter)", elem_id="model")
+        # the card panel: the model box's model, or the translation model while the Image-to-image tab is open
+        summary = gr.Markdown(summary0, elem_id="model-card", render=False)
         with gr.Row():
             with gr.Column(scale=3):
                 with gr.Tabs() as tabs:
-                    gen = generate_tab.build(play, model, names0)
-                    interp = interpolate_tab.build(play, model, names0)
-                    img2img = img2img_tab.build(play, demo)
-                    compare_tab.build(play, default, second, names0)
+                    gen = generate_tab.build(play, model, names0, first)
+                    interp = interpolate_tab.build(play, model, names0, first)
+                    classes = class_interpolate_tab.build(play, model, first)
+                    img2img = img2img_tab.build(play, demo, summary)
+                    compare = compare_tab.build(play, default, second, names0)
             with gr.Column(scale=2, min_width=280):
-                summary = gr.Markdown(summary0, elem_id="model-card")
+                summary.render()
 
         def on_model(model):
             try:
@@ -68,11 +71,15 @@ def build_demo(pipelines_dir=None, playground: Optional[Playground] = None,
             except SpaceError as err:  # shown in the card panel (and a toast); the other models keep working
                 gr.Warning(one_line(err))
                 hidden = class_dropdown([], "Class")
-                return (load_error(model, one_line(err)), hidden, hidden, hidden, [])
+                return (load_error(model, one_line(err)), hidden, hidden, hidden,
+                        *class_interpolate_tab.for_model(None), *[truncation_slider()] * 3,
+                        gr.Image(None, visible=False), "", [])
             names = info["class_names"]
             first_name = names[0] if names else ALL_CLASSES
+            sliders = [truncation_slider(1.0, *info["truncation"], standing_stats=info["standing_stats"])] * 3
             return (info["summary"], class_dropdown(names, "Class"), class_dropdown(names, "Class A", value=first_name),
-                    class_dropdown(names, "Class B", value=first_name), [])
+                    class_dropdown(names, "Class B", value=first_name), *class_interpolate_tab.for_model(info),
+                    *sliders, gr.Image(None, visible=bool(info["resolutions"])), "", [])
 
         def to_img2img(model):
             """A translation pipeline typed into the model box opens in the Image-to-image tab."""
@@ -84,8 +91,20 @@ def build_demo(pipelines_dir=None, playground: Optional[Playground] = None,
                 return gr.skip(), gr.skip(), []
             return gr.Dropdown(value=model.strip()), gr.Tabs(selected=img2img.tab_id), []
 
-        model.change(ui(on_model), model, [summary, gen.class_picker, interp.class_a, interp.class_b],
+        def main_card(model):
+            """The card panel back on the model box's model (another tab was opened)."""
+            try:
+                return play.info(model)["summary"], []
+            except SpaceError as err:
+                return load_error(model, one_line(err)), []
+
+        model.change(ui(on_model), model, [summary, gen.class_picker, interp.class_a, interp.class_b, classes.note,
+                                           classes.class_a, classes.class_b, gen.truncation, interp.truncation,
+                                           classes.truncation, gen.ladder, gen.ladder_caption],
                      api_name="model_info").success(ui(to_img2img), model, [img2img.model, tabs], api_visibility="private")
+        img2img.tab.select(img2img.card, img2img.model, summary, queue=False, api_visibility="private")
+        for tab in (gen.tab, interp.tab, classes.tab, compare.tab):
+            tab.select(ui(main_card), model, summary, queue=False, api_visibility="private")
 
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=MAX_QUEUE)
     demo.playground = play  # for tests and scripts
