@@ -110,6 +110,30 @@ def is_saved_dataset(path: str) -> bool:
     return os.path.isfile(os.path.join(path, "state.json")) or os.path.isfile(os.path.join(path, "dataset_dict.json"))
 
 
+_FOLDER_CACHE: dict = {}  # the last image folder opened: (path, split, stamp) -> Dataset
+
+
+def _folder_stamp(path: str):
+    """Modification times of a folder and of its direct sub-folders: a file added or removed changes one."""
+    entries = [(path, os.stat(path).st_mtime_ns)]
+    with os.scandir(path) as it:
+        entries += sorted((e.name, e.stat().st_mtime_ns) for e in it if e.is_dir())
+    return tuple(entries)
+
+
+def _image_folder(path: str, split: str):
+    """``imagefolder`` over ``path``; the last one opened is kept, since ``datasets`` lists every file again on each
+    call (minutes for 200k files)."""
+    import datasets
+
+    key = (os.path.abspath(path), split, _folder_stamp(path))
+    if key not in _FOLDER_CACHE:
+        dataset = datasets.load_dataset("imagefolder", data_dir=path, split=split)
+        _FOLDER_CACHE.clear()
+        _FOLDER_CACHE[key] = dataset
+    return _FOLDER_CACHE[key]
+
+
 def load_image_dataset(source: str, split: str = "train", data_dir: Optional[str] = None):
     """A ``datasets.Dataset`` from ``fashion_mnist``, ``fashion_mnist_edges``, a local folder (``imagefolder``, or a
     ``save_to_disk`` folder), ``imagefolder`` with ``data_dir`` (diffusers' ``--train_data_dir``) or a Hub dataset name.
@@ -134,7 +158,7 @@ def load_image_dataset(source: str, split: str = "train", data_dir: Optional[str
         if os.path.isdir(source) and is_saved_dataset(source):
             return _saved_dataset(source, split)
         if os.path.isdir(source):
-            return datasets.load_dataset("imagefolder", data_dir=source, split=split)
+            return _image_folder(source, split)
         return datasets.load_dataset(source, data_dir=data_dir, split=split)
     except FileNotFoundError as err:
         raise HFGANError(f"dataset {source!r} not found: {err}") from None
