@@ -53,6 +53,28 @@ def caption_image(image: Image.Image, text: str, height: int = 14) -> Image.Imag
     return out
 
 
+def label_columns(grid: Image.Image, labels: Sequence[str], cell_width: int, padding: int = 0,
+                  height: int = 14) -> Image.Image:
+    """``grid`` with a white strip of ``height`` pixels above it naming each column (``labels[i]`` centred over
+    column ``i``, whose cells are ``cell_width`` pixels apart after a left margin of ``padding``). A label longer
+    than its column is cut short with "."; columns narrower than 3 characters get no labels."""
+    from PIL import ImageDraw
+
+    out = Image.new(grid.mode, (grid.width, grid.height + height), "white")
+    out.paste(grid, (0, height))
+    draw = ImageDraw.Draw(out)
+    room = cell_width - 2
+    if draw.textlength("abc") > room:
+        return grid
+    for i, label in enumerate(labels):
+        text = str(label)
+        while len(text) > 1 and draw.textlength(text) > room:
+            text = text[:-2] + "."
+        x = padding + i * cell_width + (cell_width - draw.textlength(text)) / 2
+        draw.text((max(0, x), 1), text, fill="black")
+    return out
+
+
 def save_gif(frames: Sequence[Image.Image], path: str, duration_ms: int = 200, loop: int = 0) -> str:
     """Write frames as an animated GIF."""
     frames = list(frames)

@@ -42,3 +42,29 @@ def test_gif_and_loss_plot(tmp_path):
                       str(tmp_path / "losses.png"), steps=[0, 10, 20, 30], smooth=2)
     with Image.open(png) as image:
         assert image.size == (700, 400)
+
+
+def test_label_columns_names_each_column_above_an_unchanged_grid():
+    from hfgan.viz import label_columns
+
+    grid = make_image_grid(np.zeros((20, 28, 28, 1), np.uint8), nrow=10, scale=2)  # [2 rows x 10 columns]
+    labelled = label_columns(grid, ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+                                    "Sneaker", "Bag", "Ankle boot"], cell_width=60, padding=4)
+    assert labelled.size == (grid.width, grid.height + 14)
+    assert np.array_equal(np.asarray(labelled)[14:], np.asarray(grid))  # the grid itself is untouched
+    header = np.asarray(labelled)[:14]
+    for column in range(10):  # some text over every column
+        assert (header[:, 4 + column * 60: 4 + (column + 1) * 60 - 2] < 128).any(), column
+    assert label_columns(grid, ["a", "b"], cell_width=8) is grid  # no room for text: no strip
+
+
+def test_progress_frames_are_labelled_with_their_step_and_conditional_columns_with_class_names():
+    from hfgan.tasks.latent import GenerationTask
+
+    task = GenerationTask.__new__(GenerationTask)
+    task.num_classes, task._class_names = 10, ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
+                                               "Shirt", "Sneaker", "Bag", "Ankle boot"]
+    assert task.frame_label(250) == "step 250"
+    assert task.column_labels()[9] == "Ankle boot"
+    task.num_classes = None
+    assert task.column_labels() is None

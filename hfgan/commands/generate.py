@@ -74,7 +74,7 @@ def run(args) -> int:
 
     from ..errors import HFGANError
     from ..pipelines import GANPipeline
-    from ..viz import make_image_grid
+    from ..viz import label_columns, make_image_grid
     from ._common import load_pipeline_quietly, loading_kwargs, resolve_device
 
     _check_arguments(args)
@@ -113,6 +113,9 @@ def run(args) -> int:
             bar.update(size)
     if not args.no_grid:
         grid = make_image_grid(kept, nrow=nrow, padding=GRID_PADDING, scale=args.scale)
+        if cycling and nrow == pipe.num_classes and pipe.class_names:  # one class per column: name each
+            grid = label_columns(grid, pipe.class_names, cell_width=(kept[0].width + GRID_PADDING) * args.scale,
+                                 padding=GRID_PADDING * args.scale)
         os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
         grid.save(args.out)
         print(f"wrote {args.out} ({args.num_images} images, {grid.width}x{grid.height})")

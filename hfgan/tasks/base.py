@@ -174,7 +174,11 @@ class GANTask:
 
     # -- outputs -----------------------------------------------------------------------------------
     def frame_label(self, step: int) -> Optional[str]:
-        """A caption for the progress frame saved after ``step`` steps (e.g. a growth schedule's state), or None."""
+        """The caption of the progress frame saved after ``step`` steps (a growth schedule adds its state)."""
+        return f"step {step}"
+
+    def column_labels(self) -> Optional[List[str]]:
+        """Names over the progress grid's columns (a conditional model's classes), or None."""
         return None
 
     def sample_images(self, nets: Dict[str, nn.Module]) -> Tuple[torch.Tensor, Optional[int]]:

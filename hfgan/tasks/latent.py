@@ -60,6 +60,7 @@ class GenerationTask(GANTask):
                                  "leave num_classes unset to take the dataset's")
             if not generator.config.get("class_names") and data.class_names:
                 generator.register_to_config(class_names=list(data.class_names))
+            self._class_names = generator.config.get("class_names")
         n = cfg.num_sample_images  # fixed latents for the progress grids: one row per class for conditional models
         self.sample_latents = torch.randn(n, self.latent_dim, generator=self.rng(SAMPLE_KEY))
         self.sample_labels = torch.arange(n) % self.num_classes if self.num_classes else None
@@ -172,6 +173,17 @@ class GenerationTask(GANTask):
         nrow = self.num_classes if self.num_classes and self.num_classes <= 16 else None
         return to_unit(images), nrow
 
+    def column_labels(self):
+        names = self.class_names()
+        return names[:self.num_classes] if names and self.num_classes <= 16 else None
+
+    def class_names(self):
+        """The class names of a conditional model (its data's, else their indices), or None."""
+        if not self.num_classes:
+            return None
+        names = getattr(self, "_class_names", None)
+        return list(names) if names else [str(i) for i in range(self.num_classes)]
+
     def recalibration_inputs(self, device):
         g = self.rng(RECALIBRATE_KEY)
 
@@ -188,10 +200,13 @@ class GenerationTask(GANTask):
         return GANPipeline(generator=nets["generator"], discriminator=nets.get("discriminator"))
 
     def final_grid(self, pipe):
-        from ..viz import make_image_grid
+        from ..viz import label_columns, make_image_grid
 
         shown = min(self.num_classes, 16) if self.num_classes else None  # one column per class, 8 rows
         labels = list(range(shown)) * 8 if shown else None
         images = pipe(batch_size=len(labels) if labels else 64, class_labels=labels,
                       generator=torch.Generator().manual_seed(self.config.seed)).images
-        return make_image_grid(images, nrow=shown or 8, scale=2)
+        grid = make_image_grid(images, nrow=shown or 8, scale=2)
+        if shown and pipe.class_names:  # each column captioned with its class
+            grid = label_columns(grid, pipe.class_names[:shown], cell_width=(images[0].width + 2) * 2, padding=4)
+        return grid

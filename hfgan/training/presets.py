@@ -103,15 +103,17 @@ _PRESETS: Dict[str, Dict] = {
     # half-life 10k images (the "auto" rule, batch * 10/32 kimg) with ramp-up 0.05. Unconditional, rendered at 32 and
     # cropped to 28. Narrowed (channel_base 1024, channel_max 64: 0.33M + 0.29M parameters) for this 2-core CPU:
     # measured 0.63 s of CPU time per step on 1 thread (16 steps, G_reg and D_reg included), i.e. about 1.6 steps/s
-    # on a free core, so 4000 steps (128k images) take about 42 min; on the shared machine (load 5-14, two training
-    # runs) the wall clock was 2.3-5 s/step. Under such load give it --num_threads 1 (2 threads ran 10x slower there).
+    # on a free core; on the shared machine (load 5-14, two training runs) the wall clock was 2.3-5 s/step. Under such
+    # load give it --num_threads 1 (2 threads ran 10x slower there). 20000 steps (640k images, DCGAN's preset sees
+    # 448k) is several hours here: train it in parts with --max_train_minutes and --resume latest. FID (classifier
+    # features, 5k samples, train split) every 500 steps selects the published checkpoint.
     "stylegan2-fashion-mnist": dict(
-        model="stylegan2-28", task="stylegan2", loss="nonsaturating", train_batch_size=32, max_train_steps=4000,
+        model="stylegan2-28", task="stylegan2", loss="nonsaturating", train_batch_size=32, max_train_steps=20000,
         learning_rate_g=0.0025, learning_rate_d=0.0025, adam_beta1=0.0, adam_beta2=0.99,
         r1_gamma=0.0064, r1_interval=16, ema_decay=0.997784, ema_rampup=0.05,
         task_kwargs={"style_mixing_prob": 0.9, "pl_weight": 2.0, "pl_interval": 4, "pl_batch_shrink": 2},
         generator_kwargs={"channel_base": 1024, "channel_max": 64}, discriminator_kwargs={"channel_base": 1024, "channel_max": 64},
-        sample_steps=100, checkpointing_steps=250,
+        sample_steps=250, checkpointing_steps=250, eval_steps=500, checkpoints_total_limit=100,
     ),
 }
 

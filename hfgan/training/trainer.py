@@ -455,7 +455,7 @@ class GANTrainer:
 
     @torch.no_grad()
     def save_samples(self) -> Optional[str]:
-        from ..viz import caption_image, make_image_grid
+        from ..viz import caption_image, label_columns, make_image_grid
 
         if not self.accelerator.is_main_process:
             return None
@@ -469,6 +469,9 @@ class GANTrainer:
             for name, net in nets.items():
                 net.train(modes[name])
         grid = make_image_grid(images, nrow=nrow, scale=2)
+        columns = self.task.column_labels()
+        if columns and nrow == len(columns):  # a conditional grid: one class per column
+            grid = label_columns(grid, columns, cell_width=(images.shape[-1] + 2) * 2, padding=4)
         label = self.task.frame_label(self.step)
         if label:
             grid = caption_image(grid, label)
