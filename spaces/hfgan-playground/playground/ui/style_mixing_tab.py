@@ -41,7 +41,7 @@ def build(play, model: gr.Dropdown, info: Optional[dict] = None) -> SimpleNamesp
                                    elem_id="style-mix-rows")
             column_seeds = gr.Textbox("3, 4, 5, 6", label="Column seeds", info=f"up to {MAX_MIX_SEEDS}",
                                       elem_id="style-mix-columns")
-            mix_class = class_dropdown(info.get("class_names", []), "Class")
+            mix_class = class_dropdown(info.get("class_names", []) if available else [], "Class (rows and columns)")
         with gr.Row():
             layers = layer_picker(info, elem_id="style-mix-layers")
             first_layer = gr.Number(0, label="First layer (custom range)", precision=0)
@@ -64,4 +64,4 @@ def for_model(info: Optional[dict]):
     """Updates of (note, class picker, layer picker) for a model's info (None: it could not be loaded)."""
     available = bool((info or {}).get("style_layers"))
     names = (info or {}).get("class_names", []) if available else []
-    return gr.Markdown(visible=not available), class_dropdown(names, "Class"), layer_picker(info)
+    return gr.Markdown(visible=not available), class_dropdown(names, "Class (rows and columns)"), layer_picker(info)
