@@ -81,3 +81,27 @@ def test_style_mix_through_the_playground(app_module, play):
                           (("pix2pix-edges2fashion-tiny", "0", "1"), "use the Image-to-image tab")]:
         with pytest.raises(app_module.SpaceError, match=message):
             play.style_mix(*args)
+
+
+def test_conditional_stylegan2_and_the_other_tabs(app_module, tiny_pipelines_dir):
+    import hfgan
+    import torch
+
+    torch.manual_seed(0)
+    generator = hfgan.StyleGAN2Generator(latent_dim=8, w_dim=8, channel_base=64, channel_max=8, mapping_layers=2,
+                                         sample_size=16, out_channels=1, num_classes=3, class_names=["shirt", "shoe", "bag"])
+    play = app_module.Playground(tiny_pipelines_dir)
+    play.add("cstylegan2-tiny", hfgan.GANPipeline(generator.eval()))
+    info = play.info("cstylegan2-tiny")
+    assert info["class_names"] == ["shirt", "shoe", "bag"] and info["style_layers"] and not info["class_blend"]
+    bag, caption, notes = play.style_mix("cstylegan2-tiny", "0, 1", "2", "middle", 0, 0, "bag", 0.7, "const")
+    shirt, _, _ = play.style_mix("cstylegan2-tiny", "0, 1", "2", "middle", 0, 0, "shirt", 0.7, "const")
+    assert notes == [] and "middle layers (1–2 of 0–5)" in caption
+    assert (np.asarray(bag) != np.asarray(shirt)).any()
+    play.style_mix("cstylegan2-tiny", "0, 1", "2", "fine", 0, 0, app_module.ALL_CLASSES, 1.0, "const")
+    # the other noise-to-image tabs take StyleGAN2 models too
+    _, strip, caption, _ = play.interpolate("cstylegan2-tiny", 0, 1, 4, "shirt", "bag", 0.5)
+    assert strip.width > 3 * strip.height and "truncation 0.5" in caption
+    play.compare("cstylegan2-tiny", MODEL, 2, 0, "shoe", 0.7)
+    with pytest.raises(app_module.SpaceError, match="needs a generator with a class embedding"):
+        play.class_interpolate("cstylegan2-tiny", 0, "shirt", "bag")
