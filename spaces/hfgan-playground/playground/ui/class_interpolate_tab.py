@@ -7,7 +7,7 @@ from typing import List, Optional
 import gradio as gr
 
 from ..settings import DEFAULT_CLASS_STEPS, MAX_CLASS_STEPS, MIN_CLASS_STEPS
-from .common import class_dropdown, model_truncation_slider, ui
+from .common import model_truncation_slider, ui
 
 UNAVAILABLE = ("_Class interpolation needs a class-conditional model with a class embedding (conditional DCGAN, "
                "BigGAN, SNGAN): pick one in the model box._")
