@@ -66,8 +66,23 @@ def tiny_biggan():
     return generator.eval()
 
 
+def tiny_stylegan2():
+    """A tiny StyleGAN2 generator (16 px grayscale, 6 ws) with a non-zero w_avg and noise strengths, so that
+    truncation and the noise mode show in its images."""
+    import hfgan
+
+    generator = hfgan.StyleGAN2Generator(latent_dim=8, w_dim=8, channel_base=64, channel_max=8, mapping_layers=2,
+                                         sample_size=16, out_channels=1)
+    with torch.no_grad():
+        generator.mapping.w_avg.normal_()
+        for name, parameter in generator.named_parameters():
+            if name.endswith("noise_strength"):
+                parameter.fill_(0.3)
+    return generator.eval()
+
+
 def build_tiny_pipelines(root: Path) -> Path:
-    """Tiny random-init pipelines, as the published folders will be laid out (five noise-to-image, two
+    """Tiny random-init pipelines, as the published folders will be laid out (six noise-to-image, two
     translation), plus two broken folders."""
     import hfgan
 
@@ -85,6 +100,8 @@ def build_tiny_pipelines(root: Path) -> Path:
         # renders at 4, 8 and 16 px
         "progan-tiny": (hfgan.ProGANGenerator(latent_dim=8, sample_size=16, start_resolution=4, base_channels=4,
                                               max_channels=8), {}),
+        # a W space: truncation towards w_avg, style mixing
+        "stylegan2-tiny": (tiny_stylegan2(), {"dataset": "fashion_mnist"}),
     }
     root.mkdir(parents=True, exist_ok=True)
     for name, (generator, card) in specs.items():

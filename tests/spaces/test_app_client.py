@@ -29,17 +29,19 @@ def test_generate_conditional_with_class_name(client):
 
 
 def test_model_info(client):
-    summary, gen_class, class_a, class_b, note, blend_a, blend_b, truncation, *_ = client.predict(
-        "cdcgan-tiny", api_name="/model_info")
+    summary, gen_class, class_a, class_b, note, blend_a, blend_b, style_note, style_class, _, truncation, *_ = \
+        client.predict("cdcgan-tiny", api_name="/model_info")
     assert "shirt, shoe, bag" in summary
     assert gen_class["visible"] and [c[0] for c in gen_class["choices"]][1:] == ["shirt", "shoe", "bag"]
     assert class_a["value"] == "shirt"
     assert blend_a["value"] == "shirt" and blend_b["value"] == "shoe" and not note["visible"]  # class interpolation
     assert (truncation["minimum"], truncation["maximum"]) == (0.0, 2.0)
-    summary, gen_class, *_, note, blend_a, _, truncation, _, _, ladder, _ = client.predict("dcgan-tiny", api_name="/model_info")
+    assert style_note["visible"] and not style_class["visible"]  # style mixing: StyleGAN2 only
+    summary, gen_class, *_, note, blend_a, _, _, _, _, truncation, _, _, _, ladder, _ = client.predict(
+        "dcgan-tiny", api_name="/model_info")
     assert "Tiny DCGAN" in summary and "| FID | 123.4 |" in summary and not gen_class["visible"]
     assert note["visible"] and not blend_a["visible"] and not ladder["visible"]
-    *_, truncation, _, _, ladder, _ = client.predict("biggan-tiny", api_name="/model_info")
+    *_, truncation, _, _, _, ladder, _ = client.predict("biggan-tiny", api_name="/model_info")
     assert (truncation["minimum"], truncation["maximum"]) == (0.05, 1.0) and not ladder["visible"]
     *_, ladder, _ = client.predict("progan-tiny", api_name="/model_info")
     assert ladder["visible"]
@@ -50,6 +52,23 @@ def test_class_interpolate(client):
     with Image.open(strip) as image:
         assert image.width > 4 * image.height
     assert caption.startswith("seed 3 · class shirt → bag in 5 steps")
+
+
+def test_style_mixing(client):
+    *_, style_note, _, layers, truncation, _, _, style_truncation, ladder, _ = client.predict(
+        "stylegan2-tiny", api_name="/model_info")
+    assert not style_note["visible"] and not ladder["visible"]
+    assert "coarse 0, middle 1–2, fine 3–5" in layers["info"]
+    assert (truncation["minimum"], truncation["maximum"]) == (0.0, 2.0) and "average w" in truncation["info"]
+    assert style_truncation["info"] == truncation["info"]
+    grid, caption = client.predict("stylegan2-tiny", "0, 1", "2 3 4", "fine", 0, 3, "All classes (one per image)", 0.7,
+                                   "const", api_name="/style_mixing")
+    with Image.open(grid) as image:
+        assert image.format == "PNG" and image.width > image.height  # 4 tiles across, 3 down
+    assert caption.startswith("rows: seeds 0, 1 · columns: seeds 2, 3, 4 · fine layers (3–5 of 0–5) from the column")
+    with pytest.raises(AppError, match="style mixing needs a StyleGAN2 model"):
+        client.predict("dcgan-tiny", "0", "1", "coarse", 0, 3, "All classes (one per image)", 1.0, "const",
+                       api_name="/style_mixing")
 
 
 def test_resolutions(client):

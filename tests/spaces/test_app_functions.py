@@ -25,11 +25,12 @@ def arrays(images):
 def test_discovery_lists_saved_pipelines_only(app_module, tiny_pipelines_dir, play):
     models = app_module.discover_models(tiny_pipelines_dir)
     assert list(models) == ["biggan-tiny", "broken-weights", "cdcgan-tiny", "cyclegan-sneaker2boot-tiny", "dcgan-tiny",
-                            "mlp-gan-tiny", "other-pipeline", "pix2pix-edges2fashion-tiny", "progan-tiny"]
+                            "mlp-gan-tiny", "other-pipeline", "pix2pix-edges2fashion-tiny", "progan-tiny",
+                            "stylegan2-tiny"]
     assert "not-a-pipeline" not in models
     # translation pipelines, told apart by model_index.json alone, go to the Image-to-image tab
     assert play.models == ["biggan-tiny", "broken-weights", "cdcgan-tiny", "dcgan-tiny", "mlp-gan-tiny", "other-pipeline",
-                           "progan-tiny"]
+                           "progan-tiny", "stylegan2-tiny"]
     assert play.translation_models == [CYCLEGAN, PIX2PIX] and play.default_translation_model == CYCLEGAN
     assert play.cache.loads == 0
     assert play.default_model == "dcgan-tiny"

@@ -172,3 +172,26 @@ def test_class_interpolation_tab_and_truncation_slider(launched_app, browser_pag
     page.get_by_role("tab", name="Generate").click()  # the generate tab's slider takes BigGAN's range, (0, 1]
     slider = page.locator("#truncation input[type=range]")
     assert (slider.get_attribute("min"), slider.get_attribute("max")) == ("0.05", "1")
+
+
+def test_style_mixing_tab(launched_app, browser_page):
+    _, url = launched_app
+    page = browser_page
+    page.goto(url, wait_until="domcontentloaded")
+    page.locator("#generate-button").wait_for(state="visible", timeout=30_000)
+    page.get_by_role("tab", name="Style mixing").click()
+    page.locator("#style-mix-note").get_by_text("needs a StyleGAN2 model").wait_for(timeout=15_000)
+    box = page.locator("#model input")
+    box.click()
+    box.fill("stylegan2-tiny")
+    box.press("Enter")
+    page.locator("#model-card").get_by_text("StyleGAN2Generator").wait_for(timeout=15_000)
+    page.locator("#style-mix-note").wait_for(state="hidden", timeout=10_000)
+    page.locator("#style-mix-button").click()
+    page.get_by_text("rows: seeds 0, 1, 2 · columns: seeds 3, 4, 5, 6 · coarse layers").wait_for(timeout=30_000)
+    page.wait_for_function("() => { const im = document.querySelector('#style-grid img');"
+                           " return im && im.complete && im.naturalWidth > 0; }", timeout=15_000)
+    # 5 tiles across (a blank corner, 4 column sources), 4 down (the row sources and their mixes)
+    width, height = page.locator("#style-grid img").evaluate("im => [im.naturalWidth, im.naturalHeight]")
+    assert width > height >= 4 * 16
+    assert page.locator(".toast-body.error").count() == 0

@@ -4,14 +4,14 @@ import time
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from . import examples, generation, translation
+from . import examples, generation, style_mixing, translation
 from .display import animated_gif, grid_image, upscale
 from .errors import SpaceError
 from .inputs import clamp_float, clamp_int
 from .models import PipelineCache, default_pipelines_dir, discover_models, pipeline_class_name
 from .settings import (ALL_CLASSES, CACHE_SIZE, DEFAULT_CLASS_STEPS, DEFAULT_FRAMES, DEFAULT_IMAGES, MAX_CLASS_STEPS,
                        MAX_FRAMES, MAX_IMAGES, MAX_LADDER_ROWS, MAX_SEED, MIN_CLASS_STEPS, MIN_FRAMES,
-                       TRANSLATION_PIPELINE, TRUNCATION_MAX, TRUNCATION_MIN)
+                       STYLE_CUSTOM, TRANSLATION_PIPELINE, TRUNCATION_MAX, TRUNCATION_MIN)
 from .summary import model_summary
 from .text import md_text
 
@@ -66,6 +66,8 @@ class Playground:
                 "truncation": generation.truncation_range(pipe) if generator else (TRUNCATION_MIN, TRUNCATION_MAX),
                 "standing_stats": generator and generation.standing_stats(pipe),
                 "class_blend": generator and generation.can_blend_classes(pipe),
+                "w_space": generator and style_mixing.w_space(pipe),
+                "style_layers": style_mixing.layer_presets(pipe) if generator and style_mixing.can_mix_styles(pipe) else None,
                 "resolutions": (list(getattr(pipe, "resolutions", None) or []) or None) if generator else None}
 
     def _truncation(self, pipe, truncation, notes: List[str]) -> float:
@@ -170,6 +172,33 @@ class Playground:
         caption = (f"seed {seed} · class {md_text(class_a)} → {md_text(class_b)} in {steps} steps of the class "
                    f"embedding · truncation {psi:g}")
         return strip, caption, notes
+
+    def style_mix(self, model, row_seeds="0, 1, 2", column_seeds="3, 4, 5, 6", layers="coarse", first_layer=0,
+                  last_layer=3, class_choice=None, truncation=1.0, noise_mode="const"):
+        """``(grid PIL image, caption, notes)``: the row seeds' images take the column seeds' styles at ``layers``
+        (a preset: coarse / middle / fine, or ``STYLE_CUSTOM``: ``first_layer``..``last_layer``); the column sources
+        along the top, the row sources down the left."""
+        notes: List[str] = []
+        rows = style_mixing.parse_seeds(row_seeds, "row seeds", notes)
+        columns = style_mixing.parse_seeds(column_seeds, "column seeds", notes)
+        psi = clamp_float(truncation, TRUNCATION_MIN, TRUNCATION_MAX, "truncation", notes)
+        pipe = self.pipeline(model)
+        generation.require_generator(pipe, model.strip())
+        if not style_mixing.can_mix_styles(pipe):
+            raise SpaceError(f"style mixing needs a StyleGAN2 model (a W space): {model.strip()} has none")
+        psi = self._truncation(pipe, psi, notes)
+        top = pipe.generator.num_ws - 1
+        if layers == STYLE_CUSTOM:
+            first_layer = clamp_int(first_layer, 0, top, "first layer", notes)
+            last_layer = clamp_int(last_layer, 0, top, "last layer", notes)
+        chosen, described = style_mixing.resolve_layers(pipe, layers, first_layer, last_layer)
+        start = time.perf_counter()
+        grid = style_mixing.style_mixing(pipe, rows, columns, chosen, class_choice, psi, noise_mode)
+        grid = upscale(grid, size=768)
+        ms = (time.perf_counter() - start) * 1000
+        caption = (f"rows: seeds {', '.join(map(str, rows))} · columns: seeds {', '.join(map(str, columns))} · "
+                   f"{described} from the column · truncation {psi:g} · noise {noise_mode} · {ms:.0f} ms")
+        return grid, caption, notes
 
     # -- image-to-image ------------------------------------------------------------------------------
 

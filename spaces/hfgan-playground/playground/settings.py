@@ -31,3 +31,7 @@ REPO_ID_RE = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}$")
 IMAGE_TO_IMAGE = "image-to-image"
 MAX_INPUT_PIXELS = 16_000_000  # larger uploads are refused before they are decoded
 TRANSLATION_PIPELINE = "GANImageToImagePipeline"  # the model_index.json _class_name of translation pipelines
+MAX_MIX_SEEDS = 8  # row seeds and column seeds of the Style mixing tab, each
+STYLE_PRESETS = ("coarse", "middle", "fine")  # the thirds of a StyleGAN2 generator's blocks, lowest resolutions first
+STYLE_CUSTOM = "custom range"
+NOISE_MODES = ("const", "random", "none")

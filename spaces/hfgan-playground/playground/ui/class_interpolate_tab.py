@@ -7,7 +7,7 @@ from typing import List, Optional
 import gradio as gr
 
 from ..settings import DEFAULT_CLASS_STEPS, MAX_CLASS_STEPS, MIN_CLASS_STEPS
-from .common import class_dropdown, truncation_slider, ui
+from .common import model_truncation_slider, ui
 
 UNAVAILABLE = ("_Class interpolation needs a class-conditional model with a class embedding (conditional DCGAN, "
                "BigGAN, SNGAN): pick one in the model box._")
@@ -35,7 +35,7 @@ def build(play, model: gr.Dropdown, info: Optional[dict] = None) -> SimpleNamesp
         with gr.Row():
             steps = gr.Slider(MIN_CLASS_STEPS, MAX_CLASS_STEPS, value=DEFAULT_CLASS_STEPS, step=1, label="Steps",
                               elem_id="class-interp-steps")
-            truncation = truncation_slider(1.0, *info.get("truncation", ()), standing_stats=info.get("standing_stats", False))
+            truncation = model_truncation_slider(info)
         button = gr.Button("Interpolate classes", variant="primary", elem_id="class-interp-button")
         strip = gr.Image(label="Class A → class B (same latent)", type="pil", format="png", interactive=False,
                          elem_id="class-strip")

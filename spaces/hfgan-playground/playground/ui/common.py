@@ -41,11 +41,21 @@ def class_dropdown(names, label, value=ALL_CLASSES, **kw) -> gr.Dropdown:
 
 TRUNCATION_INFO = {False: "below 1: less variety, higher fidelity (the latents are scaled)",
                    True: "below 1: less variety, higher fidelity (latents from the truncated prior, standing statistics "
-                         "measured at that truncation)"}
+                         "measured at that truncation)",
+                   "w_space": "below 1: less variety, higher fidelity (the ws are moved towards the average w; "
+                              "0 gives the average image)"}
 
 
 def truncation_slider(value: float = 1.0, low: float = TRUNCATION_MIN, high: float = TRUNCATION_MAX,
-                      standing_stats: bool = False, **kw) -> gr.Slider:
-    """The truncation slider for a model's range (BigGAN's standing statistics: (0, 1]), or its update."""
+                      standing_stats: bool = False, w_space: bool = False, **kw) -> gr.Slider:
+    """The truncation slider for a model's range (BigGAN's standing statistics: (0, 1]; StyleGAN2 truncates in W
+    space), or its update."""
     return gr.Slider(low, high, value=min(max(value, low), high), step=0.05, label="Truncation ψ",
-                     info=TRUNCATION_INFO[standing_stats], **kw)
+                     info=TRUNCATION_INFO["w_space" if w_space else bool(standing_stats)], **kw)
+
+
+def model_truncation_slider(info, value: float = 1.0, **kw) -> gr.Slider:
+    """The truncation slider (or its update) for a model's ``Playground.info`` (None or empty: the default range)."""
+    info = info or {}
+    return truncation_slider(value, *info.get("truncation", ()), standing_stats=info.get("standing_stats", False),
+                             w_space=info.get("w_space", False), **kw)

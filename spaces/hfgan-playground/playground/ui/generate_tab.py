@@ -9,7 +9,7 @@ import gradio as gr
 
 from ..settings import DEFAULT_IMAGES, MAX_IMAGES, MAX_SEED
 from ..text import md_text
-from .common import class_dropdown, truncation_slider, ui
+from .common import class_dropdown, model_truncation_slider, ui
 
 
 def build(play, model: gr.Dropdown, class_names: List[str], first: Optional[dict] = None) -> SimpleNamespace:
@@ -23,8 +23,7 @@ def build(play, model: gr.Dropdown, class_names: List[str], first: Optional[dict
             random_seed = gr.Button("Random seed", scale=0, min_width=140, elem_id="random-seed")
         with gr.Row():
             gen_class = class_dropdown(class_names, "Class")
-            truncation = truncation_slider(1.0, *first.get("truncation", ()), standing_stats=first.get("standing_stats", False),
-                                           elem_id="truncation")
+            truncation = model_truncation_slider(first, elem_id="truncation")
         gen_button = gr.Button("Generate", variant="primary", elem_id="generate-button")
         grid = gr.Image(label="Samples", type="filepath", format="png", interactive=False,
                         elem_id="grid", buttons=["download", "fullscreen"])

@@ -6,7 +6,7 @@ from typing import List, Optional
 import gradio as gr
 
 from ..settings import ALL_CLASSES, DEFAULT_FRAMES, MAX_FRAMES, MIN_FRAMES
-from .common import class_dropdown, truncation_slider, ui
+from .common import class_dropdown, model_truncation_slider, ui
 
 
 def build(play, model: gr.Dropdown, class_names: List[str], info: Optional[dict] = None) -> SimpleNamespace:
@@ -22,7 +22,7 @@ def build(play, model: gr.Dropdown, class_names: List[str], info: Optional[dict]
             class_b = class_dropdown(class_names, "Class B", value=first)
         with gr.Row():
             frames = gr.Slider(MIN_FRAMES, MAX_FRAMES, value=DEFAULT_FRAMES, step=1, label="Frames")
-            truncation = truncation_slider(1.0, *info.get("truncation", ()), standing_stats=info.get("standing_stats", False))
+            truncation = model_truncation_slider(info)
         interp_button = gr.Button("Interpolate", variant="primary", elem_id="interpolate-button")
         gif = gr.Image(label="Animation (A → B → A)", type="pil", format="gif", interactive=False, elem_id="gif", height=320)
         strip = gr.Image(label="Strip", type="pil", format="png", interactive=False, elem_id="strip")

@@ -10,9 +10,10 @@ from ..service import Playground
 from ..settings import (ALL_CLASSES, CONCURRENCY, IMAGE_TO_IMAGE, MAX_QUEUE, TEMP_MAX_AGE_S, TEMP_MAX_MB, TEMP_MIN_AGE_S,
                         TEMP_SWEEP_S)
 from ..tempfiles import TempBudget
-from . import atomic_cache, class_interpolate_tab, compare_tab, generate_tab, img2img_tab, interpolate_tab
+from . import (atomic_cache, class_interpolate_tab, compare_tab, generate_tab, img2img_tab, interpolate_tab,
+               style_mixing_tab)
 from .cleanup import start_sweeper
-from .common import class_dropdown, truncation_slider, ui
+from .common import class_dropdown, model_truncation_slider, ui
 
 INTRO = """# hfgan playground
 Generate images with every published [hfgan](https://huggingface.co/models?library=hfgan) GAN, or translate
@@ -60,6 +61,7 @@ def build_demo(pipelines_dir=None, playground: Optional[Playground] = None,
                     gen = generate_tab.build(play, model, names0, first)
                     interp = interpolate_tab.build(play, model, names0, first)
                     classes = class_interpolate_tab.build(play, model, first)
+                    styles = style_mixing_tab.build(play, model, first)
                     img2img = img2img_tab.build(play, demo, summary)
                     compare = compare_tab.build(play, default, second, names0)
             with gr.Column(scale=2, min_width=280):
@@ -72,13 +74,15 @@ def build_demo(pipelines_dir=None, playground: Optional[Playground] = None,
                 gr.Warning(one_line(err))
                 hidden = class_dropdown([], "Class")
                 return (load_error(model, one_line(err)), hidden, hidden, hidden,
-                        *class_interpolate_tab.for_model(None), *[truncation_slider()] * 3,
+                        *class_interpolate_tab.for_model(None), *style_mixing_tab.for_model(None),
+                        *[model_truncation_slider(None)] * 4,
                         gr.Image(None, visible=False), "", [])
             names = info["class_names"]
             first_name = names[0] if names else ALL_CLASSES
-            sliders = [truncation_slider(1.0, *info["truncation"], standing_stats=info["standing_stats"])] * 3
+            sliders = [model_truncation_slider(info)] * 4
             return (info["summary"], class_dropdown(names, "Class"), class_dropdown(names, "Class A", value=first_name),
                     class_dropdown(names, "Class B", value=first_name), *class_interpolate_tab.for_model(info),
+                    *style_mixing_tab.for_model(info),
                     *sliders, gr.Image(None, visible=bool(info["resolutions"])), "", [])
 
         def to_img2img(model):
@@ -99,11 +103,12 @@ def build_demo(pipelines_dir=None, playground: Optional[Playground] = None,
                 return load_error(model, one_line(err)), []
 
         model.change(ui(on_model), model, [summary, gen.class_picker, interp.class_a, interp.class_b, classes.note,
-                                           classes.class_a, classes.class_b, gen.truncation, interp.truncation,
-                                           classes.truncation, gen.ladder, gen.ladder_caption],
+                                           classes.class_a, classes.class_b, styles.note, styles.class_picker,
+                                           styles.layers, gen.truncation, interp.truncation, classes.truncation,
+                                           styles.truncation, gen.ladder, gen.ladder_caption],
                      api_name="model_info").success(ui(to_img2img), model, [img2img.model, tabs], api_visibility="private")
         img2img.tab.select(img2img.card, img2img.model, summary, queue=False, api_visibility="private")
-        for tab in (gen.tab, interp.tab, classes.tab, compare.tab):
+        for tab in (gen.tab, interp.tab, classes.tab, styles.tab, compare.tab):
             tab.select(ui(main_card), model, summary, queue=False, api_visibility="private")
 
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=MAX_QUEUE)
