@@ -179,7 +179,7 @@ class StyleGAN2Task(GenerationTask):
                 keep = torch.arange(self.num_ws, device=ws.device)[None] < cutoffs[:, None]  # [B, num_ws]
                 ws = torch.where(keep[..., None], ws, mixed)
             noise = [torch.Generator().manual_seed(seed) for seed in seeds]  # one per sample
-            return generator.synthesize(ws, noise_mode="random", generator=noise), ws
+            return generator.synthesize(ws, noise_mode="random", generator=noise, clamp=False), ws  # raw, as the reference
 
         images, ws = forward_with(ctx.nets["generator"], run, latents, mix, cutoffs)
         return images, ws, labels

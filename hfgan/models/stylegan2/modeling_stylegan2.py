@@ -438,8 +438,9 @@ class StyleGAN2Generator(ModelMixin, ConfigMixin):
     StyleGAN2 generator (stylegan2-ada-pytorch's ``Generator``: skip architecture, FIR [1, 3, 3, 1] resampling).
 
     ``forward(latents, class_labels)`` composes :meth:`map` and :meth:`synthesize`. Images are clamped to [-1, 1]
-    as the reference's image export does; the clamp lets gradients through unchanged, so training sees the reference's
-    gradients. ``mapping`` holds the parameters whose runtime learning-rate multiplier is ``mapping_lr_multiplier``
+    as the reference's image export does (the clamp lets gradients through unchanged). Training must not clamp: the
+    reference's discriminator sees the raw synthesis output, so pixels out of range are penalized rather than hidden
+    (``synthesize(ws, clamp=False)``, as the ``stylegan2`` task runs it). ``mapping`` holds the parameters whose runtime learning-rate multiplier is ``mapping_lr_multiplier``
     (already in their scaling: give them the same optimizer learning rate as the rest, as the reference does).
 
     Parameters:
@@ -539,11 +540,14 @@ class StyleGAN2Generator(ModelMixin, ConfigMixin):
         return ws
 
     def synthesize(self, ws: torch.Tensor, noise_mode: str = "random",
-                   generator: Optional[Union[torch.Generator, List[torch.Generator]]] = None) -> torch.Tensor:
+                   generator: Optional[Union[torch.Generator, List[torch.Generator]]] = None,
+                   clamp: bool = True) -> torch.Tensor:
         """``ws [N, num_ws, w_dim]`` -> images ``[N, out_channels, sample_size, sample_size]`` in [-1, 1].
 
         ``noise_mode``: ``"random"`` (fresh noise, drawn with ``generator`` when given), ``"const"`` (the stored
-        ``noise_const`` buffers: deterministic) or ``"none"``."""
+        ``noise_const`` buffers: deterministic) or ``"none"``. ``clamp=False`` returns the raw synthesis output, not
+        clamped to [-1, 1]: what the reference trains its discriminator on (a clamp would hide pixels out of range
+        from it, and they would drift without bound)."""
         if noise_mode not in NOISE_MODES:
             raise HFGANError(f"noise_mode must be one of {NOISE_MODES}, got {noise_mode!r}")
         if not isinstance(ws, torch.Tensor) or ws.ndim != 3 or tuple(ws.shape[1:]) != (self.num_ws, self.config.w_dim):
@@ -553,7 +557,7 @@ class StyleGAN2Generator(ModelMixin, ConfigMixin):
         margin = (self.resolution - self.config.sample_size) // 2
         if margin:
             images = images[:, :, margin: margin + self.config.sample_size, margin: margin + self.config.sample_size]
-        return _StraightThroughClamp.apply(images)
+        return _StraightThroughClamp.apply(images) if clamp else images
 
     def forward(self, latents: torch.Tensor, class_labels: Optional[torch.Tensor] = None, truncation_psi: float = 1.0,
                 truncation_cutoff: Optional[int] = None, noise_mode: str = "random",
