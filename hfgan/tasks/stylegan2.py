@@ -20,7 +20,16 @@ centre) follows the mean w of each run's first latents, with the generator's ``w
 The mapping network's 0.01 learning-rate multiplier is in its equalized-lr weights (as in the reference), so every
 parameter gets the same optimizer learning rate. Noise inputs are drawn per sample from seeds of the phase's
 randomness, so resumes and any number of processes give the same noise. Augmentation (``augment``) applies to the
-discriminator's inputs in every phase, the R1 reals included.
+discriminator's inputs in every phase, the R1 reals included. The discriminator sees the generator's raw output, not
+clamped to [-1, 1], as in the reference: a clamp would hide out-of-range pixels from it, and they would drift without
+bound (with them the path lengths).
+
+Fidelity: with style mixing off and the same noise, each phase's gradients match those of the reference's
+``StyleGAN2Loss.accumulate_gradients`` (with the training loop's gain, the phase interval) to float32 rounding
+(tests/training/test_stylegan2_reference_loss.py). The differences, all deliberate: the detached running path-length
+mean (the reference's penalty ``(l - lerp(pl_mean, mean(l), decay))^2`` also sends ``-2 decay mean(l - m)`` times the
+gradient of ``mean(l)``: nothing once ``pl_mean`` has settled), the per-sample style-mixing cutoff, noise drawn from
+per-sample seeds, and no ``nan_to_num`` of gradients (the trainer stops on non-finite losses instead).
 """
 
 import math

@@ -103,6 +103,21 @@ def test_equalized_lr_layout():
     assert not any("resample_filter" in k for k in generator.state_dict())  # constants, not weights
 
 
+def test_synthesize_unclamped_for_training(generator):
+    """``clamp=False`` gives the raw synthesis output (what training's discriminator must see), cropped like the
+    clamped images; the default clamps to [-1, 1] and lets gradients through unchanged."""
+    with torch.no_grad():
+        generator.synthesis.b16.torgb.weight.mul_(20)  # images well outside [-1, 1]
+    ws = generator.map(torch.randn(3, 8)).requires_grad_(True)
+    raw = generator.synthesize(ws, noise_mode="const", clamp=False)
+    assert torch.equal(raw, generator.synthesis(ws, noise_mode="const")) and raw.abs().max() > 1
+    clamped = generator.synthesize(ws, noise_mode="const")
+    assert torch.equal(clamped, raw.clamp(-1, 1))
+    (grad_raw,) = torch.autograd.grad(raw.sum(), ws)
+    (grad_clamped,) = torch.autograd.grad(clamped.sum(), ws)
+    torch.testing.assert_close(grad_clamped, grad_raw)
+
+
 def test_28px_renders_at_32_and_crops():
     torch.manual_seed(0)
     generator = StyleGAN2Generator(sample_size=28, out_channels=1, num_classes=3, **TINY)

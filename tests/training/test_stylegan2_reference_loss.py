@@ -99,8 +99,10 @@ def _setup(name, tmp_path):
             drawn["latents"] = fixture[f"latents.{PHASES[phase.name]}"][:rows]
             if labels is not None:
                 drawn["class_labels"] = labels[:rows]
-        if "pl_noise" in drawn:
-            drawn["pl_noise"] = fixture["pl_noise_randn"] / math.sqrt(h * w)  # the reference's scaling
+        if "pl_noise" in drawn:  # the task's own draw: N(0, 1) / sqrt(H * W), as the reference's
+            assert drawn["pl_noise"].shape == fixture["pl_noise_randn"].shape
+            assert abs(float(drawn["pl_noise"].std()) * math.sqrt(h * w) - 1) < 0.1
+            drawn["pl_noise"] = fixture["pl_noise_randn"] / math.sqrt(h * w)
         return drawn
 
     task.draw = fixture_draw
