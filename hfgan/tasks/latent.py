@@ -97,7 +97,9 @@ class GenerationTask(GANTask):
     def _generate(self, ctx: StepContext, drawn) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
         latents, labels = ctx.slice(drawn["latents"]), ctx.slice(drawn.get("class_labels"))
         generator = ctx.nets["generator"]
-        fake = generator(latents, labels) if labels is not None else generator(latents)  # [B, C, H, W]
+        # a generator that clamps its images (StyleGAN2) gives the discriminator its raw output, as in its reference
+        raw = {"clamp": False} if getattr(getattr(generator, "module", generator), "clamps_output", False) else {}
+        fake = generator(latents, labels, **raw) if labels is not None else generator(latents, **raw)  # [B, C, H, W]
         return fake, labels
 
     def _disc(self, ctx: StepContext, pixel_values, class_labels, features: bool = False):

@@ -165,3 +165,30 @@ def test_phase_gradients_match_the_reference(tmp_path, name):
             assert float(logs["loss_d"]) == pytest.approx(float(fixture["stat.Dmain.Loss/D/loss"].mean()), rel=1e-5)
         if phase.optimizer == "G" or phase.name == "D_main":  # w_avg follows every generator run in training mode
             torch.testing.assert_close(g.mapping.w_avg, fixture[f"w_avg.{ref_phase}"], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("task", ["stylegan2", "generation"])
+def test_discriminator_sees_the_raw_generator_output(tmp_path, task):
+    """Both tasks that train a StyleGAN2 generator give the discriminator its unclamped images, as the reference does
+    (a clamp hid out-of-range pixels from it: they drifted without bound, and the path lengths with them)."""
+    overrides = {"model": "stylegan2-28", "task": task, "max_train_samples": "8", "train_batch_size": "4",
+                 "generator_kwargs": json.dumps({"latent_dim": 8, "w_dim": 8, "channel_base": 64, "channel_max": 8}),
+                 "discriminator_kwargs": json.dumps({"channel_base": 64, "channel_max": 8}), "num_threads": "1",
+                 "report_to": "none", "output_dir": str(tmp_path), "num_sample_images": "4"}
+    if task == "generation":
+        overrides.update({"r1_gamma": "0", "task_kwargs": "{}"})
+    trainer = GANTrainer(load_config("stylegan2-fashion-mnist", overrides))
+    trainer._setup()
+    generator, discriminator = trainer.nets["generator"], trainer.nets["discriminator"]
+    with torch.no_grad():
+        generator.synthesis.b32.torgb.weight.mul_(50)  # images far outside [-1, 1]
+    seen = []
+    forward = discriminator.forward
+    discriminator.forward = lambda pixel_values, *a, **k: seen.append(float(pixel_values.abs().max())) or forward(
+        pixel_values, *a, **k)
+    d_main = next(p for p in trainer.phases if p.name == "D_main")
+    trainer._run_phase(d_main, 0)
+    assert max(seen) > 1.5  # the fakes, unclamped (the reals are in [-1, 1])
+    with torch.no_grad():
+        images = trainer.task.sample_images(trainer.nets)[0]  # the progress grid: clamped, in [0, 1]
+    assert 0 <= float(images.min()) and float(images.max()) <= 1

@@ -440,8 +440,9 @@ class StyleGAN2Generator(ModelMixin, ConfigMixin):
     ``forward(latents, class_labels)`` composes :meth:`map` and :meth:`synthesize`. Images are clamped to [-1, 1]
     as the reference's image export does (the clamp lets gradients through unchanged). Training must not clamp: the
     reference's discriminator sees the raw synthesis output, so pixels out of range are penalized rather than hidden
-    (``synthesize(ws, clamp=False)``, as the ``stylegan2`` task runs it). ``mapping`` holds the parameters whose runtime learning-rate multiplier is ``mapping_lr_multiplier``
-    (already in their scaling: give them the same optimizer learning rate as the rest, as the reference does).
+    (``clamp=False``, as the training tasks pass it to a generator with ``clamps_output``). ``mapping`` holds the
+    parameters whose runtime learning-rate multiplier is ``mapping_lr_multiplier`` (already in their scaling: give
+    them the same optimizer learning rate as the rest, as the reference does).
 
     Parameters:
         latent_dim (`int`, defaults to 512): Size of z (the reference's `z_dim`).
@@ -465,6 +466,7 @@ class StyleGAN2Generator(ModelMixin, ConfigMixin):
     """
 
     truncation = "w_space"  # how GANPipeline truncates: towards w_avg, through truncation_psi (latents unscaled)
+    clamps_output = True  # images are clamped unless forward / synthesize get clamp=False (what training passes)
 
     @register_to_config
     def __init__(
@@ -561,10 +563,12 @@ class StyleGAN2Generator(ModelMixin, ConfigMixin):
 
     def forward(self, latents: torch.Tensor, class_labels: Optional[torch.Tensor] = None, truncation_psi: float = 1.0,
                 truncation_cutoff: Optional[int] = None, noise_mode: str = "random",
-                generator: Optional[Union[torch.Generator, List[torch.Generator]]] = None) -> torch.Tensor:
-        """``latents [N, latent_dim]`` (+ ``class_labels [N]``) -> images ``[N, out_channels, H, W]`` in [-1, 1]."""
+                generator: Optional[Union[torch.Generator, List[torch.Generator]]] = None,
+                clamp: bool = True) -> torch.Tensor:
+        """``latents [N, latent_dim]`` (+ ``class_labels [N]``) -> images ``[N, out_channels, H, W]`` in [-1, 1]
+        (``clamp=False``: the raw output, for training; see :meth:`synthesize`)."""
         ws = self.map(latents, class_labels, truncation_psi, truncation_cutoff)
-        return self.synthesize(ws, noise_mode=noise_mode, generator=generator)
+        return self.synthesize(ws, noise_mode=noise_mode, generator=generator, clamp=clamp)
 
 
 # -- discriminator ---------------------------------------------------------------------------------------------------
