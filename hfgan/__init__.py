@@ -8,9 +8,7 @@ The public names are imported on first use (PEP 562), so ``hfgan --help`` and ``
 answer without importing torch and diffusers.
 """
 
-import importlib
-from typing import Any, List
-
+from ._lazy import lazy_exports
 from .errors import CheckpointError, ConfigError, HFGANError
 
 __version__ = "0.1.0"
@@ -45,14 +43,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'hfgan' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> List[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

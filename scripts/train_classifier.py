@@ -138,10 +138,11 @@ def train(args: argparse.Namespace) -> dict:
     return results
 
 
-def model_card(model: FashionMNISTClassifier, results: dict) -> str:
+def _card_parts(model, results: dict, extractor: str) -> dict:
+    """What both extractors' cards state alike: the front matter, the parameter count, the config, the per-class
+    accuracy table, the usage snippet and the command that retrains the network."""
     import yaml
 
-    acc = results["test_accuracy"]
     meta = {
         "library_name": "hfgan",
         "license": "mit",
@@ -149,27 +150,44 @@ def model_card(model: FashionMNISTClassifier, results: dict) -> str:
         "tags": ["hfgan", "fashion-mnist", "image-classification", "gan-evaluation"],
         "datasets": ["zalando-datasets/fashion_mnist"],
         "model-index": [{
-            "name": "hfgan fashion-mnist-classifier",
+            "name": f"hfgan {extractor}",
             "results": [{
                 "task": {"type": "image-classification", "name": "Image Classification"},
                 "dataset": {"type": "zalando-datasets/fashion_mnist", "name": "Fashion-MNIST", "split": "test"},
-                "metrics": [{"type": "accuracy", "name": "Test accuracy", "value": round(acc, 4)}],
+                "metrics": [{"type": "accuracy", "name": "Test accuracy", "value": round(results["test_accuracy"], 4)}],
             }],
         }],
     }
     args = results["args"]
-    params = sum(p.numel() for p in model.parameters())
     cfg = {k: v for k, v in model.config.items() if not k.startswith("_") and k != "class_names"}
     rows = "\n".join(f"| {name} | {value:.4f} |" for name, value in results["per_class_test_accuracy"].items())
-    command = (f"python scripts/train_classifier.py --epochs {args['epochs']} --batch-size {args['batch_size']} "
-               f"--lr {args['lr']} --seed {args['seed']}")
-    return f"""---
-{yaml.safe_dump(meta, sort_keys=False).strip()}
----
+    flag = "" if extractor == "fashion-mnist-classifier" else f"--extractor {extractor} "
+    return {
+        "front_matter": f"---\n{yaml.safe_dump(meta, sort_keys=False).strip()}\n---\n",
+        "params": sum(p.numel() for p in model.parameters()),
+        "config": f"`{type(model).__name__}` config: `{json.dumps(cfg)}`",
+        "per_class": f"## Per-class test accuracy\n\n| class | accuracy |\n| --- | --- |\n{rows}\n",
+        "usage": f"""```python
+from hfgan.metrics import get_feature_extractor
 
+extractor = get_feature_extractor("{extractor}")
+features, logits = extractor.features_and_logits(pixel_values)  # pixel_values [N, 1, 28, 28] in [-1, 1]
+```""",
+        "command": f"""```bash
+python scripts/train_classifier.py {flag}--epochs {args['epochs']} --batch-size {args['batch_size']} --lr {args['lr']} --seed {args['seed']}
+```""",
+        "threads": f"{args['threads']} CPU thread{'s' if args['threads'] > 1 else ''}: {results['train_seconds']:.0f} s of "
+                   "training (wall time on a shared 2-core machine).",
+    }
+
+
+def model_card(model: FashionMNISTClassifier, results: dict) -> str:
+    parts = _card_parts(model, results, "fashion-mnist-classifier")
+    acc, args = results["test_accuracy"], results["args"]
+    return f"""{parts['front_matter']}
 # fashion-mnist-classifier (hfgan metrics feature extractor)
 
-A small CNN ({params / 1e3:.0f} k parameters) trained on all 60,000 images of the Fashion-MNIST **train** split
+A small CNN ({parts['params'] / 1e3:.0f} k parameters) trained on all 60,000 images of the Fashion-MNIST **train** split
 (images 0..59999, seed {args['seed']}). hfgan uses it to **select** checkpoints during training; it is
 an offline feature extractor: its 128-d penultimate activations (before the ReLU) are the feature space of
 FID / KID / precision-recall with `--features fashion-mnist-classifier`, its logits give the Inception Score and
@@ -186,16 +204,11 @@ Numbers measured with this extractor are comparable only with other numbers meas
 
 ## Usage
 
-```python
-from hfgan.metrics import get_feature_extractor
-
-extractor = get_feature_extractor("fashion-mnist-classifier")
-features, logits = extractor.features_and_logits(pixel_values)  # pixel_values [N, 1, 28, 28] in [-1, 1]
-```
+{parts['usage']}
 
 ## Model
 
-`FashionMNISTClassifier` config: `{json.dumps(cfg)}`
+{parts['config']}
 
 ```
 pixel_values [N, 1, 28, 28] -> Conv 3x3 -> MaxPool -> BN -> ReLU   # [N, 32, 14, 14]
@@ -203,56 +216,24 @@ pixel_values [N, 1, 28, 28] -> Conv 3x3 -> MaxPool -> BN -> ReLU   # [N, 32, 14,
   -> Linear -> BN = features [N, 128] -> ReLU -> Dropout -> Linear = logits [N, 10]
 ```
 
-## Per-class test accuracy
-
-| class | accuracy |
-| --- | --- |
-{rows}
-
+{parts['per_class']}
 ## Training
 
 {args['epochs']} epochs, AdamW (one-cycle learning rate, peak {args['lr']}, weight decay {args['weight_decay']}),
 batch size {args['batch_size']}, label smoothing 0.05, random horizontal flips, seed {args['seed']},
-{args['threads']} CPU thread{'s' if args['threads'] > 1 else ''}: {results['train_seconds']:.0f} s of training (wall time on a shared 2-core machine).
+{parts['threads']}
 
-```bash
-{command}
-```
+{parts['command']}
 """
 
 
 def reporter_card(model: FashionMNISTResNet, results: dict) -> str:
-    import yaml
-
-    acc = results["test_accuracy"]
-    meta = {
-        "library_name": "hfgan",
-        "license": "mit",
-        "pipeline_tag": "image-classification",
-        "tags": ["hfgan", "fashion-mnist", "image-classification", "gan-evaluation"],
-        "datasets": ["zalando-datasets/fashion_mnist"],
-        "model-index": [{
-            "name": "hfgan fashion-mnist-reporter",
-            "results": [{
-                "task": {"type": "image-classification", "name": "Image Classification"},
-                "dataset": {"type": "zalando-datasets/fashion_mnist", "name": "Fashion-MNIST", "split": "test"},
-                "metrics": [{"type": "accuracy", "name": "Test accuracy", "value": round(acc, 4)}],
-            }],
-        }],
-    }
-    args = results["args"]
-    params = sum(p.numel() for p in model.parameters())
-    cfg = {k: v for k, v in model.config.items() if not k.startswith("_") and k != "class_names"}
-    rows = "\n".join(f"| {name} | {value:.4f} |" for name, value in results["per_class_test_accuracy"].items())
-    command = (f"python scripts/train_classifier.py --extractor fashion-mnist-reporter --epochs {args['epochs']} "
-               f"--batch-size {args['batch_size']} --lr {args['lr']} --seed {args['seed']}")
-    return f"""---
-{yaml.safe_dump(meta, sort_keys=False).strip()}
----
-
+    parts = _card_parts(model, results, "fashion-mnist-reporter")
+    acc, args = results["test_accuracy"], results["args"]
+    return f"""{parts['front_matter']}
 # fashion-mnist-reporter (hfgan metrics feature extractor for reported numbers)
 
-A small residual network ({params / 1e3:.0f} k parameters) trained on the **second half of the Fashion-MNIST
+A small residual network ({parts['params'] / 1e3:.0f} k parameters) trained on the **second half of the Fashion-MNIST
 train split only: images {results['train_images']}** ({results['num_train_images']:,} images), seed {args['seed']}.
 hfgan **reports** numbers with it (`--features fashion-mnist-reporter`): its 128-d penultimate activations (before
 the ReLU) are the feature space of FID / KID / precision-recall, its logits give the Inception Score.
@@ -275,12 +256,7 @@ Numbers measured with this extractor are comparable only with other numbers meas
 
 ## Usage
 
-```python
-from hfgan.metrics import get_feature_extractor
-
-extractor = get_feature_extractor("fashion-mnist-reporter")
-features, logits = extractor.features_and_logits(pixel_values)  # pixel_values [N, 1, 28, 28] in [-1, 1]
-```
+{parts['usage']}
 
 ```bash
 hfgan evaluate pipelines/dcgan-fashion-mnist --features fashion-mnist-classifier,fashion-mnist-reporter
@@ -288,7 +264,7 @@ hfgan evaluate pipelines/dcgan-fashion-mnist --features fashion-mnist-classifier
 
 ## Model
 
-`FashionMNISTResNet` config: `{json.dumps(cfg)}`
+{parts['config']}
 
 ```
 pixel_values [N, 1, 28, 28] -> Conv 3x3 -> BN -> ReLU                    # [N, 16, 28, 28]
@@ -296,21 +272,14 @@ pixel_values [N, 1, 28, 28] -> Conv 3x3 -> BN -> ReLU                    # [N, 1
   -> global average pool -> Linear -> BN = features [N, 128] -> ReLU -> Dropout -> Linear = logits [N, 10]
 ```
 
-## Per-class test accuracy
-
-| class | accuracy |
-| --- | --- |
-{rows}
-
+{parts['per_class']}
 ## Training
 
 {args['epochs']} epochs over the 30,000 images, AdamW (one-cycle learning rate, peak {args['lr']}, weight decay
 {args['weight_decay']}), batch size {args['batch_size']}, label smoothing 0.05, random horizontal flips, seed {args['seed']},
-{args['threads']} CPU thread{'s' if args['threads'] > 1 else ''}: {results['train_seconds']:.0f} s of training (wall time on a shared 2-core machine).
+{parts['threads']}
 
-```bash
-{command}
-```
+{parts['command']}
 """
 
 

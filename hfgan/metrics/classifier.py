@@ -13,18 +13,17 @@ The penultimate activations are taken before their ReLU so that they are dense a
 which is what the Fréchet distance assumes.
 """
 
-import os
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence
 
 import torch
 from diffusers.configuration_utils import ConfigMixin, register_to_config
 from diffusers.models.modeling_utils import ModelMixin
 from torch import nn
 
-from ..errors import ConfigError, HFGANError
+from ..errors import ConfigError
+from .shipped import ASSETS_DIR, FeatureNetworkMixin, asset_dir, load_network  # noqa: F401 - ASSETS_DIR: its old path
 
-ASSETS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "assets")
-CLASSIFIER_DIR = os.path.join(ASSETS_DIR, "fashion-mnist-classifier")
+CLASSIFIER_DIR = asset_dir("fashion-mnist-classifier")
 
 
 def _conv_block(in_channels: int, out_channels: int) -> nn.Sequential:
@@ -35,7 +34,7 @@ def _conv_block(in_channels: int, out_channels: int) -> nn.Sequential:
                          nn.BatchNorm2d(out_channels), nn.ReLU(inplace=True))
 
 
-class FashionMNISTClassifier(ModelMixin, ConfigMixin):
+class FashionMNISTClassifier(FeatureNetworkMixin, ModelMixin, ConfigMixin):
     r"""
     CNN classifier whose penultimate layer serves as the feature space of FID / KID / precision-recall and whose
     logits give the Inception Score and the class accuracy of conditional generators.
@@ -75,36 +74,14 @@ class FashionMNISTClassifier(ModelMixin, ConfigMixin):
         )
         self.head = nn.Sequential(nn.ReLU(), nn.Dropout(dropout), nn.Linear(feature_dim, num_classes))
 
-    @property
-    def num_features(self) -> int:
-        return self.config.feature_dim
-
-    def _check(self, pixel_values: torch.Tensor) -> None:
-        cfg = self.config
-        expected = (cfg.in_channels, cfg.sample_size, cfg.sample_size)
-        if not isinstance(pixel_values, torch.Tensor) or pixel_values.ndim != 4 or tuple(pixel_values.shape[1:]) != expected:
-            got = list(pixel_values.shape) if isinstance(pixel_values, torch.Tensor) else type(pixel_values).__name__
-            raise HFGANError(f"FashionMNISTClassifier expects pixel_values [N, {', '.join(map(str, expected))}], got {got}")
-
     def forward(self, pixel_values: torch.Tensor, return_features: bool = False):
         """``pixel_values [N, C, H, W]`` in [-1, 1] -> ``logits [N, num_classes]`` (and ``features [N, feature_dim]``)."""
-        self._check(pixel_values)
+        self._check_pixel_values(pixel_values)
         features = self.to_features(self.blocks(pixel_values))  # [N, feature_dim]
         logits = self.head(features)  # [N, num_classes]
         return (logits, features) if return_features else logits
 
-    def features_and_logits(self, pixel_values: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        """``(features [N, feature_dim], logits [N, num_classes])``."""
-        logits, features = self.forward(pixel_values, return_features=True)
-        return features, logits
-
 
 def load_fashion_mnist_classifier(path: Optional[str] = None) -> FashionMNISTClassifier:
     """The shipped classifier (or the one saved in ``path``), in eval mode, weights read from safetensors only."""
-    path = path or CLASSIFIER_DIR
-    weights = os.path.join(path, "diffusion_pytorch_model.safetensors")
-    if not os.path.isfile(os.path.join(path, "config.json")) or not os.path.isfile(weights):
-        raise HFGANError(f"{path} holds no classifier (config.json + diffusion_pytorch_model.safetensors); "
-                         "train one with `python scripts/train_classifier.py`")
-    model = FashionMNISTClassifier.from_pretrained(path, use_safetensors=True, local_files_only=True)
-    return model.eval().requires_grad_(False)
+    return load_network(FashionMNISTClassifier, path or CLASSIFIER_DIR, "classifier", "python scripts/train_classifier.py")

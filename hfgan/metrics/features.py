@@ -110,14 +110,14 @@ class ClassifierFeatureExtractor(FeatureExtractor):
 
     def __init__(self, path: Optional[str] = None):
         super().__init__()
-        from .inception import file_hash
+        from .shipped import weights_hash
 
         path = path or self._default_dir()
         self.classifier = self._load(path)
         self.num_features = self.classifier.config.feature_dim
         self.num_classes = self.classifier.config.num_classes
         self.sample_size = self.classifier.config.sample_size
-        self.weights_hash = file_hash(os.path.join(path, "diffusion_pytorch_model.safetensors"))
+        self.weights_hash = weights_hash(path)
         self.eval()
 
     @staticmethod

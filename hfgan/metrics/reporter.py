@@ -17,18 +17,17 @@ seed, and training data (only train images 30000..59999, where the classifier sa
       -> ReLU -> Dropout -> Linear                              # logits [N, num_classes]
 """
 
-import os
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence
 
 import torch
 from diffusers.configuration_utils import ConfigMixin, register_to_config
 from diffusers.models.modeling_utils import ModelMixin
 from torch import nn
 
-from ..errors import ConfigError, HFGANError
-from .classifier import ASSETS_DIR
+from ..errors import ConfigError
+from .shipped import FeatureNetworkMixin, asset_dir, load_network
 
-REPORTER_DIR = os.path.join(ASSETS_DIR, "fashion-mnist-reporter")
+REPORTER_DIR = asset_dir("fashion-mnist-reporter")
 
 
 class ResidualBlock(nn.Module):
@@ -52,7 +51,7 @@ class ResidualBlock(nn.Module):
         return torch.relu(h + self.shortcut(x))
 
 
-class FashionMNISTResNet(ModelMixin, ConfigMixin):
+class FashionMNISTResNet(FeatureNetworkMixin, ModelMixin, ConfigMixin):
     r"""
     Residual classifier whose penultimate layer is the reporting feature space (``fashion-mnist-reporter``).
 
@@ -91,33 +90,15 @@ class FashionMNISTResNet(ModelMixin, ConfigMixin):
                                          nn.Linear(widths[-1], feature_dim, bias=False), nn.BatchNorm1d(feature_dim))
         self.head = nn.Sequential(nn.ReLU(), nn.Dropout(dropout), nn.Linear(feature_dim, num_classes))
 
-    @property
-    def num_features(self) -> int:
-        return self.config.feature_dim
-
     def forward(self, pixel_values: torch.Tensor, return_features: bool = False):
         """``pixel_values [N, C, H, W]`` in [-1, 1] -> ``logits [N, num_classes]`` (and ``features [N, feature_dim]``)."""
-        cfg = self.config
-        expected = (cfg.in_channels, cfg.sample_size, cfg.sample_size)
-        if not isinstance(pixel_values, torch.Tensor) or pixel_values.ndim != 4 or tuple(pixel_values.shape[1:]) != expected:
-            got = list(pixel_values.shape) if isinstance(pixel_values, torch.Tensor) else type(pixel_values).__name__
-            raise HFGANError(f"FashionMNISTResNet expects pixel_values [N, {', '.join(map(str, expected))}], got {got}")
+        self._check_pixel_values(pixel_values)
         features = self.to_features(self.blocks(self.stem(pixel_values)))  # [N, feature_dim]
         logits = self.head(features)  # [N, num_classes]
         return (logits, features) if return_features else logits
 
-    def features_and_logits(self, pixel_values: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        """``(features [N, feature_dim], logits [N, num_classes])``."""
-        logits, features = self.forward(pixel_values, return_features=True)
-        return features, logits
-
 
 def load_fashion_mnist_reporter(path: Optional[str] = None) -> FashionMNISTResNet:
     """The shipped reporting network (or the one saved in ``path``), in eval mode, weights read from safetensors only."""
-    path = path or REPORTER_DIR
-    weights = os.path.join(path, "diffusion_pytorch_model.safetensors")
-    if not os.path.isfile(os.path.join(path, "config.json")) or not os.path.isfile(weights):
-        raise HFGANError(f"{path} holds no reporting network (config.json + diffusion_pytorch_model.safetensors); "
-                         "train one with `python scripts/train_classifier.py --extractor fashion-mnist-reporter`")
-    model = FashionMNISTResNet.from_pretrained(path, use_safetensors=True, local_files_only=True)
-    return model.eval().requires_grad_(False)
+    return load_network(FashionMNISTResNet, path or REPORTER_DIR, "reporting network",
+                        "python scripts/train_classifier.py --extractor fashion-mnist-reporter")

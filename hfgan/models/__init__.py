@@ -5,8 +5,7 @@ classes are imported on first use (``from hfgan.models import DCGANGenerator``, 
 listing the registry (``hfgan list``) imports no network code and no torch.
 """
 
-import importlib
-
+from .._lazy import lazy_exports
 from .registry import (
     ModelEntry,
     create_components,
@@ -36,16 +35,7 @@ def _ref(class_name: str) -> str:
     return f"{__name__}.{_CLASS_MODULES[class_name]}:{class_name}"
 
 
-def __getattr__(name: str):
-    if name in _CLASS_MODULES:
-        value = getattr(importlib.import_module(f".{_CLASS_MODULES[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_CLASS_MODULES))
+__getattr__, __dir__ = lazy_exports(__name__, {name: f".{family}" for name, family in _CLASS_MODULES.items()})
 
 
 FASHION_MNIST_CLASSES = [

@@ -1,7 +1,6 @@
 """The Accelerate trainer, its typed config and presets (imported on first use: the config needs no torch)."""
 
-import importlib
-from typing import Any, List
+from .._lazy import lazy_exports
 
 _LAZY = {
     **dict.fromkeys(["TrainConfig", "config_fields", "parse_overrides"], ".config"),
@@ -16,14 +15,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'hfgan.training' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> List[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

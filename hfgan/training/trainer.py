@@ -7,9 +7,11 @@ step it freezes the networks the phase does not train, draws the phase's randomn
 ``loss * interval / accumulation`` under ``no_sync``, clips and steps; then the learning-rate schedules, the
 EMA copies, logging, sample grids, evaluation and atomic checkpoints. So a run on N processes matches a
 1-process run with the same global batch, and a resumed run matches an uninterrupted one.
+
+What a checkpoint holds and how a resume restores it is :mod:`.checkpointing`'s; sample grids, the published
+pipeline, its card and periodic evaluation are :mod:`.outputs`'s (both mixins of :class:`GANTrainer`).
 """
 
-import copy
 import json
 import os
 import shlex
@@ -21,11 +23,13 @@ from typing import Dict, List, Optional
 import torch
 from torch import nn
 
-from ..errors import CheckpointError, HFGANError, one_line
+from ..errors import HFGANError
 from . import checkpoint as ckpt
 from . import rundir
+from .checkpointing import CheckpointMixin
 from .config import TrainConfig
-from .ema import EMAModel, recalibrate_batchnorm
+from .ema import EMAModel
+from .outputs import OutputsMixin, _init_from_card  # noqa: F401 - _init_from_card: its old import path
 
 
 class NonFiniteLossError(HFGANError):
@@ -49,7 +53,7 @@ def _print_on_rank0(message: str) -> None:
         print(message)
 
 
-class GANTrainer:
+class GANTrainer(CheckpointMixin, OutputsMixin):
     """Train a registered GAN with Accelerate; what it trains comes from the config's task.
 
     Example:
@@ -294,116 +298,12 @@ class GANTrainer:
         self.step += 1
         return logs
 
-    # -------------------------------------------------------------------------------- checkpointing
-    @staticmethod
-    def _ema_file(name: str) -> str:
-        return "ema.safetensors" if name == "generator" else f"ema_{name}.safetensors"
-
-    def save_checkpoint(self) -> Optional[str]:
-        """``accelerator.save_state`` (weights, optimizers) plus what hfgan owns: EMA and task state (safetensors), RNG,
-        schedules and trainer state (JSON), then a manifest; renamed into place once complete (:mod:`.checkpoint`)."""
-        acc, cfg = self.accelerator, self.config
-        self._check_finite()
-        tmp = ckpt.temporary_path(cfg.output_dir, self.step, clear=acc.is_main_process)
-        acc.wait_for_everyone()
-        error, final = None, None
-        try:
-            acc.save_state(tmp)
-            ckpt.save_rng_state(tmp, acc.process_index)
-        except Exception as err:  # noqa: BLE001 - a full disk, mostly: reported below, on every rank
-            error = err
-        if not self._any_rank(error is not None) and acc.is_main_process:
-            try:
-                for name, ema in self.emas.items():
-                    ckpt.save_tensors(ema.shadow.state_dict(), os.path.join(tmp, self._ema_file(name)))
-                task_state = self.task.state_dict()
-                if task_state:
-                    ckpt.save_tensors(task_state, os.path.join(tmp, ckpt.TASK_STATE_FILE))
-                state = {"step": self.step, "ema_updates": self.ema.num_updates if self.ema else 0,
-                         "ema_networks": sorted(self.emas), "best_metric": self.best_metric,
-                         "train_seconds": self._elapsed(), "lr_schedules": ckpt.schedule_states(self.schedulers),
-                         "data_position": self.data_position(),
-                         "manifest": True, "history": self.history, "config": cfg.to_dict(),
-                         "invocations": self.invocations}
-                with open(os.path.join(tmp, ckpt.STATE_FILE), "w", encoding="utf-8") as f:
-                    json.dump(state, f)
-                final = ckpt.commit(tmp, cfg.output_dir, self.step, cfg.checkpoints_total_limit)
-            except Exception as err:  # noqa: BLE001
-                error = err
-        if self._any_rank(error is not None):
-            if acc.is_main_process:
-                raise ckpt.write_failure(error or RuntimeError("another process could not write its part"),
-                                         tmp, cfg.output_dir, self.step) from None
-            raise HFGANError(f"checkpoint {self.step} not written (see the main process)")
-        acc.wait_for_everyone()
-        return final
-
+    # ------------------------------------------------------------------------------------- run state
     def _any_rank(self, flag: bool) -> bool:
         """Whether ``flag`` is set on any process (every process calls this alike)."""
         if self.accelerator.num_processes == 1:
             return flag
         return bool(self.accelerator.reduce(torch.tensor([float(flag)], device=self.accelerator.device), "sum").item())
-
-    def load_checkpoint(self, path: str) -> None:
-        """Resume from ``path``: its pickle files are checked first (:func:`.checkpoint.check_pickles`)."""
-        from safetensors.torch import load_file
-
-        acc = self.accelerator
-        ckpt.check_pickles(path, ckpt.read_manifest(path))
-        state = ckpt.read_trainer_state(path)
-        schedules = state["lr_schedules"]
-        if schedules and not self.schedulers:
-            raise HFGANError(f"{path} was saved with a learning-rate schedule; resume it with an lr_scheduler "
-                             "other than 'constant' (e.g. the run's own, see its training_config.json)")
-        try:
-            with ckpt.accelerate_view(path) as view:
-                acc.load_state(view, load_kwargs={"weights_only": True})
-        except Exception as err:  # noqa: BLE001 - a damaged file that the manifest could not catch
-            raise CheckpointError(f"{path} could not be loaded ({one_line(err)})") from None
-        ckpt.load_rng_state(path, acc.process_index, acc.print)
-        self.step = int(state["step"])
-        if schedules:
-            ckpt.load_schedule_states(self.schedulers, schedules, path)
-        elif self.schedulers:  # a run saved with a constant learning rate: the schedule starts at its step
-            for scheduler in self.schedulers:
-                _fast_forward(scheduler, self.step)
-            acc.print(f"learning-rate schedule '{self.config.lr_scheduler}' starts at step {self.step} "
-                      f"(lr={self.schedulers[0].get_last_lr()[0]:.3g})")
-        self._resume_data_position(state.get("data_position"), path)
-        self.best_metric = state.get("best_metric")
-        self.train_seconds = float(state.get("train_seconds", 0.0))
-        self.history = state.get("history", self.history)
-        saved_config = state.get("config") or {}
-        earlier = state.get("invocations") or [{"command": None, "step": 0, "config": saved_config}]
-        self.invocations = [*earlier, {"command": self.command, "step": self.step, "config": self.config.to_dict()}]
-        task_file = os.path.join(path, ckpt.TASK_STATE_FILE)
-        if os.path.isfile(task_file):
-            self.task.load_state_dict(load_file(task_file, device=str(acc.device)))
-        saved = state.get("config", {})
-        for name in list(self.emas):
-            ema_file = os.path.join(path, self._ema_file(name))
-            if os.path.isfile(ema_file):  # new EMA settings, if any, apply from here on to the saved average
-                self.emas[name].shadow.load_state_dict(load_file(ema_file, device=str(acc.device)))
-                self.emas[name].num_updates = int(state["ema_updates"])
-                if (saved.get("ema_decay"), saved.get("ema_rampup")) != (self.config.ema_decay, self.config.ema_rampup):
-                    acc.print(f"EMA continues with ema_decay={self.config.ema_decay}, "
-                              f"ema_rampup={self.config.ema_rampup} from step {self.step}")
-            else:  # the run had no EMA: start the average from the current weights
-                acc.print(f"EMA of the {name} started from its weights at step {self.step}")
-                self.emas[name] = EMAModel(acc.unwrap_model(self.nets[name]), self.config.ema_decay,
-                                           self.config.ema_rampup, self.config.ema_start_step).to(acc.device)
-                self.emas[name].num_updates = self.step
-
-    def _resume_data_position(self, saved: Optional[Dict[str, int]], path: str) -> None:
-        """Continue the data where the checkpoint left it; say so when the data or the batch changed since."""
-        if not saved:  # a checkpoint from before data positions: batches follow from the step alone
-            return
-        self._next_counter = int(saved["batch_counter"])
-        now = self.data_position()
-        changed = [k for k in ("dataset_size", "global_batch", "permutation_seed") if saved.get(k) != now[k]]
-        if changed:
-            self.accelerator.print(f"{path}: the data changed since the checkpoint ({', '.join(f'{k} {saved.get(k)} -> {now[k]}' for k in changed)}): "
-                                   "the resumed run reads other batches than an uninterrupted one would")
 
     def _elapsed(self) -> float:
         """Training wall clock so far (seconds), earlier runs of a resumed training included."""
@@ -442,121 +342,6 @@ class GANTrainer:
         if not torch.equal(rows, rows[:1].expand_as(rows)):
             raise HFGANError("the processes hold different weights: is Accelerate configured for distributed training?")
         return rows.tolist()
-
-    # --------------------------------------------------------------------------------------- outputs
-    def output_networks(self, copies: bool = False) -> Dict[str, nn.Module]:
-        """Every network as published: the EMA copy where there is one, else the trained weights."""
-        nets = {name: self.emas[name].shadow if name in self.emas else self.accelerator.unwrap_model(net)
-                for name, net in self.nets.items()}
-        return {name: copy.deepcopy(net).float() for name, net in nets.items()} if copies else nets
-
-    def sample_generator(self) -> nn.Module:
-        return self.output_networks()["generator"]
-
-    @torch.no_grad()
-    def save_samples(self) -> Optional[str]:
-        from ..viz import caption_image, label_columns, make_image_grid
-
-        if not self.accelerator.is_main_process:
-            return None
-        nets = self.output_networks()
-        modes = {name: net.training for name, net in nets.items()}
-        for net in nets.values():
-            net.eval()
-        try:
-            images, nrow = self.task.sample_images(nets)
-        finally:
-            for name, net in nets.items():
-                net.train(modes[name])
-        grid = make_image_grid(images, nrow=nrow, scale=2)
-        columns = self.task.column_labels()
-        if columns and nrow == len(columns):  # a conditional grid: one class per column
-            grid = label_columns(grid, columns, cell_width=(images.shape[-1] + 2) * 2, padding=4)
-        label = self.task.frame_label(self.step)
-        if label:
-            grid = caption_image(grid, label)
-        path = os.path.join(self.config.output_dir, "samples", f"step_{self.step:06d}.png")
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        grid.save(path)
-        return path
-
-    def build_pipeline(self, recalibrate: bool = True):
-        """The task's pipeline of the published networks (EMA batch-norm statistics re-estimated)."""
-        nets = self.output_networks(copies=True)
-        if recalibrate:
-            for name in self.emas:
-                inputs = self.task.recalibration_inputs(self.accelerator.device) if name == "generator" else None
-                if inputs is not None:
-                    recalibrate_batchnorm(nets[name], inputs)
-        pipe = self.task.build_pipeline({name: net.eval() for name, net in nets.items()})
-        start, resumes = self.invocations[0], self.invocations[1:]
-        pipe.card_data = {
-            "name": self.config.name, **self.task.card_data(), "training": start["config"],
-            "command": start["command"], "resumes": [_resume_record(start["config"], r) for r in resumes],
-            "samples": "samples/grid.png",
-            "train_minutes": round(self._elapsed() / 60, 2), "train_steps": self.step,
-            "train_hardware": _hardware(self.accelerator),
-        }
-        if self.config.init_from:
-            pipe.card_data.update(_init_from_card(self.config.init_from, self.init_from_components, pipe.card_data))
-        return pipe
-
-    def save_outputs(self) -> None:
-        """Final pipeline folder, sample grid, progress GIF and loss plot (main process)."""
-        from PIL import Image
-
-        from ..viz import plot_losses, save_gif
-
-        acc, cfg = self.accelerator, self.config
-        if not acc.is_main_process:
-            return
-        pipe = self.build_pipeline()
-        pipe.save_pretrained(cfg.output_dir)
-        with open(os.path.join(cfg.output_dir, "training_config.json"), "w", encoding="utf-8") as f:
-            json.dump(cfg.to_dict(), f, indent=2, sort_keys=True)
-        os.makedirs(os.path.join(cfg.output_dir, "samples"), exist_ok=True)
-        self.task.final_grid(pipe).save(os.path.join(cfg.output_dir, "samples", "grid.png"))
-        frames_dir = os.path.join(cfg.output_dir, "samples")
-        frames = sorted(f for f in os.listdir(frames_dir) if f.startswith("step_") and f.endswith(".png"))
-        if frames:
-            save_gif([Image.open(os.path.join(frames_dir, f)).convert("RGB") for f in frames],
-                     os.path.join(frames_dir, "progress.gif"), duration_ms=300)
-        curves = {_LOSS_LABELS.get(k, k): v for k, v in self.history.items() if k.startswith("loss")}
-        if self.history["step"] and curves:
-            plot_losses(curves, os.path.join(cfg.output_dir, "losses.png"), steps=self.history["step"],
-                        title=f"{cfg.name or cfg.model}: losses")
-        # the card shows the loss plot and the progress GIF too, so a push uploads them
-        from ..hub import write_model_card
-
-        shown = {"losses": "losses.png", "progress": "samples/progress.gif"}
-        pipe.card_data.update({k: v for k, v in shown.items() if os.path.isfile(os.path.join(cfg.output_dir, v))})
-        write_model_card(pipe, cfg.output_dir)
-
-    def evaluate(self) -> Optional[Dict[str, float]]:
-        """Score the published networks with ``hfgan.metrics``; keep the best pipeline under ``<output_dir>/best``."""
-        cfg, acc = self.config, self.accelerator
-        results = None
-        if acc.is_main_process:
-            from ..metrics import evaluate_pipeline, is_better
-
-            pipe = self.build_pipeline()
-            results = evaluate_pipeline(pipe, dataset=cfg.dataset, split=cfg.eval_split, num_samples=cfg.eval_num_samples,
-                                        metrics=(cfg.eval_metric,), features=cfg.eval_features, seed=cfg.seed,
-                                        progress=False)
-            acc.log({f"eval/{k}": float(v) for k, v in results.items()}, step=self.step)
-            self.history.setdefault("eval", []).append({"step": self.step, "train_seconds": round(self._elapsed(), 1),
-                                                        **{k: float(v) for k, v in results.items()}})
-            value = float(results[cfg.eval_metric])
-            acc.print(f"step {self.step}: " + ", ".join(f"{k} {float(v):.4g}" for k, v in results.items())
-                      + f" ({cfg.eval_num_samples} samples)")
-            if is_better(cfg.eval_metric, value, self.best_metric):
-                self.best_metric = value
-                pipe.card_data.update(best_step=self.step, metrics_note=f"best {cfg.eval_metric} during training: "
-                                      f"{value:.4g} at step {self.step} ({cfg.eval_num_samples} samples, "
-                                      f"{cfg.eval_features} features, {cfg.eval_split} split)")
-                pipe.save_pretrained(os.path.join(cfg.output_dir, "best"))
-        acc.wait_for_everyone()
-        return results
 
     # ----------------------------------------------------------------------------------------- loop
     def train(self) -> str:
@@ -617,18 +402,6 @@ class GANTrainer:
         return cfg.output_dir
 
 
-_LOSS_LABELS = {"loss_d": "discriminator", "loss_g": "generator"}
-
-
-def _init_from_card(source: str, components: List[str], card: Dict) -> Dict:
-    """What the model card says of a run started from another pipeline's weights (``base_model`` for a Hub repo)."""
-    note = f"Fine-tuned from `{source}` ({', '.join(components)} initialized from it)."
-    out = {"init_from": source, "training_note": " ".join(filter(None, [card.get("training_note"), note]))}
-    if not os.path.exists(source):
-        out["base_model"] = source
-    return out
-
-
 def _scheduler(cfg: TrainConfig, optimizer):
     """A ``LambdaLR`` for ``cfg.lr_scheduler``: diffusers' ``get_scheduler``, or ``constant_then_linear``."""
     if cfg.lr_scheduler == "constant_then_linear":
@@ -643,15 +416,6 @@ def _scheduler(cfg: TrainConfig, optimizer):
 
     return get_scheduler(cfg.lr_scheduler, optimizer, step_rules=cfg.lr_step_rules, num_warmup_steps=cfg.lr_warmup_steps,
                          num_training_steps=cfg.max_train_steps)
-
-
-def _fast_forward(scheduler, step: int) -> None:
-    """Put a ``LambdaLR`` schedule at ``step`` (as if stepped ``step`` times) without stepping its optimizer."""
-    scheduler.last_epoch = step
-    lrs = [base * fn(step) for base, fn in zip(scheduler.base_lrs, scheduler.lr_lambdas)]
-    for group, lr in zip(scheduler.optimizer.param_groups, lrs):
-        group["lr"] = lr
-    scheduler._last_lr = lrs
 
 
 _ACCELERATORS = ("cuda", "mps", "xpu", "npu", "mlu", "musa", "sdaa", "hpu", "neuron")
@@ -688,32 +452,6 @@ def _accelerate_mixed_precision() -> Optional[str]:
         return None
     value = getattr(value, "value", value)
     return str(value) if value in ("no", "fp16", "bf16") else None
-
-
-# config keys that describe how a run was started or resumed, not what it trains
-_RUN_KEYS = ("resume_from_checkpoint", "overwrite_output_dir", "output_dir")
-
-
-def _resume_record(start: Dict, resume: Dict) -> Dict:
-    """A resume as the card shows it: its command, its step and the config keys it changed."""
-    changes = {k: [start.get(k), v] for k, v in (resume.get("config") or {}).items()
-               if k not in _RUN_KEYS and start.get(k) != v}
-    return {"command": resume.get("command"), "step": resume.get("step"), "changes": changes}
-
-
-def _hardware(accelerator) -> str:
-    """``"1 x cpu (2 threads)"``, ``"4 x NVIDIA H100 80GB HBM3"``: what the run trained on, for the card."""
-    device = accelerator.device
-    if device.type == "cuda":
-        name = torch.cuda.get_device_name(device)
-    elif device.type == "xpu" and hasattr(torch, "xpu"):
-        name = torch.xpu.get_device_name(device)
-    elif device.type != "cpu":
-        name = device.type
-    else:
-        threads = torch.get_num_threads()
-        name = f"{device.type} ({threads} thread{'s' if threads != 1 else ''})"
-    return f"{accelerator.num_processes} x {name}"
 
 
 def command_line() -> str:

@@ -68,3 +68,23 @@ def test_metrics_never_import_torchvision():
         if name.endswith(".py"):
             with open(os.path.join(folder, name), encoding="utf-8") as f:
                 assert "import torchvision" not in f.read() and "from torchvision" not in f.read(), name
+
+
+def test_both_shipped_networks_load_check_and_hash_alike(tmp_path):
+    from hfgan.metrics.classifier import load_fashion_mnist_classifier
+    from hfgan.metrics.inception import file_hash
+    from hfgan.metrics.reporter import load_fashion_mnist_reporter
+    from hfgan.metrics.shipped import asset_dir, weights_hash
+
+    for name, load, what in (("fashion-mnist-classifier", load_fashion_mnist_classifier, "classifier"),
+                             ("fashion-mnist-reporter", load_fashion_mnist_reporter, "reporting network")):
+        network = load()  # the shipped weights: eval mode, no gradients
+        assert not network.training and not any(p.requires_grad for p in network.parameters())
+        assert network.num_features == 128
+        features, logits = network.features_and_logits(torch.zeros(2, 1, 28, 28))
+        assert features.shape == (2, 128) and logits.shape == (2, 10)
+        with pytest.raises(HFGANError, match=rf"^{type(network).__name__} expects pixel_values \[N, 1, 28, 28\], got \[2, 3, 28, 28\]$"):
+            network(torch.zeros(2, 3, 28, 28))
+        assert weights_hash(asset_dir(name)) == file_hash(os.path.join(asset_dir(name), "diffusion_pytorch_model.safetensors"))
+        with pytest.raises(HFGANError, match=f"holds no {what} .*train one with `python scripts/train_classifier.py"):
+            load(str(tmp_path))

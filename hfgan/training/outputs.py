@@ -1,0 +1,172 @@
+"""What a run publishes: sample grids during training, the final pipeline folder (weights, sample grid, progress
+GIF, loss plot, model card) and the best pipeline under ``<output_dir>/best`` when periodic evaluation finds one.
+
+A mixin of :class:`~hfgan.training.trainer.GANTrainer`; the card's training record (command, resumes, hardware)
+is assembled here too.
+"""
+
+import copy
+import json
+import os
+from typing import Dict, List, Optional
+
+import torch
+from torch import nn
+
+from .ema import recalibrate_batchnorm
+
+
+class OutputsMixin:
+    """Samples, the published pipeline and its card, and evaluation for :class:`~hfgan.training.trainer.GANTrainer`."""
+
+    def output_networks(self, copies: bool = False) -> Dict[str, nn.Module]:
+        """Every network as published: the EMA copy where there is one, else the trained weights."""
+        nets = {name: self.emas[name].shadow if name in self.emas else self.accelerator.unwrap_model(net)
+                for name, net in self.nets.items()}
+        return {name: copy.deepcopy(net).float() for name, net in nets.items()} if copies else nets
+
+    def sample_generator(self) -> nn.Module:
+        return self.output_networks()["generator"]
+
+    @torch.no_grad()
+    def save_samples(self) -> Optional[str]:
+        from ..viz import caption_image, label_columns, make_image_grid
+
+        if not self.accelerator.is_main_process:
+            return None
+        nets = self.output_networks()
+        modes = {name: net.training for name, net in nets.items()}
+        for net in nets.values():
+            net.eval()
+        try:
+            images, nrow = self.task.sample_images(nets)
+        finally:
+            for name, net in nets.items():
+                net.train(modes[name])
+        grid = make_image_grid(images, nrow=nrow, scale=2)
+        columns = self.task.column_labels()
+        if columns and nrow == len(columns):  # a conditional grid: one class per column
+            grid = label_columns(grid, columns, cell_width=(images.shape[-1] + 2) * 2, padding=4)
+        label = self.task.frame_label(self.step)
+        if label:
+            grid = caption_image(grid, label)
+        path = os.path.join(self.config.output_dir, "samples", f"step_{self.step:06d}.png")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        grid.save(path)
+        return path
+
+    def build_pipeline(self, recalibrate: bool = True):
+        """The task's pipeline of the published networks (EMA batch-norm statistics re-estimated)."""
+        nets = self.output_networks(copies=True)
+        if recalibrate:
+            for name in self.emas:
+                inputs = self.task.recalibration_inputs(self.accelerator.device) if name == "generator" else None
+                if inputs is not None:
+                    recalibrate_batchnorm(nets[name], inputs)
+        pipe = self.task.build_pipeline({name: net.eval() for name, net in nets.items()})
+        start, resumes = self.invocations[0], self.invocations[1:]
+        pipe.card_data = {
+            "name": self.config.name, **self.task.card_data(), "training": start["config"],
+            "command": start["command"], "resumes": [_resume_record(start["config"], r) for r in resumes],
+            "samples": "samples/grid.png",
+            "train_minutes": round(self._elapsed() / 60, 2), "train_steps": self.step,
+            "train_hardware": _hardware(self.accelerator),
+        }
+        if self.config.init_from:
+            pipe.card_data.update(_init_from_card(self.config.init_from, self.init_from_components, pipe.card_data))
+        return pipe
+
+    def save_outputs(self) -> None:
+        """Final pipeline folder, sample grid, progress GIF and loss plot (main process)."""
+        from PIL import Image
+
+        from ..viz import plot_losses, save_gif
+
+        acc, cfg = self.accelerator, self.config
+        if not acc.is_main_process:
+            return
+        pipe = self.build_pipeline()
+        pipe.save_pretrained(cfg.output_dir)
+        with open(os.path.join(cfg.output_dir, "training_config.json"), "w", encoding="utf-8") as f:
+            json.dump(cfg.to_dict(), f, indent=2, sort_keys=True)
+        os.makedirs(os.path.join(cfg.output_dir, "samples"), exist_ok=True)
+        self.task.final_grid(pipe).save(os.path.join(cfg.output_dir, "samples", "grid.png"))
+        frames_dir = os.path.join(cfg.output_dir, "samples")
+        frames = sorted(f for f in os.listdir(frames_dir) if f.startswith("step_") and f.endswith(".png"))
+        if frames:
+            save_gif([Image.open(os.path.join(frames_dir, f)).convert("RGB") for f in frames],
+                     os.path.join(frames_dir, "progress.gif"), duration_ms=300)
+        curves = {_LOSS_LABELS.get(k, k): v for k, v in self.history.items() if k.startswith("loss")}
+        if self.history["step"] and curves:
+            plot_losses(curves, os.path.join(cfg.output_dir, "losses.png"), steps=self.history["step"],
+                        title=f"{cfg.name or cfg.model}: losses")
+        # the card shows the loss plot and the progress GIF too, so a push uploads them
+        from ..hub import write_model_card
+
+        shown = {"losses": "losses.png", "progress": "samples/progress.gif"}
+        pipe.card_data.update({k: v for k, v in shown.items() if os.path.isfile(os.path.join(cfg.output_dir, v))})
+        write_model_card(pipe, cfg.output_dir)
+
+    def evaluate(self) -> Optional[Dict[str, float]]:
+        """Score the published networks with ``hfgan.metrics``; keep the best pipeline under ``<output_dir>/best``."""
+        cfg, acc = self.config, self.accelerator
+        results = None
+        if acc.is_main_process:
+            from ..metrics import evaluate_pipeline, is_better
+
+            pipe = self.build_pipeline()
+            results = evaluate_pipeline(pipe, dataset=cfg.dataset, split=cfg.eval_split, num_samples=cfg.eval_num_samples,
+                                        metrics=(cfg.eval_metric,), features=cfg.eval_features, seed=cfg.seed,
+                                        progress=False)
+            acc.log({f"eval/{k}": float(v) for k, v in results.items()}, step=self.step)
+            self.history.setdefault("eval", []).append({"step": self.step, "train_seconds": round(self._elapsed(), 1),
+                                                        **{k: float(v) for k, v in results.items()}})
+            value = float(results[cfg.eval_metric])
+            acc.print(f"step {self.step}: " + ", ".join(f"{k} {float(v):.4g}" for k, v in results.items())
+                      + f" ({cfg.eval_num_samples} samples)")
+            if is_better(cfg.eval_metric, value, self.best_metric):
+                self.best_metric = value
+                pipe.card_data.update(best_step=self.step, metrics_note=f"best {cfg.eval_metric} during training: "
+                                      f"{value:.4g} at step {self.step} ({cfg.eval_num_samples} samples, "
+                                      f"{cfg.eval_features} features, {cfg.eval_split} split)")
+                pipe.save_pretrained(os.path.join(cfg.output_dir, "best"))
+        acc.wait_for_everyone()
+        return results
+
+
+_LOSS_LABELS = {"loss_d": "discriminator", "loss_g": "generator"}
+
+
+def _init_from_card(source: str, components: List[str], card: Dict) -> Dict:
+    """What the model card says of a run started from another pipeline's weights (``base_model`` for a Hub repo)."""
+    note = f"Fine-tuned from `{source}` ({', '.join(components)} initialized from it)."
+    out = {"init_from": source, "training_note": " ".join(filter(None, [card.get("training_note"), note]))}
+    if not os.path.exists(source):
+        out["base_model"] = source
+    return out
+
+
+# config keys that describe how a run was started or resumed, not what it trains
+_RUN_KEYS = ("resume_from_checkpoint", "overwrite_output_dir", "output_dir")
+
+
+def _resume_record(start: Dict, resume: Dict) -> Dict:
+    """A resume as the card shows it: its command, its step and the config keys it changed."""
+    changes = {k: [start.get(k), v] for k, v in (resume.get("config") or {}).items()
+               if k not in _RUN_KEYS and start.get(k) != v}
+    return {"command": resume.get("command"), "step": resume.get("step"), "changes": changes}
+
+
+def _hardware(accelerator) -> str:
+    """``"1 x cpu (2 threads)"``, ``"4 x NVIDIA H100 80GB HBM3"``: what the run trained on, for the card."""
+    device = accelerator.device
+    if device.type == "cuda":
+        name = torch.cuda.get_device_name(device)
+    elif device.type == "xpu" and hasattr(torch, "xpu"):
+        name = torch.xpu.get_device_name(device)
+    elif device.type != "cpu":
+        name = device.type
+    else:
+        threads = torch.get_num_threads()
+        name = f"{device.type} ({threads} thread{'s' if threads != 1 else ''})"
+    return f"{accelerator.num_processes} x {name}"
