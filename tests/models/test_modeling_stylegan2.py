@@ -91,6 +91,31 @@ def test_fused_and_per_sample_modulation_agree(generator):
     assert torch.allclose(fused, split, atol=1e-5)
 
 
+def test_channels_last_cpu_convolutions_match_the_default_layout(generator, monkeypatch):
+    """Training's gradients (including R1's and path length's second order) do not depend on the CPU layout."""
+    from hfgan.models.stylegan2 import modeling_stylegan2
+
+    torch.manual_seed(1)
+    disc = _randomized(StyleGAN2Discriminator(in_channels=3, sample_size=16, **TINY_D))
+    generator.train()
+    latents, reals = torch.randn(4, 8), torch.randn(4, 3, 16, 16)
+
+    def grads(channels_last):
+        monkeypatch.setattr(modeling_stylegan2, "CPU_CHANNELS_LAST", channels_last)
+        params = list(generator.parameters()) + list(disc.parameters())
+        ws = generator.map(latents, update_w_avg=False)
+        images = generator.synthesis(ws, noise_mode="const")
+        assert images.is_contiguous()
+        (pl,) = torch.autograd.grad((images * reals).sum(), ws, create_graph=True)
+        x = reals.clone().requires_grad_(True)
+        (r1,) = torch.autograd.grad(disc(x).sum(), x, create_graph=True)
+        loss = disc(images).sum() + pl.square().sum() + r1.square().sum()
+        return torch.autograd.grad(loss, params)
+
+    for a, b in zip(grads(False), grads(True)):  # rounding only: relative to each gradient's scale
+        assert (a - b).abs().max() <= 1e-5 * a.abs().max() + 1e-7, ((a - b).abs().max(), a.abs().max())
+
+
 def test_equalized_lr_layout():
     torch.manual_seed(0)
     generator = StyleGAN2Generator(sample_size=8, out_channels=1, **{**TINY, "w_dim": 64, "latent_dim": 64})

@@ -398,7 +398,7 @@ class SynthesisNetwork(nn.Module):
             block = getattr(self, f"b{res}")
             x, img = block(x, img, ws.narrow(1, index, block.num_conv + 1), noise_mode, fused, generator)
             index += block.num_conv
-        return img
+        return img.contiguous()  # an RGB image leaves the channels-last layout of CPU convolutions (a no-op for gray)
 
 
 def _resolution_for(name: str, sample_size) -> int:
