@@ -20,7 +20,10 @@ regularization phases, so both run the same phase mix) after a warm-up, referenc
 first in even ones, so background load hits both alike. Reported per program: the median over rounds of the
 block's wall and CPU (``time.process_time``) seconds per step, img/s, the FLOPs of a step (convolutions and
 matmuls, ``torch.utils.flop_counter.FlopCounterMode`` over one 16-step cycle), achieved GFLOP/s and its share of
-this CPU's float32 ``torch.mm`` peak at the same thread count, and the load average around the blocks.
+this CPU's float32 ``torch.mm`` peak at the same thread count, and the load average around the blocks. The peak is
+measured between the blocks of every round: per wall second (under the same load as the steps; the median over
+rounds) and per CPU second (what a free core gives; the best). On a machine shared with other work the CPU-time
+columns are the steadier comparison: wall time then also measures how the scheduler shared the cores.
 
 ``--profile N`` instead prints torch.profiler's table (by op, self CPU time) of N steps of each program.
 """
