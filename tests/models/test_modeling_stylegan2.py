@@ -7,6 +7,7 @@ import torch
 from hfgan import GANPipeline, HFGANError, StyleGAN2Discriminator, StyleGAN2Generator
 from hfgan.errors import ConfigError
 from hfgan.models.stylegan2.modeling_stylegan2 import MinibatchStdLayer
+from hfgan.models.stylegan2 import layers as stylegan2_layers
 
 TINY = dict(latent_dim=8, w_dim=8, channel_base=64, channel_max=8, mapping_layers=2)
 TINY_D = dict(channel_base=64, channel_max=8, mapping_layers=2)
@@ -89,6 +90,30 @@ def test_fused_and_per_sample_modulation_agree(generator):
     fused = generator.synthesis(ws, noise_mode="const", fused=True)
     split = generator.synthesis(ws, noise_mode="const", fused=False)  # the training path
     assert torch.allclose(fused, split, atol=1e-5)
+
+
+def test_channels_last_cpu_convolutions_match_the_default_layout(generator, monkeypatch):
+    """Training's gradients (including R1's and path length's second order) do not depend on the CPU layout."""
+
+    torch.manual_seed(1)
+    disc = _randomized(StyleGAN2Discriminator(in_channels=3, sample_size=16, **TINY_D))
+    generator.train()
+    latents, reals = torch.randn(4, 8), torch.randn(4, 3, 16, 16)
+
+    def grads(channels_last):
+        monkeypatch.setattr(stylegan2_layers, "CPU_CHANNELS_LAST", channels_last)
+        params = list(generator.parameters()) + list(disc.parameters())
+        ws = generator.map(latents, update_w_avg=False)
+        images = generator.synthesis(ws, noise_mode="const")
+        assert images.is_contiguous()
+        (pl,) = torch.autograd.grad((images * reals).sum(), ws, create_graph=True)
+        x = reals.clone().requires_grad_(True)
+        (r1,) = torch.autograd.grad(disc(x).sum(), x, create_graph=True)
+        loss = disc(images).sum() + pl.square().sum() + r1.square().sum()
+        return torch.autograd.grad(loss, params)
+
+    for a, b in zip(grads(False), grads(True)):  # rounding only: relative to each gradient's scale
+        assert (a - b).abs().max() <= 1e-5 * a.abs().max() + 1e-7, ((a - b).abs().max(), a.abs().max())
 
 
 def test_equalized_lr_layout():
