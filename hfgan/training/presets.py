@@ -77,13 +77,16 @@ _PRESETS: Dict[str, Dict] = {
         sample_steps=250, checkpointing_steps=500,
     ),
     # SNGAN-ResNet (Miyato et al. 2018) with the paper's recipe: hinge loss, spectral norm in the residual
-    # discriminator, 5 D steps per G step, Adam 2e-4 (0, 0.9), EMA generator. Narrowed to 32 channels. Measured
-    # alone on this 2-core CPU: 1.5 steps/s on 2 threads (12-step run); 4000 steps see 1.28M real images.
-    # FID (classifier features, 5k samples, train split) every 250 steps selects the published checkpoint.
+    # discriminator, 5 D steps per G step, Adam 2e-4 (0, 0.9), EMA generator. Narrowed for this CPU, the generator
+    # twice as wide as the discriminator (64 and 32 channels; the paper's CIFAR networks have 256 and 128): with 32
+    # channels in both, D won (hinge loss 0.35) and the samples collapsed towards shoes (FID 69 at step 250, 80 at
+    # 750); with a 64-channel G the D loss stays near 1 (FID 60 at step 250, 42 at 500). 2.2 s/step on 1 thread of
+    # the shared machine; 4000 steps see 1.28M real images. FID (classifier features, 5k samples, train split) every
+    # 250 steps selects the published checkpoint.
     "sngan-resnet-fashion-mnist": dict(
         model="sngan-resnet-28", loss="hinge", n_critic=5, train_batch_size=64, max_train_steps=4000,
         learning_rate_g=2e-4, learning_rate_d=2e-4, adam_beta1=0.0, adam_beta2=0.9, ema_decay=0.999,
-        generator_kwargs={"base_channels": 32}, discriminator_kwargs={"base_channels": 32},
+        generator_kwargs={"base_channels": 64}, discriminator_kwargs={"base_channels": 32},
         sample_steps=100, checkpointing_steps=250, eval_steps=250,
     ),
     # Class-conditional BigGAN-deep (Brock et al. 2019): hinge loss, spectral norm in G and D, orthogonal
@@ -102,11 +105,12 @@ _PRESETS: Dict[str, Dict] = {
     # lazy-regularization lr / beta adjustment, the mapping network's lr x0.01 (in its equalized-lr weights), EMA
     # half-life 10k images (the "auto" rule, batch * 10/32 kimg) with ramp-up 0.05. Unconditional, rendered at 32 and
     # cropped to 28. Narrowed (channel_base 1024, channel_max 64: 0.33M + 0.29M parameters) for this 2-core CPU:
-    # measured 0.63 s of CPU time per step on 1 thread (16 steps, G_reg and D_reg included), i.e. about 1.6 steps/s
-    # on a free core; on the shared machine (load 5-14, two training runs) the wall clock was 2.3-5 s/step. Under such
-    # load give it --num_threads 1 (2 threads ran 10x slower there). 20000 steps (640k images, DCGAN's preset sees
-    # 448k) is several hours here: train it in parts with --max_train_minutes and --resume latest. FID (classifier
-    # features, 5k samples, train split) every 500 steps selects the published checkpoint.
+    # measured 0.50 s of CPU time per step on 1 thread (scripts/benchmark_stylegan2_train.py, G_reg and D_reg
+    # included), i.e. about 2 steps/s on a free core; on the shared machine (load 5-14, two training runs) the wall
+    # clock was 2.3-5 s/step. Under such load give it --num_threads 1 (2 threads ran 10x slower there).
+    # 20000 steps (640k images, DCGAN's preset sees 448k) is several hours here: train it in parts with
+    # --max_train_minutes and --resume latest. FID (classifier features, 5k samples, train split) every 500 steps
+    # selects the published checkpoint.
     "stylegan2-fashion-mnist": dict(
         model="stylegan2-28", task="stylegan2", loss="nonsaturating", train_batch_size=32, max_train_steps=20000,
         learning_rate_g=0.0025, learning_rate_d=0.0025, adam_beta1=0.0, adam_beta2=0.99,

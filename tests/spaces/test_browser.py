@@ -107,7 +107,7 @@ def test_non_image_upload_is_a_message_and_the_app_keeps_serving(launched_app, b
     page = browser_page
     page.goto(url, wait_until="domcontentloaded")
     page.get_by_role("tab", name="Image-to-image").click()
-    page.locator("#model-card").get_by_text("forward and reverse (two-way)").wait_for(timeout=30_000)
+    page.locator("#model-card").get_by_text("forward and reverse (two-way)").wait_for(timeout=60_000)
     fake = tmp_path / "garment.png"  # an image's name, text inside: the browser lets it through
     fake.write_text("this is not an image")
     page.locator("#img2img-input input[type=file]").set_input_files(str(fake))
@@ -130,7 +130,7 @@ def test_hostile_card_renders_as_text_and_runs_nothing(serve_app, hostile_pipeli
     with serve_app(hostile_pipelines_dir) as (_, url):
         page.goto(url, wait_until="domcontentloaded")
         card = page.locator("#model-card")
-        card.get_by_text("not a heading").wait_for(timeout=30_000)
+        card.get_by_text("not a heading").wait_for(timeout=120_000)  # a first render on a busy machine
         text = card.inner_text()
         # every payload shows as the characters it is
         for shown in ('<img src=x onerror="window.__pwned=1"> Evil <script>window.__pwned=2</script>',
