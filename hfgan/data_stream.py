@@ -210,10 +210,21 @@ def decoded_bytes(num_images: int, channels: int, resolution: int) -> int:
     return num_images * channels * resolution * resolution
 
 
+def processes_on_this_machine() -> int:
+    """Training processes sharing this machine's RAM: ``LOCAL_WORLD_SIZE`` (set by ``torchrun`` and ``accelerate
+    launch``), else 1."""
+    try:
+        return max(1, int(os.environ.get("LOCAL_WORLD_SIZE", "1")))
+    except ValueError:
+        return 1
+
+
 def choose_in_memory(in_memory: str, num_images: int, channels: int, resolution: int, random_crop: bool = False,
-                     memory_bytes: Optional[int] = None) -> bool:
+                     memory_bytes: Optional[int] = None, processes: Optional[int] = None) -> bool:
     """Whether to decode the data into one uint8 tensor: ``"true"``/``"false"`` say so; ``"auto"`` does when it takes
-    at most a quarter of the RAM and no per-item augmentation (``random_crop``) needs the rows read each epoch."""
+    at most a quarter of the RAM and no per-item augmentation (``random_crop``) needs the rows read each epoch.
+    Every process on the machine (``processes``, default :func:`processes_on_this_machine`) holds its own copy, so
+    the quarter is shared between them."""
     in_memory = str(in_memory).lower()
     if in_memory not in IN_MEMORY_CHOICES:
         raise ConfigError(f"data_in_memory must be one of {list(IN_MEMORY_CHOICES)}, got {in_memory!r}")
@@ -224,7 +235,8 @@ def choose_in_memory(in_memory: str, num_images: int, channels: int, resolution:
     if in_memory == "false":
         return False
     memory = memory_bytes if memory_bytes is not None else total_memory_bytes()
-    return not random_crop and decoded_bytes(num_images, channels, resolution) <= RAM_FRACTION * memory
+    copies = processes if processes is not None else processes_on_this_machine()
+    return not random_crop and decoded_bytes(num_images, channels, resolution) * copies <= RAM_FRACTION * memory
 
 
 def load_image_data(source: str = "fashion_mnist", split: str = "train", resolution: int = 28, channels: int = 1,
@@ -244,7 +256,8 @@ def load_image_data(source: str = "fashion_mnist", split: str = "train", resolut
         dataset = dataset.select(range(min(max_samples, len(dataset))))
     name = data_dir if source == "imagefolder" and data_dir else source
     if choose_in_memory(in_memory, len(dataset), channels, resolution, random_crop):
-        limit = max(8.0, RAM_FRACTION * total_memory_bytes() / 1e9) if str(in_memory).lower() == "auto" else 1e9
+        limit = (max(8.0, RAM_FRACTION * total_memory_bytes() / processes_on_this_machine() / 1e9)
+                 if str(in_memory).lower() == "auto" else 1e9)
         return image_tensor_data_from_dataset(dataset, name, split, resolution, channels, image_column, label_column,
                                               center_crop, None, max_memory_gb=limit)
     data = ArrowImageData(dataset, name, resolution, channels, image_column, label_column, center_crop, random_crop,

@@ -45,6 +45,9 @@ def test_in_memory_or_arrow_by_size():
     assert choose_in_memory("auto", 60000, 1, 28, memory_bytes=8 * gib)  # Fashion-MNIST: 47 MB
     assert not choose_in_memory("auto", 70000, 3, 256, memory_bytes=32 * gib)  # FFHQ-256: 13.8 GB
     assert not choose_in_memory("auto", 1_281_167, 3, 64, memory_bytes=32 * gib)  # ImageNet-64: 15.7 GB
+    # every process on a machine decodes its own copy: 8 processes share the quarter of the RAM
+    assert choose_in_memory("auto", 70000, 3, 128, memory_bytes=64 * gib, processes=1)  # 3.4 GB
+    assert not choose_in_memory("auto", 70000, 3, 128, memory_bytes=64 * gib, processes=8)  # 27.5 GB in all
     assert not choose_in_memory("auto", 10, 3, 16, random_crop=True)  # a crop per item and epoch
     assert choose_in_memory("true", 10**7, 3, 256) and not choose_in_memory("false", 10, 1, 8)
     with pytest.raises(ConfigError, match="random_crop"):
