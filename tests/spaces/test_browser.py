@@ -152,23 +152,34 @@ def test_hostile_card_renders_as_text_and_runs_nothing(serve_app, hostile_pipeli
         assert not [m for m in console if "pwned" in m], console
 
 
+def _tab_with_model(page, url, tab, note, note_text, model, card_text):
+    """Open the Space, switch to ``tab`` (whose ``note`` says ``note_text`` for the default model), then load
+    ``model`` and wait until the note is gone."""
+    page.goto(url, wait_until="domcontentloaded")
+    page.locator("#generate-button").wait_for(state="visible", timeout=120_000)  # a first render on a busy machine
+    page.get_by_role("tab", name=tab).click()
+    page.locator(note).get_by_text(note_text).wait_for(timeout=60_000)
+    box = page.locator("#model input")
+    box.click()
+    box.fill(model)
+    box.press("Enter")
+    page.locator("#model-card").get_by_text(card_text).wait_for(timeout=60_000)
+    page.locator(note).wait_for(state="hidden", timeout=10_000)
+
+
+def _wait_image(page, selector):
+    page.wait_for_function(f"() => {{ const im = document.querySelector('{selector}');"
+                           " return im && im.complete && im.naturalWidth > 0; }", timeout=60_000)
+
+
 def test_class_interpolation_tab_and_truncation_slider(launched_app, browser_page):
     _, url = launched_app
     page = browser_page
-    page.goto(url, wait_until="domcontentloaded")
-    page.locator("#generate-button").wait_for(state="visible", timeout=120_000)  # a first render on a busy machine
-    page.get_by_role("tab", name="Class interpolation").click()
-    page.locator("#class-interp-note").get_by_text("needs a class-conditional model").wait_for(timeout=60_000)
-    box = page.locator("#model input")
-    box.click()
-    box.fill("biggan-tiny")
-    box.press("Enter")
-    page.locator("#model-card").get_by_text("BigGANDeepGenerator").wait_for(timeout=60_000)
-    page.locator("#class-interp-note").wait_for(state="hidden", timeout=10_000)
+    _tab_with_model(page, url, "Class interpolation", "#class-interp-note", "needs a class-conditional model",
+                    "biggan-tiny", "BigGANDeepGenerator")
     page.locator("#class-interp-button").click()
     page.get_by_text("seed 0 · class shirt → shoe in 8 steps").wait_for(timeout=30_000)
-    page.wait_for_function("() => { const im = document.querySelector('#class-strip img');"
-                           " return im && im.complete && im.naturalWidth > 0; }", timeout=60_000)
+    _wait_image(page, "#class-strip img")
     assert page.locator("#class-strip img").evaluate("im => im.naturalWidth") >= 8 * 16
     page.get_by_role("tab", name="Generate").click()  # the generate tab's slider takes BigGAN's range, (0, 1]
     slider = page.locator("#truncation input[type=range]")
@@ -178,20 +189,11 @@ def test_class_interpolation_tab_and_truncation_slider(launched_app, browser_pag
 def test_style_mixing_tab(launched_app, browser_page):
     _, url = launched_app
     page = browser_page
-    page.goto(url, wait_until="domcontentloaded")
-    page.locator("#generate-button").wait_for(state="visible", timeout=120_000)  # a first render on a busy machine
-    page.get_by_role("tab", name="Style mixing").click()
-    page.locator("#style-mix-note").get_by_text("needs a StyleGAN2 model").wait_for(timeout=60_000)
-    box = page.locator("#model input")
-    box.click()
-    box.fill("stylegan2-tiny")
-    box.press("Enter")
-    page.locator("#model-card").get_by_text("StyleGAN2Generator").wait_for(timeout=60_000)
-    page.locator("#style-mix-note").wait_for(state="hidden", timeout=10_000)
+    _tab_with_model(page, url, "Style mixing", "#style-mix-note", "needs a StyleGAN2 model", "stylegan2-tiny",
+                    "StyleGAN2Generator")
     page.locator("#style-mix-button").click()
     page.get_by_text("rows: seeds 0, 1, 2 · columns: seeds 3, 4, 5, 6 · coarse layers").wait_for(timeout=30_000)
-    page.wait_for_function("() => { const im = document.querySelector('#style-grid img');"
-                           " return im && im.complete && im.naturalWidth > 0; }", timeout=60_000)
+    _wait_image(page, "#style-grid img")
     # 5 tiles across (a blank corner, 4 column sources), 4 down (the row sources and their mixes)
     width, height = page.locator("#style-grid img").evaluate("im => [im.naturalWidth, im.naturalHeight]")
     assert width > height >= 4 * 16
