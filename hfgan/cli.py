@@ -11,6 +11,7 @@ traceback instead, for bug reports.
 
 import argparse
 import importlib
+import io
 import os
 import sys
 from typing import List, Optional
@@ -81,7 +82,21 @@ def _debugging(args) -> bool:
     return bool(getattr(args, "debug", False)) or os.environ.get("HFGAN_DEBUG", "").strip().lower() not in ("", "0", "false")
 
 
+def _stacks_on_sigusr1() -> None:
+    """``kill -USR1 PID`` prints every thread's stack to stderr: where a hung run (a collective waiting on another
+    process, say) is stuck, without stopping it."""
+    import faulthandler
+    import signal
+
+    if hasattr(signal, "SIGUSR1"):
+        try:
+            faulthandler.register(signal.SIGUSR1, all_threads=True, chain=False)
+        except (AttributeError, RuntimeError, ValueError, io.UnsupportedOperation):  # no usable stderr, or not the main thread
+            pass
+
+
 def main(argv: Optional[List[str]] = None) -> int:
+    _stacks_on_sigusr1()
     parser = build_parser()
     try:
         args, extra = parser.parse_known_args(argv)

@@ -76,3 +76,57 @@ def saved_pipeline_dir(tmp_path_factory):
     return path
 TINY_GENERATOR["sngan"] = {"latent_dim": 8, "base_channels": 8}
 TINY_DISCRIMINATOR["sngan"] = {"base_channels": 8, "num_extra_blocks": 1}
+
+
+# --------------------------------------------------------------------------------------------------
+# subprocesses that cannot hang the suite
+# --------------------------------------------------------------------------------------------------
+
+def run_process(cmd, env=None, timeout: float = 240, check: bool = False):
+    """``subprocess.run(cmd, capture_output=True, text=True)`` in a process group of its own, with a deadline.
+
+    Past ``timeout`` seconds every process of the group (an ``accelerate launch``'s workers too) gets SIGUSR1, on
+    which ``hfgan`` prints every thread's stack (``hfgan.cli``), then SIGKILL; the test fails with those stacks.
+    ``check``: a non-zero exit fails the test with the end of stderr.
+    """
+    import signal
+    import subprocess
+    import time
+
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        exited = proc.poll()
+        for sig in (signal.SIGUSR1, signal.SIGKILL):
+            try:
+                os.killpg(proc.pid, sig)
+            except ProcessLookupError:
+                pass
+            time.sleep(3 if sig == signal.SIGUSR1 else 0)
+        out, err = proc.communicate(timeout=30)
+        state = (f"it exited ({exited}) but a process it started kept its output open" if exited is not None
+                 else "it was still running")
+        pytest.fail(f"{' '.join(map(str, cmd))[:300]}\ndid not finish in {timeout:.0f} s: {state}. "
+                    f"Stacks (SIGUSR1) and the end of its stderr:\n{err[-8000:]}\nstdout:\n{out[-2000:]}")
+    if check and proc.returncode != 0:
+        pytest.fail(f"{' '.join(map(str, cmd))[:300]}\nexited {proc.returncode}:\n{err[-3000:]}")
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now (for a rendezvous)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def procs():
+    """``procs.run(cmd, env, timeout, check)`` (:func:`run_process`) and ``procs.free_port()``."""
+    import types
+
+    return types.SimpleNamespace(run=run_process, free_port=free_port)

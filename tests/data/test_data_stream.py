@@ -108,7 +108,7 @@ def test_arrow_path_stop_and_resume_matches_uninterrupted(pets, tiny_overrides):
 
 
 @pytest.mark.slow
-def test_sigkill_on_the_arrow_path_then_resume_matches_uninterrupted(pets, tmp_path):
+def test_sigkill_on_the_arrow_path_then_resume_matches_uninterrupted(pets, tmp_path, procs):
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}
     base = [sys.executable, "-m", "hfgan.cli", "train", "--model", "dcgan", "--dataset", pets, "--resolution", "16",
             "--data_in_memory", "false", "--dataloader_num_workers", "2", "--random_crop", "true", "--random_flip", "true",
@@ -116,7 +116,7 @@ def test_sigkill_on_the_arrow_path_then_resume_matches_uninterrupted(pets, tmp_p
             "--num_sample_images", "4", "--sample_steps", "100", "--lr_scheduler", "constant",
             "--generator_kwargs", '{"latent_dim": 8, "base_channels": 4, "max_channels": 8}',
             "--discriminator_kwargs", '{"base_channels": 4, "max_channels": 8}']
-    subprocess.run(base + ["--output_dir", str(tmp_path / "full")], check=True, env=env, capture_output=True)
+    procs.run(base + ["--output_dir", str(tmp_path / "full")], env=env, check=True)
     proc = subprocess.Popen(base + ["--output_dir", str(tmp_path / "killed")], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 180
@@ -125,6 +125,5 @@ def test_sigkill_on_the_arrow_path_then_resume_matches_uninterrupted(pets, tmp_p
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert list_checkpoints(tmp_path / "killed") and not os.path.isfile(tmp_path / "killed" / "model_index.json")
-    subprocess.run(base + ["--output_dir", str(tmp_path / "killed"), "--resume", "latest"], check=True, env=env,
-                   capture_output=True)
+    procs.run(base + ["--output_dir", str(tmp_path / "killed"), "--resume", "latest"], env=env, check=True)
     _assert_same(_weights(tmp_path / "full"), _weights(tmp_path / "killed"))

@@ -5,7 +5,6 @@ import json
 import math
 import os
 import shutil
-import subprocess
 import sys
 
 import pytest
@@ -143,7 +142,7 @@ def test_preset_smoke_run_20_steps(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("accelerate") is None, reason="accelerate CLI not installed")
-def test_two_processes_match_one_process_with_ada(tmp_path):
+def test_two_processes_match_one_process_with_ada(tmp_path, procs):
     """Noise, style mixing, w_avg, pl_mean and ADA's p are drawn or reduced over the global batch: 2 processes of 4
     match 1 process of 8 (the generator runs through the DDP wrapper in every phase)."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}
@@ -155,12 +154,11 @@ def test_two_processes_match_one_process_with_ada(tmp_path):
     def run(launcher, output, batch):
         values = {**common, "output_dir": str(tmp_path / output), "train_batch_size": str(batch)}
         cmd = launcher + args + [x for k, v in values.items() for x in (f"--{k}", v)]
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
-        assert proc.returncode == 0, proc.stderr[-3000:]
+        procs.run(cmd, env=env, timeout=480, check=True)
 
     run([sys.executable, "-m", "hfgan.cli", "train"], "one", 8)
     run(["accelerate", "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1", "--mixed_precision", "no",
-         "--dynamo_backend", "no", "--main_process_port", "29523", "-m", "hfgan.train"], "two", 4)
+         "--dynamo_backend", "no", "--main_process_port", str(procs.free_port()), "-m", "hfgan.train"], "two", 4)
     for name in ("generator", "discriminator"):
         a = load_file(tmp_path / "one" / name / "diffusion_pytorch_model.safetensors")
         b = load_file(tmp_path / "two" / name / "diffusion_pytorch_model.safetensors")

@@ -132,12 +132,12 @@ SIGKILL_EXTRA = {"progressive": {"task_kwargs": '{"stabilize_images": 8, "fade_i
 
 
 @pytest.mark.parametrize("task", ["paired-translation", "unpaired-translation", "progressive"])
-def test_sigkill_then_resume_matches_uninterrupted(tmp_path, task):
+def test_sigkill_then_resume_matches_uninterrupted(tmp_path, task, procs):
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}
     base = [sys.executable, "-m", "hfgan.cli", "train"]
     steps = {"max_train_steps": 24, "checkpointing_steps": 3, "lr_scheduler": "constant_then_linear",
              **SIGKILL_EXTRA.get(task, {})}
-    subprocess.run(base + task_args(task, tmp_path / "full", **steps), check=True, env=env, capture_output=True)
+    procs.run(base + task_args(task, tmp_path / "full", **steps), env=env, check=True)
     proc = subprocess.Popen(base + task_args(task, tmp_path / "killed", **steps), env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
@@ -149,8 +149,7 @@ def test_sigkill_then_resume_matches_uninterrupted(tmp_path, task):
     if task == "progressive":  # the run resumes inside a fade
         state = load_file(os.path.join(list_checkpoints(tmp_path / "killed")[-1], "task_state.safetensors"))
         assert int(state["resolution"]) == 14 and 0 < float(state["alpha"]) < 1, state
-    subprocess.run(base + task_args(task, tmp_path / "killed", **steps) + ["--resume", "latest"], check=True, env=env,
-                   capture_output=True)
+    procs.run(base + task_args(task, tmp_path / "killed", **steps) + ["--resume", "latest"], env=env, check=True)
     assert_same(weights(tmp_path / "full"), weights(tmp_path / "killed"))
 
 
@@ -160,18 +159,14 @@ DDP_EXTRA = {"progressive": {"task_kwargs": '{"stabilize_images": 8, "fade_image
 
 @pytest.mark.skipif(shutil.which("accelerate") is None, reason="accelerate CLI not installed")
 @pytest.mark.parametrize("task", ["paired-translation", "unpaired-translation", "progressive"])
-def test_two_processes_match_one_process(tmp_path, task):
+def test_two_processes_match_one_process(tmp_path, task, procs):
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}
     common = {"max_train_steps": 4, "checkpointing_steps": 4, **DDP_EXTRA.get(task, {})}
-    one = subprocess.run([sys.executable, "-m", "hfgan.cli", "train",
-                          *task_args(task, tmp_path / "one", train_batch_size=8, **common)],
-                         env=env, capture_output=True, text=True)
-    assert one.returncode == 0, one.stderr[-2000:]
-    two = subprocess.run(["accelerate", "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
-                          "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", "29519",
-                          "-m", "hfgan.train", *task_args(task, tmp_path / "two", train_batch_size=4, **common)],
-                         env=env, capture_output=True, text=True)
-    assert two.returncode == 0, two.stderr[-2000:]
+    procs.run([sys.executable, "-m", "hfgan.cli", "train", *task_args(task, tmp_path / "one", train_batch_size=8, **common)],
+              env=env, check=True)
+    procs.run(["accelerate", "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
+               "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", str(procs.free_port()),
+               "-m", "hfgan.train", *task_args(task, tmp_path / "two", train_batch_size=4, **common)], env=env, check=True)
     rows = json.load(open(tmp_path / "two" / "logs" / "rank_checksums.json"))
     assert len(rows) == 2 and rows[0] == rows[1]
     assert_same(weights(tmp_path / "one"), weights(tmp_path / "two"), atol=1e-5)

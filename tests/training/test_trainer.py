@@ -91,11 +91,11 @@ def test_non_finite_loss_stops_and_keeps_last_checkpoint(tmp_path, make_config):
     assert [os.path.basename(p) for p in list_checkpoints(cfg.output_dir)] == ["checkpoint-2"]
 
 
-def test_sigkill_then_resume_latest_matches_uninterrupted(tmp_path, tiny_args):
+def test_sigkill_then_resume_latest_matches_uninterrupted(tmp_path, tiny_args, procs):
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     base = [sys.executable, "-m", "hfgan.cli", "train", "mlp-gan-fashion-mnist"]
     steps = ["--max_train_steps", "40", "--checkpointing_steps", "5"]
-    subprocess.run(base + tiny_args(tmp_path / "full") + steps, check=True, env=env, capture_output=True)
+    procs.run(base + tiny_args(tmp_path / "full") + steps, env=env, check=True)
     proc = subprocess.Popen(base + tiny_args(tmp_path / "killed") + steps, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
@@ -105,8 +105,7 @@ def test_sigkill_then_resume_latest_matches_uninterrupted(tmp_path, tiny_args):
     proc.wait()
     done = list_checkpoints(tmp_path / "killed")
     assert done and not os.path.isfile(tmp_path / "killed" / "model_index.json"), "the run must be killed mid-way"
-    subprocess.run(base + tiny_args(tmp_path / "killed") + steps + ["--resume", "latest"], check=True, env=env,
-                   capture_output=True)
+    procs.run(base + tiny_args(tmp_path / "killed") + steps + ["--resume", "latest"], env=env, check=True)
     _assert_same(_weights(tmp_path / "full"), _weights(tmp_path / "killed"))
     state = json.load(open(os.path.join(list_checkpoints(tmp_path / "killed")[-1], "trainer_state.json")))
     assert state["step"] == 40
