@@ -230,7 +230,14 @@ def _usage(pipe, source: str) -> List[str]:
         lines.append(f"images = pipe(class_labels=list(range({num_classes})), generator=torch.Generator().manual_seed(0)).images")
     else:
         lines.append("images = pipe(batch_size=16, generator=torch.Generator().manual_seed(0)).images")
-    return lines + ['images[0].save("sample.png")']
+    lines.append('images[0].save("sample.png")')
+    generator = getattr(pipe, "generator", None)
+    if callable(getattr(generator, "map", None)) and callable(getattr(generator, "synthesize", None)):
+        lines += ["", "# truncation in W space (1.0: none; 0.0: the average image), and a style-mixing grid",
+                  "images = pipe(batch_size=16, truncation_psi=0.7, generator=torch.Generator().manual_seed(0)).images",
+                  "pipe.style_mixing(num_rows=3, num_columns=4, style_layers=range(0, 4),",
+                  "                  generator=torch.Generator().manual_seed(0)).grid.save(\"style_mixing.png\")"]
+    return lines
 
 
 # ------------------------------------------------------------------------------------------- the card
@@ -274,6 +281,18 @@ def _training_lines(data: Dict[str, Any]) -> List[str]:
     return lines
 
 
+def _figure_lines(figures) -> List[str]:
+    """``card_data["figures"]``: ``[{"path": "samples/x.png", "caption": "..."}]``, each shown under its caption."""
+    lines = ["## Figures", ""]
+    for figure in figures:
+        if isinstance(figure, dict) and isinstance(figure.get("path"), str):
+            name = os.path.splitext(os.path.basename(figure["path"]))[0]
+            if figure.get("caption"):
+                lines += [str(figure["caption"]), ""]
+            lines += [f"![{name}]({figure['path']})", ""]
+    return lines
+
+
 def model_card_text(pipe, repo_id: Optional[str] = None) -> str:
     """Render the full model card (YAML header + markdown body, hfgan's parts marked as sections)."""
     import yaml
@@ -289,6 +308,8 @@ def model_card_text(pipe, repo_id: Optional[str] = None) -> str:
     lines += _section("usage", ["## Usage", "", "```python"] + _usage(pipe, source) + ["```", ""])
     if getattr(pipe, "num_classes", None):
         lines += _section("classes", ["## Classes", "", ", ".join(f"{i}: {n}" for i, n in enumerate(pipe.class_names)), ""])
+    if data.get("figures"):
+        lines += _section("figures", _figure_lines(data["figures"]))
     lines += _section("model", ["## Model", ""] + _component_table(pipe) + [""])
     if data.get("metrics"):
         rows = ["## Evaluation", "", "| metric | value | features | split | samples |", "| --- | --- | --- | --- | --- |"]

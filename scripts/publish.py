@@ -15,6 +15,7 @@ import os
 import shutil
 
 from hfgan import load_pipeline
+from hfgan.card_figures import add_card_figures
 from hfgan.hub import write_model_card
 
 COMPONENTS = ["generator", "discriminator", "generator_reverse", "discriminator_reverse"]
@@ -48,6 +49,7 @@ def publish(run_dir: str, target: str, command: str = None, training_note: str =
     write_model_card(pipe, tmp)
     shutil.rmtree(target, ignore_errors=True)
     os.replace(tmp, target)
+    add_card_figures(target)  # the family's figures (StyleGAN2: truncation, style mixing; ProGAN: resolutions)
     return target
 
 
