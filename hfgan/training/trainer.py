@@ -29,6 +29,7 @@ from . import rundir
 from .checkpointing import CheckpointMixin
 from .config import TrainConfig
 from .ema import EMAModel
+from .stop import StopRequests
 from .outputs import OutputsMixin, _init_from_card  # noqa: F401 - _init_from_card: its old import path
 
 
@@ -319,6 +320,13 @@ class GANTrainer(CheckpointMixin, OutputsMixin):
             torch.distributed.broadcast(flag, src=0)
         return bool(flag.item())
 
+    def _stop_requested(self, stops: StopRequests) -> bool:
+        """Whether a SIGTERM / Ctrl-C asked to stop: at once with one process; with several, checked at logging
+        steps (one all-reduce) so that every process stops after the same step."""
+        if self.accelerator.num_processes == 1:
+            return stops.signal is not None
+        return self.step % self.config.logging_steps == 0 and self._any_rank(stops.signal is not None)
+
     def _check_finite(self) -> None:
         if not bool(self.finite):
             last = ckpt.list_checkpoints(self.config.output_dir)
@@ -361,36 +369,42 @@ class GANTrainer(CheckpointMixin, OutputsMixin):
         count = 0
         start = self._loop_start = time.perf_counter()
         self._seconds_before = self.train_seconds
-        while self.step < cfg.max_train_steps:
-            for key, value in self._run_step().items():
-                running[key] = running[key] + value if key in running else value.clone()
-            count += 1
-            progress.update(1)
-            if self.step % cfg.logging_steps == 0 or self.step == cfg.max_train_steps:
-                self._check_finite()
-                logs = {key: float(value) / count for key, value in running.items()}
-                logs["img_per_s"] = count * images_per_step / (time.perf_counter() - start)
-                running, count = {}, 0
-                start = time.perf_counter()
-                acc.log(logs, step=self.step)
-                self.history["step"].append(self.step)
-                for key, value in logs.items():
-                    if key != "img_per_s":
-                        self.history.setdefault(key, []).append(value)
-                progress.set_postfix({k: f"{v:.3f}" for k, v in logs.items() if k.startswith("loss")},
-                                     img_s=f"{logs['img_per_s']:.0f}")
-            out_of_time = self.step % cfg.logging_steps == 0 and self._out_of_time()
-            last = self.step == cfg.max_train_steps or out_of_time
-            if self.step % cfg.sample_steps == 0 or last:
-                self.save_samples()
-            if cfg.eval_steps and self.step % cfg.eval_steps == 0:
-                self.evaluate()
-            if self.step % cfg.checkpointing_steps == 0 or last:
-                self.save_checkpoint()
-            self.step_end_times.append(time.perf_counter())
-            if out_of_time:
-                acc.print(f"stopping at step {self.step}: max_train_minutes={cfg.max_train_minutes} reached")
-                break
+        with StopRequests() as stops:
+            while self.step < cfg.max_train_steps:
+                for key, value in self._run_step().items():
+                    running[key] = running[key] + value if key in running else value.clone()
+                count += 1
+                progress.update(1)
+                if self.step % cfg.logging_steps == 0 or self.step == cfg.max_train_steps:
+                    self._check_finite()
+                    logs = {key: float(value) / count for key, value in running.items()}
+                    logs["img_per_s"] = count * images_per_step / (time.perf_counter() - start)
+                    running, count = {}, 0
+                    start = time.perf_counter()
+                    acc.log(logs, step=self.step)
+                    self.history["step"].append(self.step)
+                    for key, value in logs.items():
+                        if key != "img_per_s":
+                            self.history.setdefault(key, []).append(value)
+                    progress.set_postfix({k: f"{v:.3f}" for k, v in logs.items() if k.startswith("loss")},
+                                         img_s=f"{logs['img_per_s']:.0f}")
+                out_of_time = self.step % cfg.logging_steps == 0 and self._out_of_time()
+                stopped = self._stop_requested(stops)
+                last = self.step == cfg.max_train_steps or out_of_time or stopped
+                if self.step % cfg.sample_steps == 0 or last:
+                    self.save_samples()
+                if cfg.eval_steps and self.step % cfg.eval_steps == 0:
+                    self.evaluate()
+                if self.step % cfg.checkpointing_steps == 0 or last:
+                    self.save_checkpoint()
+                self.step_end_times.append(time.perf_counter())
+                if out_of_time:
+                    acc.print(f"stopping at step {self.step}: max_train_minutes={cfg.max_train_minutes} reached")
+                    break
+                if stopped:
+                    acc.print(f"stopping at step {self.step}: {stops.name or 'a stop request'} received; "
+                              "continue with --resume latest")
+                    break
         progress.close()
         if getattr(self.data, "reads_ahead", False):
             self.data.close()

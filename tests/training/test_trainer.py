@@ -220,3 +220,38 @@ def test_resume_of_a_run_without_ema_starts_the_average_from_the_loaded_weights(
     generator = trainer.accelerator.unwrap_model(trainer.generator).state_dict()
     _assert_same(generator, trainer.ema.shadow.state_dict())
     assert trainer.ema.num_updates == 3
+
+
+def test_sigterm_stops_after_the_step_with_a_checkpoint_and_the_pipeline(tmp_path, tiny_args, procs):
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "hfgan.cli", "train", "mlp-gan-fashion-mnist",
+           *tiny_args(out, max_train_steps=100000, checkpointing_steps=100000, sample_steps=2, lr_scheduler="constant")]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not (out / "samples" / "step_000004.png").exists():
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    try:
+        stdout, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail("SIGTERM did not stop the run within 60 s")
+    assert proc.returncode == 0, err[-2000:]
+    assert "SIGTERM received" in err and "received; continue with --resume latest" in stdout
+    (last,) = list_checkpoints(out)  # no periodic checkpoint was due: this one was written for the stop
+    step = json.load(open(os.path.join(last, "trainer_state.json")))["step"]
+    assert 4 <= step < 100000 and (out / "model_index.json").is_file()
+    procs.run(cmd[:-2] + ["--max_train_steps", str(step + 2), "--resume", "latest"], env=env, check=True)
+    assert json.load(open(os.path.join(list_checkpoints(out)[-1], "trainer_state.json")))["step"] == step + 2
+
+
+def test_a_second_sigint_interrupts_at_once():
+    import hfgan.training.stop as stop
+
+    with stop.StopRequests() as stops:
+        signal.raise_signal(signal.SIGINT)
+        assert stops.name == "SIGINT"
+        with pytest.raises(KeyboardInterrupt):
+            signal.raise_signal(signal.SIGINT)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
