@@ -82,13 +82,9 @@ TINY_DISCRIMINATOR["sngan"] = {"base_channels": 8, "num_extra_blocks": 1}
 # subprocesses that cannot hang the suite
 # --------------------------------------------------------------------------------------------------
 
-def run_process(cmd, env=None, timeout: float = 240, check: bool = False):
-    """``subprocess.run(cmd, capture_output=True, text=True)`` in a process group of its own, with a deadline.
-
-    Past ``timeout`` seconds every process of the group (an ``accelerate launch``'s workers too) gets SIGUSR1, on
-    which ``hfgan`` prints every thread's stack (``hfgan.cli``), then SIGKILL; the test fails with those stacks.
-    ``check``: a non-zero exit fails the test with the end of stderr.
-    """
+def _run_once(cmd, env, timeout):
+    """``(CompletedProcess, None)``, or ``(None, report)`` when it did not finish in ``timeout`` seconds: then every
+    process of its group got SIGUSR1 (``hfgan`` prints every thread's stack on it, see ``hfgan.cli``) and SIGKILL."""
     import signal
     import subprocess
     import time
@@ -97,6 +93,7 @@ def run_process(cmd, env=None, timeout: float = 240, check: bool = False):
                             start_new_session=True)
     try:
         out, err = proc.communicate(timeout=timeout)
+        return subprocess.CompletedProcess(cmd, proc.returncode, out, err), None
     except subprocess.TimeoutExpired:
         exited = proc.poll()
         for sig in (signal.SIGUSR1, signal.SIGKILL):
@@ -108,11 +105,32 @@ def run_process(cmd, env=None, timeout: float = 240, check: bool = False):
         out, err = proc.communicate(timeout=30)
         state = (f"it exited ({exited}) but a process it started kept its output open" if exited is not None
                  else "it was still running")
-        pytest.fail(f"{' '.join(map(str, cmd))[:300]}\ndid not finish in {timeout:.0f} s: {state}. "
-                    f"Stacks (SIGUSR1) and the end of its stderr:\n{err[-8000:]}\nstdout:\n{out[-2000:]}")
-    if check and proc.returncode != 0:
-        pytest.fail(f"{' '.join(map(str, cmd))[:300]}\nexited {proc.returncode}:\n{err[-3000:]}")
-    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+        return None, (f"{' '.join(map(str, cmd))[:300]}\ndid not finish in {timeout:.0f} s: {state}. "
+                      f"Stacks (SIGUSR1) and the end of its stderr:\n{err[-8000:]}\nstdout:\n{out[-2000:]}")
+
+
+def run_process(cmd, env=None, timeout: float = 240, check: bool = False, retry_after_removing=None):
+    """``subprocess.run(cmd, capture_output=True, text=True)`` in a process group of its own, with a deadline.
+
+    Past ``timeout`` seconds the test fails with every process's stacks (:func:`_run_once`). With
+    ``retry_after_removing`` (paths the command writes), a run that hangs is reported as a warning, with its stacks,
+    and run once more from scratch; the test then passes or fails on that second run alone. ``check``: a non-zero
+    exit fails the test with the end of stderr.
+    """
+    import shutil
+    import warnings
+
+    result, report = _run_once(cmd, env, timeout)
+    if report is not None and retry_after_removing is not None:
+        warnings.warn(f"a run hung and was retried once: {report}", RuntimeWarning, stacklevel=2)
+        for path in retry_after_removing:
+            shutil.rmtree(path, ignore_errors=True)
+        result, report = _run_once(cmd, env, timeout)
+    if report is not None:
+        pytest.fail(report)
+    if check and result.returncode != 0:
+        pytest.fail(f"{' '.join(map(str, cmd))[:300]}\nexited {result.returncode}:\n{result.stderr[-3000:]}")
+    return result
 
 
 def free_port() -> int:

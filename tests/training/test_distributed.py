@@ -18,11 +18,12 @@ def test_two_processes_match_one_process(tmp_path, tiny_args, procs):
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}
     common = ["--max_train_steps", "6", "--checkpointing_steps", "6", "--use_ema", "true"]
     procs.run([sys.executable, "-m", "hfgan.cli", "train", "mlp-gan-fashion-mnist",
-               *tiny_args(tmp_path / "one", train_batch_size=16), *common], env=env, check=True)
+               *tiny_args(tmp_path / "one", train_batch_size=16), *common], env=env, check=True,
+              retry_after_removing=[tmp_path / "one"])
     procs.run(["accelerate", "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
                "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", str(procs.free_port()),
                "-m", "hfgan.train", "mlp-gan-fashion-mnist", *tiny_args(tmp_path / "two", train_batch_size=8), *common],
-              env=env, check=True)
+              env=env, check=True, retry_after_removing=[tmp_path / "two"])
     # every rank ends with identical weights
     rows = json.load(open(tmp_path / "two" / "logs" / "rank_checksums.json"))
     assert len(rows) == 2 and rows[0] == rows[1]
@@ -42,7 +43,8 @@ def test_two_machines_match_one_process(tmp_path, tiny_args, procs):
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}
     common = ["--max_train_steps", "4", "--checkpointing_steps", "4", "--use_ema", "true"]
     procs.run([sys.executable, "-m", "hfgan.cli", "train", "mlp-gan-fashion-mnist",
-               *tiny_args(tmp_path / "one", train_batch_size=16), *common], env=env, check=True)
+               *tiny_args(tmp_path / "one", train_batch_size=16), *common], env=env, check=True,
+              retry_after_removing=[tmp_path / "one"])
     port = str(procs.free_port())
     machines = [subprocess.Popen(["accelerate", "launch", "--multi_gpu", "--num_machines", "2", "--machine_rank", str(rank),
                                   "--num_processes", "2", "--main_process_ip", "127.0.0.1", "--main_process_port", port,

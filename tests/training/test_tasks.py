@@ -163,10 +163,11 @@ def test_two_processes_match_one_process(tmp_path, task, procs):
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": "1"}
     common = {"max_train_steps": 4, "checkpointing_steps": 4, **DDP_EXTRA.get(task, {})}
     procs.run([sys.executable, "-m", "hfgan.cli", "train", *task_args(task, tmp_path / "one", train_batch_size=8, **common)],
-              env=env, check=True)
+              env=env, check=True, retry_after_removing=[tmp_path / "one"])
     procs.run(["accelerate", "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
                "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", str(procs.free_port()),
-               "-m", "hfgan.train", *task_args(task, tmp_path / "two", train_batch_size=4, **common)], env=env, check=True)
+               "-m", "hfgan.train", *task_args(task, tmp_path / "two", train_batch_size=4, **common)], env=env, check=True,
+              retry_after_removing=[tmp_path / "two"])
     rows = json.load(open(tmp_path / "two" / "logs" / "rank_checksums.json"))
     assert len(rows) == 2 and rows[0] == rows[1]
     assert_same(weights(tmp_path / "one"), weights(tmp_path / "two"), atol=1e-5)
