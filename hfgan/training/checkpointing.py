@@ -11,6 +11,7 @@ from typing import Dict, Optional
 
 from ..errors import CheckpointError, HFGANError, one_line
 from . import checkpoint as ckpt
+from .config import TrainConfig
 from .ema import EMAModel
 
 
@@ -102,12 +103,13 @@ class CheckpointMixin:
             if os.path.isfile(ema_file):  # new EMA settings, if any, apply from here on to the saved average
                 self.emas[name].shadow.load_state_dict(load_file(ema_file, device=str(acc.device)))
                 self.emas[name].num_updates = int(state["ema_updates"])
-                if (saved.get("ema_decay"), saved.get("ema_rampup")) != (self.config.ema_decay, self.config.ema_rampup):
-                    acc.print(f"EMA continues with ema_decay={self.config.ema_decay}, "
+                keys = ("ema_decay", "ema_halflife_kimg", "ema_rampup")
+                if any(saved.get(k, getattr(TrainConfig, k)) != getattr(self.config, k) for k in keys):
+                    acc.print(f"EMA continues with ema_decay={self.ema_decay:.6g}, "
                               f"ema_rampup={self.config.ema_rampup} from step {self.step}")
             else:  # the run had no EMA: start the average from the current weights
                 acc.print(f"EMA of the {name} started from its weights at step {self.step}")
-                self.emas[name] = EMAModel(acc.unwrap_model(self.nets[name]), self.config.ema_decay,
+                self.emas[name] = EMAModel(acc.unwrap_model(self.nets[name]), self.ema_decay,
                                            self.config.ema_rampup, self.config.ema_start_step).to(acc.device)
                 self.emas[name].num_updates = self.step
 

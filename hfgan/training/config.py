@@ -69,6 +69,9 @@ class TrainConfig:
     # EMA generator (what gets published)
     use_ema: bool = True
     ema_decay: float = 0.995  # half-life log(0.5)/log(decay) steps: 138
+    # stylegan2-ada's ema_kimg: the half-life in thousands of images; when set, ema_decay follows the global batch
+    # (0.5 ** (batch / (1000 * kimg))), so changing the batch size or the process count keeps the average's span
+    ema_halflife_kimg: Optional[float] = None
     ema_rampup: Optional[float] = 0.05  # half-life <= rampup * steps so far (stylegan2-ada); None: off
     ema_start_step: int = 0  # the EMA copies the weights until this step, then averages (BigGAN's ema_start)
     # outputs
@@ -150,6 +153,8 @@ class TrainConfig:
                 raise ConfigError(f"{key} must be >= 0, got {getattr(self, key)}")
         if not 0.0 <= self.ema_decay < 1.0:
             raise ConfigError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
+        if self.ema_halflife_kimg is not None and not self.ema_halflife_kimg > 0:
+            raise ConfigError(f"ema_halflife_kimg must be > 0 (or unset), got {self.ema_halflife_kimg}")
         for key in ("learning_rate_g", "learning_rate_d"):
             if getattr(self, key) <= 0:
                 raise ConfigError(f"{key} must be > 0, got {getattr(self, key)}")

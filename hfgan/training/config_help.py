@@ -49,6 +49,7 @@ _MEANINGS: Dict[str, str] = {
     "learning_rate_d": "discriminator learning rate (Adam; TTUR: differs from learning_rate_g)",
     "lr_scheduler": "learning-rate schedule: diffusers' get_scheduler names (constant | linear | cosine | ...) or constant_then_linear",
     "ema_decay": "EMA decay per step (0.995: half-life of 138 steps)",
+    "ema_halflife_kimg": "EMA half-life in thousands of images; when set it gives ema_decay from the global batch",
     "eval_steps": "evaluate every N steps and keep the best pipeline in output_dir/best (0: off)",
     "name": "model name for the card's title (default: the preset's)",
 }

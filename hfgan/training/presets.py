@@ -103,7 +103,8 @@ _PRESETS: Dict[str, Dict] = {
     # loss, lazy R1 every 16 D steps (gamma 0.0002 * 32^2 / batch = 0.0064, the reference's "auto" rule), path-length
     # regularization (weight 2, every 4 G steps, half batches), style mixing p=0.9, Adam 0.0025 (0, 0.99) with the
     # lazy-regularization lr / beta adjustment, the mapping network's lr x0.01 (in its equalized-lr weights), EMA
-    # half-life 10k images (the "auto" rule, batch * 10/32 kimg) with ramp-up 0.05. Unconditional, rendered at 32 and
+    # half-life 10k images (the "auto" rule, batch * 10/32 kimg; ema_halflife_kimg, so the decay per step follows
+    # the global batch: 0.997784 at 32) with ramp-up 0.05. Unconditional, rendered at 32 and
     # cropped to 28. Narrowed (channel_base 1024, channel_max 64: 0.33M + 0.29M parameters) for this 2-core CPU:
     # measured 0.50 s of CPU time per step on 1 thread (scripts/benchmark_stylegan2_train.py, G_reg and D_reg
     # included), i.e. about 2 steps/s on a free core; on the shared machine (load 5-14, two training runs) the wall
@@ -114,7 +115,7 @@ _PRESETS: Dict[str, Dict] = {
     "stylegan2-fashion-mnist": dict(
         model="stylegan2-28", task="stylegan2", loss="nonsaturating", train_batch_size=32, max_train_steps=20000,
         learning_rate_g=0.0025, learning_rate_d=0.0025, adam_beta1=0.0, adam_beta2=0.99,
-        r1_gamma=0.0064, r1_interval=16, ema_decay=0.997784, ema_rampup=0.05,
+        r1_gamma=0.0064, r1_interval=16, ema_halflife_kimg=10.0, ema_rampup=0.05,
         task_kwargs={"style_mixing_prob": 0.9, "pl_weight": 2.0, "pl_interval": 4, "pl_batch_shrink": 2},
         generator_kwargs={"channel_base": 1024, "channel_max": 64}, discriminator_kwargs={"channel_base": 1024, "channel_max": 64},
         sample_steps=250, checkpointing_steps=250, eval_steps=500, checkpoints_total_limit=100,

@@ -143,7 +143,7 @@ class GANTrainer(CheckpointMixin, OutputsMixin):
             self.schedulers = [_scheduler(cfg, optimizers[n]) for n in opt_names]
         self.emas: Dict[str, EMAModel] = {}
         if cfg.use_ema:
-            self.emas = {name: EMAModel(acc.unwrap_model(self.nets[name]), cfg.ema_decay, cfg.ema_rampup,
+            self.emas = {name: EMAModel(acc.unwrap_model(self.nets[name]), self.ema_decay, cfg.ema_rampup,
                                         cfg.ema_start_step).to(acc.device)
                          for name in self.task.ema}
         self.phases = self.task.phases()
@@ -319,6 +319,14 @@ class GANTrainer(CheckpointMixin, OutputsMixin):
         if self.accelerator.num_processes > 1:
             torch.distributed.broadcast(flag, src=0)
         return bool(flag.item())
+
+    @property
+    def ema_decay(self) -> float:
+        """The EMA decay per step: ``ema_decay``, or from ``ema_halflife_kimg`` and the global batch."""
+        cfg = self.config
+        if cfg.ema_halflife_kimg is None:
+            return cfg.ema_decay
+        return 0.5 ** (self.global_batch / (1000.0 * cfg.ema_halflife_kimg))
 
     def _stop_requested(self, stops: StopRequests) -> bool:
         """Whether a SIGTERM / Ctrl-C asked to stop: at once with one process; with several, checked at logging

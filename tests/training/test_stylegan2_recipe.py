@@ -36,6 +36,16 @@ def test_preset_is_the_reference_recipe():
     assert (cfg.adam_beta1, cfg.adam_beta2, cfg.r1_interval) == (0.0, 0.99, 16)
     assert cfg.task_kwargs == {"style_mixing_prob": 0.9, "pl_weight": 2.0, "pl_interval": 4, "pl_batch_shrink": 2}
     assert cfg.augment == "none" and cfg.init_from is None
+    assert cfg.ema_halflife_kimg == 10.0
+
+
+def test_ema_half_life_in_images_follows_the_global_batch(tmp_path):
+    trainer = GANTrainer(_config(tmp_path, max_train_steps=1, train_batch_size=8))
+    trainer.train()
+    assert trainer.emas["generator"].decay == pytest.approx(0.5 ** (8 / 10_000))
+    assert GANTrainer(_config(tmp_path / "b", ema_halflife_kimg=None, ema_decay=0.99)).ema_decay == 0.99
+    with pytest.raises(ConfigError, match="ema_halflife_kimg"):
+        _config(tmp_path / "c", ema_halflife_kimg=0)
 
 
 def test_phases_and_lazy_regularization_optimizer_settings(tmp_path):
