@@ -20,7 +20,7 @@ from hfgan.hub import write_model_card
 
 COMPONENTS = ["generator", "discriminator", "generator_reverse", "discriminator_reverse"]
 KEEP = ["model_index.json", *COMPONENTS, "README.md", "training_config.json",
-        "samples/grid.png", "samples/progress.gif", "losses.png"]
+        "samples/grid.png", "samples/progress.gif", "losses.png", "pipeline_hfgan.py"]
 
 
 def publish(run_dir: str, target: str, command: str = None, training_note: str = None) -> str:

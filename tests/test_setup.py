@@ -103,7 +103,7 @@ def test_readme_first_command_on_debians_own_python(tmp_path, request):
         shutil.copytree(ROOT, repo, ignore=shutil.ignore_patterns(".venv", ".hfgan-python", "runs", "__pycache__", "*.egg-info"))
     env = {"HOME": os.environ.get("HOME", "/root"), "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
            "LANG": "C.UTF-8", **{k: v for k, v in os.environ.items() if k.startswith("PIP_")}}
-    command = ("bash scripts/setup.sh && scripts/hfgan generate pipelines/dcgan-fashion-mnist --num-images 64 --seed 0 "
+    command = ("bash scripts/setup.sh && scripts/hfgan generate pipelines/stylegan2-fashion-mnist --num-images 64 --seed 0 "
                "--out grid.png")
     done = subprocess.run(["bash", "-c", command], cwd=repo, env=env, capture_output=True, text=True, timeout=3600)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]

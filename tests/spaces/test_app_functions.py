@@ -37,6 +37,14 @@ def test_discovery_lists_saved_pipelines_only(app_module, tiny_pipelines_dir, pl
     assert app_module.discover_models(tiny_pipelines_dir / "missing") == {}
 
 
+def test_the_published_stylegan2_is_the_default_model(app_module, tiny_pipelines_dir, tmp_path):
+    for name, source in (("dcgan-fashion-mnist", "dcgan-tiny"), ("stylegan2-fashion-mnist", "stylegan2-tiny")):
+        (tmp_path / name).symlink_to(tiny_pipelines_dir / source, target_is_directory=True)
+    assert app_module.Playground(tmp_path).default_model == "stylegan2-fashion-mnist"
+    (tmp_path / "stylegan2-fashion-mnist").unlink()
+    assert app_module.Playground(tmp_path).default_model == "dcgan-fashion-mnist"
+
+
 def test_default_pipelines_dir(app_module, monkeypatch, tmp_path):
     monkeypatch.setenv("HFGAN_PIPELINES_DIR", str(tmp_path))
     assert app_module.default_pipelines_dir() == tmp_path.resolve()

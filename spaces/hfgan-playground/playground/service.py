@@ -50,6 +50,10 @@ class Playground:
 
     @property
     def default_model(self) -> Optional[str]:
+        """The model shown first: the best unconditional pipeline we ship (``stylegan2-fashion-mnist``), else a
+        DCGAN, else the first."""
+        if "stylegan2-fashion-mnist" in self.models:
+            return "stylegan2-fashion-mnist"
         preferred = [m for m in self.models if m.startswith("dcgan")]
         return (preferred or self.models or [None])[0]
 
