@@ -249,9 +249,17 @@ def test_sigterm_stops_after_the_step_with_a_checkpoint_and_the_pipeline(tmp_pat
 def test_a_second_sigint_interrupts_at_once():
     import hfgan.training.stop as stop
 
-    with stop.StopRequests() as stops:
-        signal.raise_signal(signal.SIGINT)
-        assert stops.name == "SIGINT"
-        with pytest.raises(KeyboardInterrupt):
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)  # a background job may start with it ignored
+    try:
+        with stop.StopRequests() as stops:
             signal.raise_signal(signal.SIGINT)
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+            assert stops.name == "SIGINT"
+            with pytest.raises(KeyboardInterrupt):
+                signal.raise_signal(signal.SIGINT)
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        with stop.StopRequests() as stops:  # an ignored signal stays ignored
+            signal.raise_signal(signal.SIGINT)
+            assert stops.signal is None
+    finally:
+        signal.signal(signal.SIGINT, before)
