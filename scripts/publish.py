@@ -23,7 +23,26 @@ KEEP = ["model_index.json", *COMPONENTS, "README.md", "training_config.json",
         "samples/grid.png", "samples/progress.gif", "losses.png", "pipeline_hfgan.py"]
 
 
-def publish(run_dir: str, target: str, command: str = None, training_note: str = None) -> str:
+def progress_gif(run_dir: str, path: str, every: int, shrink: int = 2) -> str:
+    """A smaller progress GIF: the run's sample grids at every ``every`` steps, ``1/shrink`` the size, each frame
+    captioned with its step (the trainer's GIF holds every grid at full size)."""
+    from PIL import Image
+
+    from hfgan.viz import caption_image, save_gif
+
+    folder = os.path.join(run_dir, "samples")
+    steps = sorted(int(f[5:-4]) for f in os.listdir(folder) if f.startswith("step_") and f.endswith(".png"))
+    frames = []
+    for step in (s for s in steps if s % every == 0):
+        image = Image.open(os.path.join(folder, f"step_{step:06d}.png")).convert("RGB")
+        image = image.resize((image.width // shrink, image.height // shrink), Image.BILINEAR)
+        frames.append(caption_image(image, f"step {step}").convert("P", palette=Image.ADAPTIVE))
+    if not frames:
+        raise SystemExit(f"{folder} has no sample grid at a multiple of {every} steps")
+    return save_gif(frames, path, duration_ms=300)
+
+
+def publish(run_dir: str, target: str, command: str = None, training_note: str = None, gif_every: int = None) -> str:
     if not os.path.isfile(os.path.join(run_dir, "model_index.json")):
         raise SystemExit(f"{run_dir} is not a finished run (no model_index.json)")
     tmp = target.rstrip("/") + ".tmp"
@@ -47,6 +66,8 @@ def publish(run_dir: str, target: str, command: str = None, training_note: str =
     if training_note:
         pipe.card_data["training_note"] = training_note
     write_model_card(pipe, tmp)
+    if gif_every:
+        progress_gif(run_dir, os.path.join(tmp, "samples", "progress.gif"), gif_every)
     shutil.rmtree(target, ignore_errors=True)
     os.replace(tmp, target)
     add_card_figures(target)  # the family's figures (StyleGAN2: truncation, style mixing; ProGAN: resolutions)
@@ -59,8 +80,10 @@ def main() -> None:
     parser.add_argument("target")
     parser.add_argument("--command", help="the reproduce command for the card (default: the run's own)")
     parser.add_argument("--training-note", help="a paragraph for the card's Training section")
+    parser.add_argument("--gif-every", type=int, help="rebuild the progress GIF from the grids at every N steps, "
+                        "half size, each frame labelled (default: the run's own GIF)")
     args = parser.parse_args()
-    print(f"published {publish(args.run_dir, args.target, args.command, args.training_note)}")
+    print(f"published {publish(args.run_dir, args.target, args.command, args.training_note, args.gif_every)}")
 
 
 if __name__ == "__main__":
