@@ -4,8 +4,6 @@ the config once, the run's commands) and the user's text that a re-push keeps. T
 import json
 import os
 import shutil
-import subprocess
-import sys
 import types
 
 import pytest

@@ -17,7 +17,6 @@ from hfgan.metrics import (
     FashionMNISTClassifier,
     FashionMNISTResNet,
     InceptionFeatureExtractor,
-    evaluate_images,
     evaluate_pipeline,
     evaluate_pipeline_features,
     get_feature_extractor,

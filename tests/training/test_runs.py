@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -161,4 +160,4 @@ def test_help_config_is_fast_and_shows_defaults_and_meanings(tmp_path):
     assert all(meaning and meaning != "-" and "\n" not in meaning for _, _, _, meaning in rows)
     shown = {key: (default, meaning) for key, _, default, meaning in rows}
     assert shown["max_train_steps"][0] == "5000" and shown["mixed_precision"][0] == "unset"
-    assert f"  --max_train_steps int" in out and "[5000]  generator steps of the whole run" in out
+    assert "  --max_train_steps int" in out and "[5000]  generator steps of the whole run" in out
