@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from hfgan.data import load_fashion_mnist_arrays
+from hfgan.data import load_fashion_mnist_arrays, to_pixel_values
 from hfgan.pipelines.pipeline_gan import GANPipeline
 
 
@@ -47,7 +47,7 @@ def _real(split: str, n: int):
     images, labels = load_fashion_mnist_arrays(split)
     if n > len(images):
         raise SystemExit(f"--num-images {n} is more than the {len(images)} images of the {split} split")
-    pixel_values = torch.from_numpy(np.ascontiguousarray(images[:n])).float().div(127.5).sub(1.0).unsqueeze(1)
+    pixel_values = to_pixel_values(torch.from_numpy(np.ascontiguousarray(images[:n])).unsqueeze(1))  # [N, 1, 28, 28]
     return pixel_values, torch.from_numpy(labels[:n].astype(np.int64))
 
 
