@@ -1,26 +1,14 @@
 """scripts/discriminator_gap.py: a discriminator's logits on train, test and generated images."""
 
-import importlib.util
-import os
-
 import pytest
-
-SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "discriminator_gap.py")
-
-
-def _script():
-    spec = importlib.util.spec_from_file_location("discriminator_gap", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.fashion_mnist
 @pytest.mark.parametrize("num_classes", [None, 10])
-def test_measure_scores_train_test_and_generated(tmp_path, make_tiny_pipeline, num_classes):
+def test_measure_scores_train_test_and_generated(tmp_path, make_tiny_pipeline, num_classes, load_script):
     pipe = make_tiny_pipeline(sample_size=28, num_classes=num_classes)
     pipe.save_pretrained(tmp_path / "pipe")
-    result = _script().measure(str(tmp_path / "pipe"), num_images=40, batch_size=16)
+    result = load_script("discriminator_gap").measure(str(tmp_path / "pipe"), num_images=40, batch_size=16)
     assert result["batch_statistics"] is True  # the tiny DCGAN discriminator has batch norm
     for row in ("train", "test", "generated"):
         stats = result[row]
@@ -30,7 +18,7 @@ def test_measure_scores_train_test_and_generated(tmp_path, make_tiny_pipeline, n
 
 
 @pytest.mark.fashion_mnist
-def test_measure_without_a_discriminator_is_a_clear_error(tmp_path, make_tiny_pipeline):
+def test_measure_without_a_discriminator_is_a_clear_error(tmp_path, make_tiny_pipeline, load_script):
     make_tiny_pipeline(sample_size=28, discriminator=False).save_pretrained(tmp_path / "pipe")
     with pytest.raises(SystemExit, match="no discriminator"):
-        _script().measure(str(tmp_path / "pipe"), num_images=8, batch_size=8)
+        load_script("discriminator_gap").measure(str(tmp_path / "pipe"), num_images=8, batch_size=8)

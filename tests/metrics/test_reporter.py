@@ -1,7 +1,6 @@
 """The second, independent feature extractor (``fashion-mnist-reporter``), reporting in several feature spaces at
 once, reference statistics of any image folder, and the one-line refusal of a network that does not fit the data."""
 
-import importlib.util
 import json
 import os
 
@@ -87,10 +86,8 @@ def test_reporter_card_states_its_test_accuracy(test_split):
     assert accuracy >= 0.88 and f"**Test accuracy: {accuracy * 100:.2f}%**" in read_card(REPORTER)
 
 
-def test_training_script_presets_differ_in_network_seed_and_half():
-    spec = importlib.util.spec_from_file_location("train_classifier", os.path.join(ROOT, "scripts", "train_classifier.py"))
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+def test_training_script_presets_differ_in_network_seed_and_half(load_script):
+    script = load_script("train_classifier")
     selection, reporting = script.parse_args([]), script.parse_args(["--extractor", REPORTER])
     assert (selection.seed, selection.train_start, selection.train_end) == (0, 0, 60000)
     assert (reporting.seed, reporting.train_start, reporting.train_end) == (1, 30000, 60000)

@@ -1,26 +1,14 @@
 """scripts/seed_spread.py: FID of pipelines over several sample seeds, and their per-seed differences."""
 
-import importlib.util
-import os
-
 import pytest
-
-SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "seed_spread.py")
-
-
-def _script():
-    spec = importlib.util.spec_from_file_location("seed_spread", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.fashion_mnist
-def test_spread_scores_every_seed_in_both_networks_and_differences(tmp_path, make_tiny_pipeline):
+def test_spread_scores_every_seed_in_both_networks_and_differences(tmp_path, make_tiny_pipeline, load_script):
     make_tiny_pipeline(sample_size=28).save_pretrained(tmp_path / "a")
     make_tiny_pipeline(sample_size=28, num_classes=10).save_pretrained(tmp_path / "b")
-    result = _script().spread([str(tmp_path / "a"), str(tmp_path / "b")], seeds=[0, 1], num_samples=32,
-                              progress=False)
+    spread = load_script("seed_spread").spread
+    result = spread([str(tmp_path / "a"), str(tmp_path / "b")], seeds=[0, 1], num_samples=32, progress=False)
     assert set(result["pipelines"]) == {"a", "b"}
     for name in ("a", "b"):
         for feature in ("fashion-mnist-classifier", "fashion-mnist-reporter"):
@@ -34,6 +22,6 @@ def test_spread_scores_every_seed_in_both_networks_and_differences(tmp_path, mak
     assert diff == pytest.approx([y - x for x, y in zip(a, b)], abs=1e-3)
 
 
-def test_spread_rejects_repeated_seeds(tmp_path):
+def test_spread_rejects_repeated_seeds(tmp_path, load_script):
     with pytest.raises(SystemExit, match="distinct"):
-        _script().spread([str(tmp_path)], seeds=[0, 0])
+        load_script("seed_spread").spread([str(tmp_path)], seeds=[0, 0])
