@@ -43,7 +43,10 @@ def make_image_grid(images: Union[List[Image.Image], np.ndarray, torch.Tensor], 
     return image
 
 
-def caption_image(image: Image.Image, text: str, height: int = 14) -> Image.Image:
+CAPTION_HEIGHT = 14  # pixels of the white strip caption_image adds above an image
+
+
+def caption_image(image: Image.Image, text: str, height: int = CAPTION_HEIGHT) -> Image.Image:
     """``image`` with a white strip of ``height`` pixels above it holding ``text`` (PIL's default font)."""
     from PIL import ImageDraw
 

@@ -24,19 +24,25 @@ KEEP = ["model_index.json", *COMPONENTS, "README.md", "training_config.json",
 
 
 def progress_gif(run_dir: str, path: str, every: int, shrink: int = 2) -> str:
-    """A smaller progress GIF: the run's sample grids at every ``every`` steps, ``1/shrink`` the size, each frame
-    captioned with its step (the trainer's GIF holds every grid at full size)."""
+    """A smaller progress GIF: the run's sample grids at every ``every`` steps, ``1/shrink`` the size. The trainer
+    writes each grid under its caption strip (the task's frame label: the step, and for ProGAN the resolution and
+    alpha); the strip is kept at full size, so the caption stays legible, and only the samples below it shrink
+    (the trainer's GIF holds every grid at full size)."""
     from PIL import Image
 
-    from hfgan.viz import caption_image, save_gif
+    from hfgan.viz import CAPTION_HEIGHT, save_gif
 
     folder = os.path.join(run_dir, "samples")
     steps = sorted(int(f[5:-4]) for f in os.listdir(folder) if f.startswith("step_") and f.endswith(".png"))
     frames = []
     for step in (s for s in steps if s % every == 0):
         image = Image.open(os.path.join(folder, f"step_{step:06d}.png")).convert("RGB")
-        image = image.resize((image.width // shrink, image.height // shrink), Image.BILINEAR)
-        frames.append(caption_image(image, f"step {step}").convert("P", palette=Image.ADAPTIVE))
+        body = image.crop((0, CAPTION_HEIGHT, image.width, image.height))
+        body = body.resize((body.width // shrink, body.height // shrink), Image.BILINEAR)
+        frame = Image.new("RGB", (body.width, CAPTION_HEIGHT + body.height), "white")
+        frame.paste(image.crop((0, 0, body.width, CAPTION_HEIGHT)), (0, 0))  # the caption's left part: its text
+        frame.paste(body, (0, CAPTION_HEIGHT))
+        frames.append(frame.convert("P", palette=Image.ADAPTIVE))
     if not frames:
         raise SystemExit(f"{folder} has no sample grid at a multiple of {every} steps")
     return save_gif(frames, path, duration_ms=300)

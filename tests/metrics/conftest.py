@@ -1,8 +1,5 @@
 """Fixtures of the metric tests: a private reference cache and small real-image sets (fast on a shared 2-core CPU)."""
 
-import importlib.util
-import os
-
 import numpy as np
 import pytest
 import torch
@@ -60,17 +57,3 @@ def train_images():
     images, _ = load_fashion_mnist_arrays("train")
     idx = np.random.default_rng(0).choice(len(images), 1000, replace=False)
     return to_pixel_values(images[idx])
-
-
-@pytest.fixture
-def load_script():
-    """``load_script("seed_spread")``: a module of the repository's ``scripts/`` folder, imported from its file."""
-    root = os.path.join(os.path.dirname(__file__), "..", "..", "scripts")
-
-    def load(name: str):
-        spec = importlib.util.spec_from_file_location(name, os.path.join(root, f"{name}.py"))
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-
-    return load
