@@ -152,7 +152,7 @@ TINY = {"generator_kwargs": '{"latent_dim": 8, "hidden_dims": [16]}', "discrimin
 # progressive, global batch 4: 7x7 at step 0, 14x14 fading in over steps 1-2, so the resume at step 2 is mid-fade
 PROGRESSIVE = {"generator_kwargs": '{"latent_dim": 8, "base_channels": 4, "max_channels": 8}',
                "discriminator_kwargs": '{"base_channels": 4, "max_channels": 8}', "train_batch_size": "4",
-               "task_kwargs": '{"stabilize_images": 4, "fade_images": 8}'}
+               "task_kwargs": '{"stabilize_images": 4, "fade_images": 8}', "lr_scheduler": "constant"}
 
 
 def _config(output_dir, preset="mlp-gan-fashion-mnist", **extra):

@@ -135,8 +135,11 @@ class TrainConfig:
                               f"got lr_scheduler={self.lr_scheduler!r}, lr_step_rules={self.lr_step_rules!r}")
         if self.lr_step_rules is not None:
             _check_step_rules(self.lr_step_rules)
-        if self.lr_decay_start_step is not None and not 0 <= self.lr_decay_start_step < self.max_train_steps:
-            raise ConfigError(f"lr_decay_start_step must be in [0, max_train_steps), got {self.lr_decay_start_step}")
+        decay_start = self.lr_decay_start_step
+        if self.lr_scheduler == "constant_then_linear" and decay_start is not None and not 0 <= decay_start < self.max_train_steps:
+            raise ConfigError(f"lr_decay_start_step must be in [0, max_train_steps) = [0, {self.max_train_steps}), got "
+                              f"{decay_start} (a preset's value: pass --lr_decay_start_step with a shorter "
+                              "--max_train_steps, or --lr_scheduler constant)")
         if self.lr_warmup_steps < 0:
             raise ConfigError(f"lr_warmup_steps must be >= 0, got {self.lr_warmup_steps}")
         if self.max_train_minutes is not None and not self.max_train_minutes > 0:

@@ -18,7 +18,7 @@ from hfgan.training.checkpoint import list_checkpoints
 TINY = {"generator_kwargs": {"latent_dim": 8, "base_channels": 4, "max_channels": 8},
         "discriminator_kwargs": {"base_channels": 4, "max_channels": 8}, "max_train_samples": 64, "num_sample_images": 4,
         "logging_steps": 2, "sample_steps": 2, "report_to": "none", "train_batch_size": 4,
-        "task_kwargs": {"stabilize_images": 4, "fade_images": 8}}
+        "task_kwargs": {"stabilize_images": 4, "fade_images": 8}, "lr_scheduler": "constant"}
 
 
 def task_config(output_dir, **extra):
@@ -86,3 +86,15 @@ def test_checkpoint_records_the_schedule_and_frames_are_labelled(tmp_path):
     grid_height = 2 * (2 * (28 + 2) + 2)  # 4 images, 2 x 2, padding 2, scale 2
     assert frame.height == grid_height + 14  # the caption strip: "step 2  14x14  alpha 0.25"
     assert trainer.task.frame_label(4) == "step 4  14x14  alpha 1.00"
+
+
+def test_the_presets_decay_start_and_a_shorter_run(tmp_path):
+    """The preset decays its lr from step 19000 of 23000: a shorter run names the option to set."""
+    cfg = load_config("progan-fashion-mnist", {"output_dir": str(tmp_path)})
+    assert (cfg.max_train_steps, cfg.lr_scheduler, cfg.lr_decay_start_step) == (23000, "constant_then_linear", 19000)
+    with pytest.raises(ConfigError, match=r"\[0, 1000\), got 19000 .*--lr_decay_start_step"):
+        load_config("progan-fashion-mnist", {"output_dir": str(tmp_path), "max_train_steps": 1000})
+    assert load_config("progan-fashion-mnist", {"output_dir": str(tmp_path), "max_train_steps": 1000,
+                                                 "lr_decay_start_step": 800}).lr_decay_start_step == 800
+    assert load_config("progan-fashion-mnist", {"output_dir": str(tmp_path), "max_train_steps": 1000,
+                                                 "lr_scheduler": "constant"}).lr_scheduler == "constant"

@@ -39,7 +39,7 @@ TASKS = {
         "generator_kwargs": '{"latent_dim": 8, "base_channels": 4, "max_channels": 8}',
         "discriminator_kwargs": '{"base_channels": 4, "max_channels": 8}',
         "max_train_samples": "64", "num_sample_images": "4",
-        "task_kwargs": '{"stabilize_images": 4, "fade_images": 8}'}),
+        "task_kwargs": '{"stabilize_images": 4, "fade_images": 8}', "lr_scheduler": "constant"}),
 }
 LATENT_TASKS = ("generation", "progressive")
 
@@ -127,8 +127,8 @@ def test_task_mismatch_and_bad_task_kwargs_are_clear_errors(tmp_path):
 
 
 # progressive: 7x7 for steps 0-1, 14x14 fading in over steps 2-12, so every checkpoint (3, 6, 9, 12) that the kill
-# can leave as the latest lies inside the fade
-SIGKILL_EXTRA = {"progressive": {"task_kwargs": '{"stabilize_images": 8, "fade_images": 44}'}}
+# can leave as the latest lies inside the fade; its lr decays from step 12 (half the run, as the others by default)
+SIGKILL_EXTRA = {"progressive": {"task_kwargs": '{"stabilize_images": 8, "fade_images": 44}', "lr_decay_start_step": 12}}
 
 
 @pytest.mark.parametrize("task", ["paired-translation", "unpaired-translation", "progressive"])
