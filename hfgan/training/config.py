@@ -103,6 +103,9 @@ class TrainConfig:
     # publishing metadata
     name: Optional[str] = None
     num_threads: Optional[int] = None  # torch CPU threads (default: torch's own)
+    # the networks' 4-D weights (and so their activations) in NHWC layout, as timm's --channels-last: faster
+    # convolutions on CPU (oneDNN) and on tensor-core GPUs; checkpoints and pipelines are saved as usual
+    channels_last: bool = False
 
     def validate(self) -> "TrainConfig":
         from ..losses import OBJECTIVES

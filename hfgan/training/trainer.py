@@ -115,6 +115,9 @@ class GANTrainer(CheckpointMixin, OutputsMixin):
             from .init_from import load_initial_weights
 
             self.init_from_components = load_initial_weights(nets, cfg.init_from, log=acc.print)
+        if cfg.channels_last:  # before the optimizers, whose moments take the parameters' layout
+            for net in nets.values():
+                net.to(memory_format=torch.channels_last)
         if cfg.eval_steps and not self.task.periodic_eval:
             raise HFGANError(f"eval_steps: periodic evaluation is for generation tasks; score a {self.task.name} run "
                              "with `hfgan evaluate OUTPUT_DIR` when it ends")

@@ -35,6 +35,33 @@ def test_training_uses_batch_statistics_and_fills_every_slot():
     assert not torch.equal(means, torch.zeros_like(means)) and torch.equal(means[0], means[-1])
 
 
+@pytest.mark.parametrize("conditional", [True, False])
+def test_batch_statistics_match_the_plain_formulas(conditional):
+    """Training normalizes with the batch mean and biased variance, moves every slot 0.1 towards the batch mean and
+    unbiased variance, and its gradients are those of the written-out arithmetic."""
+    from hfgan.models.biggan.modeling_biggan import StandingStatsBatchNorm
+
+    torch.manual_seed(0)
+    norm = StandingStatsBatchNorm(3, 5 if conditional else None, n_stats=4).train()
+    x = (torch.randn(6, 3, 4, 4) * 2 + 1).requires_grad_()
+    condition = torch.randn(6, 5) if conditional else None
+    out = norm(x, 1.0, condition)
+    var, mean = torch.var_mean(x.detach(), dim=(0, 2, 3), correction=0)
+    x_ref = x.detach().clone().requires_grad_()
+    var_ref, mean_ref = torch.var_mean(x_ref, dim=(0, 2, 3), correction=0)
+    expected = (x_ref - mean_ref[None, :, None, None]) / torch.sqrt(var_ref[None, :, None, None] + norm.eps)
+    if conditional:
+        expected = expected * (1 + norm.scale(condition)[:, :, None, None]) + norm.offset(condition)[:, :, None, None]
+    torch.testing.assert_close(out, expected, atol=1e-5, rtol=1e-5)
+    weights = torch.randn_like(out)
+    (out * weights).sum().backward()
+    (expected * weights).sum().backward()
+    torch.testing.assert_close(x.grad, x_ref.grad, atol=1e-4, rtol=1e-4)
+    n = 6 * 4 * 4
+    torch.testing.assert_close(norm.running_means, (0.1 * mean).expand(4, 3))
+    torch.testing.assert_close(norm.running_vars, (0.9 + 0.1 * var * n / (n - 1)).expand(4, 3))
+
+
 def test_attention_after_the_last_block_and_discriminator_sizes():
     generator = BigGANDeepGenerator(**{**TINY, "channel_width": 8, "attention_layer_position": 3})
     assert type(generator.blocks[-1]).__name__ == "SelfAttention"

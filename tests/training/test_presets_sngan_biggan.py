@@ -44,3 +44,22 @@ def test_orthogonal_regularization_is_added_to_the_generator_loss_only(tmp_path)
     penalty = with_reg.history["orthogonal_penalty"][0]
     assert penalty > 0
     assert with_reg.history["loss_g"][0] == pytest.approx(without.history["loss_g"][0] + 1e-4 * penalty, rel=1e-5)
+
+
+def test_channels_last_trains_like_the_default_layout_and_saves_plain_weights(tmp_path):
+    """channels_last changes the memory layout only: the same losses (to float rounding), NHWC weights while
+    training, and checkpoints and pipelines that load into a default-layout network; a resume continues."""
+    plain = _train(tmp_path / "plain", "biggan-fashion-mnist")
+    nhwc = _train(tmp_path / "nhwc", "biggan-fashion-mnist", channels_last=True)
+    for key in ("loss_d", "loss_g"):
+        assert nhwc.history[key] == pytest.approx(plain.history[key], rel=1e-4, abs=1e-5)
+    conv = next(p for p in nhwc.accelerator.unwrap_model(nhwc.generator).parameters() if p.dim() == 4 and p.shape[-1] > 1)
+    assert conv.is_contiguous(memory_format=torch.channels_last) and not conv.is_contiguous()
+    from hfgan import GANPipeline
+
+    pipe = GANPipeline.from_pretrained(str(tmp_path / "nhwc"))
+    images = pipe(batch_size=2, class_labels=[0, 1], generator=torch.Generator().manual_seed(0), output_type="pt").images
+    assert images.shape == (2, 1, 28, 28) and torch.isfinite(images).all()
+    resumed = _train(tmp_path / "nhwc", "biggan-fashion-mnist", channels_last=True, max_train_steps=4,
+                     resume_from_checkpoint="latest")
+    assert resumed.step == 4

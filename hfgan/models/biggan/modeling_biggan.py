@@ -233,27 +233,10 @@ class StandingStatsBatchNorm(nn.Module):
         return mean, var
 
     def forward(self, x: torch.Tensor, truncation: float, condition: Optional[torch.Tensor] = None) -> torch.Tensor:
-        batch_stats = self.training or self._standing is not None
-        if batch_stats:
-            var, mean = torch.var_mean(x, dim=(0, 2, 3), correction=0)
-            with torch.no_grad():
-                n = x.numel() // x.shape[1]
-                unbiased = var * (n / max(n - 1, 1))
-                if self._standing is not None:  # standing statistics: a plain average over the batches
-                    self._standing[0] += mean.detach().to(self.running_means.dtype)
-                    self._standing[1] += unbiased.detach().to(self.running_vars.dtype)
-                    self._standing[2] += 1
-                else:
-                    self.running_means.lerp_(mean.detach().to(self.running_means.dtype).expand_as(self.running_means),
-                                             RUNNING_STATS_MOMENTUM)
-                    self.running_vars.lerp_(unbiased.detach().to(self.running_vars.dtype).expand_as(self.running_vars),
-                                            RUNNING_STATS_MOMENTUM)
-        else:
-            mean, var = self.standing_stats(truncation)
+        if self.training or self._standing is not None:
+            return self._forward_batch_stats(x, condition)
+        mean, var = self.standing_stats(truncation)
         if not self.conditional:
-            if batch_stats:
-                return (x - mean[:, None, None]) / torch.sqrt(var[:, None, None] + self.eps) * self.weight[:, None, None] \
-                    + self.bias[:, None, None]
             return F.batch_norm(x, mean, var, self.weight, self.bias, training=False, momentum=0.0, eps=self.eps)
         weight = 1 + self.scale(condition)[:, :, None, None]  # [N, C, 1, 1]
         bias = self.offset(condition)[:, :, None, None]
@@ -261,6 +244,33 @@ class StandingStatsBatchNorm(nn.Module):
             out = x - mean[None, :, None, None]
             return out.div_(torch.sqrt(var[None, :, None, None] + self.eps)).mul_(weight).add_(bias)
         return (x - mean[None, :, None, None]) / torch.sqrt(var[None, :, None, None] + self.eps) * weight + bias
+
+    def _forward_batch_stats(self, x: torch.Tensor, condition: Optional[torch.Tensor]) -> torch.Tensor:
+        """Normalize with the batch's statistics (biased variance) and record them (unbiased variance). The fused
+        ``F.batch_norm`` with ``momentum=1`` normalizes and writes the batch's mean and unbiased variance into
+        ``batch_mean`` / ``batch_var`` in one pass, forward and backward (about 3x faster on CPU than ``var_mean``
+        and elementwise arithmetic)."""
+        batch_mean = torch.zeros(x.shape[1], dtype=x.dtype, device=x.device)  # [C]
+        batch_var = torch.ones(x.shape[1], dtype=x.dtype, device=x.device)
+        if self.conditional:
+            normalized = F.batch_norm(x, batch_mean, batch_var, training=True, momentum=1.0, eps=self.eps)
+        else:
+            normalized = F.batch_norm(x, batch_mean, batch_var, self.weight, self.bias, training=True, momentum=1.0,
+                                      eps=self.eps)
+        with torch.no_grad():
+            batch_mean, batch_var = batch_mean.to(self.running_means.dtype), batch_var.to(self.running_vars.dtype)
+            if self._standing is not None:  # standing statistics: a plain average over the batches
+                self._standing[0] += batch_mean
+                self._standing[1] += batch_var
+                self._standing[2] += 1
+            else:
+                self.running_means.lerp_(batch_mean.expand_as(self.running_means), RUNNING_STATS_MOMENTUM)
+                self.running_vars.lerp_(batch_var.expand_as(self.running_vars), RUNNING_STATS_MOMENTUM)
+        if not self.conditional:
+            return normalized
+        weight = 1 + self.scale(condition)[:, :, None, None]  # [N, C, 1, 1]
+        bias = self.offset(condition)[:, :, None, None]
+        return torch.addcmul(bias, normalized, weight)
 
 
 class BigGANDeepBlock(nn.Module):
