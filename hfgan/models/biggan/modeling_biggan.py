@@ -252,11 +252,8 @@ class StandingStatsBatchNorm(nn.Module):
         call than ``torch.var_mean`` alone)."""
         batch_mean = torch.zeros(x.shape[1], dtype=x.dtype, device=x.device)  # [C]
         batch_var = torch.ones(x.shape[1], dtype=x.dtype, device=x.device)
-        if self.conditional:
-            normalized = F.batch_norm(x, batch_mean, batch_var, training=True, momentum=1.0, eps=self.eps)
-        else:
-            normalized = F.batch_norm(x, batch_mean, batch_var, self.weight, self.bias, training=True, momentum=1.0,
-                                      eps=self.eps)
+        affine = (None, None) if self.conditional else (self.weight, self.bias)  # conditional: applied below
+        normalized = F.batch_norm(x, batch_mean, batch_var, *affine, training=True, momentum=1.0, eps=self.eps)
         with torch.no_grad():
             batch_mean, batch_var = batch_mean.to(self.running_means.dtype), batch_var.to(self.running_vars.dtype)
             if self._standing is not None:  # standing statistics: a plain average over the batches
