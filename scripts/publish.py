@@ -5,8 +5,9 @@
 Keeps the pipeline (model_index.json, generator/, discriminator/), the model card, the training config,
 the final sample grid, the progress GIF and the loss plot; leaves checkpoints and logs behind. The copy is
 loaded once with ``hfgan.load_pipeline`` to prove it works, and its card is re-rendered with the
-local path in the usage example. A run's scratch ``output_dir`` becomes ``runs/<name>`` in the card and the
-training config, so no local filesystem path is published.
+local path in the usage example. ``--weights best`` publishes the run's ``best/`` pipeline instead (the in-run
+metric's choice), with a sample grid drawn from it. A run's scratch ``output_dir`` becomes ``runs/<name>`` in the
+card and the training config, so no local filesystem path is published.
 """
 
 import argparse
@@ -48,19 +49,49 @@ def progress_gif(run_dir: str, path: str, every: int, shrink: int = 2) -> str:
     return save_gif(frames, path, duration_ms=300)
 
 
-def publish(run_dir: str, target: str, command: str = None, training_note: str = None, gif_every: int = None) -> str:
+def best_grid(run_dir: str, pipe):
+    """The sample grid of the ``best/`` pipeline, drawn as the trainer draws a run's final ``samples/grid.png``
+    (same task, same seed), so the published grid shows the published weights."""
+    import torch
+
+    from hfgan.models import get_model_entry
+    from hfgan.tasks import get_task_class
+    from hfgan.training.config import config_from_dict
+
+    with open(os.path.join(run_dir, "training_config.json"), encoding="utf-8") as f:
+        cfg = config_from_dict(json.load(f))
+    task_class = get_task_class(cfg.task or get_model_entry(cfg.model).task)
+    if not task_class.periodic_eval:
+        raise SystemExit(f"task {task_class.name!r} keeps no best/ pipeline; publish the final weights")
+    return task_class(cfg, lambda *keys: torch.Generator()).final_grid(pipe)
+
+
+def publish(run_dir: str, target: str, command: str = None, training_note: str = None, gif_every: int = None,
+            weights: str = "final") -> str:
+    """``weights="best"`` publishes the run's ``best/`` pipeline (chosen by its in-run metric) with the run's
+    training config, loss plot and progress GIF, and a sample grid drawn from those weights."""
     if not os.path.isfile(os.path.join(run_dir, "model_index.json")):
         raise SystemExit(f"{run_dir} is not a finished run (no model_index.json)")
+    source = run_dir if weights == "final" else os.path.join(run_dir, "best")
+    if not os.path.isfile(os.path.join(source, "model_index.json")):
+        raise SystemExit(f"{run_dir} has no best/ pipeline (the run evaluated nothing: eval_steps)")
     tmp = target.rstrip("/") + ".tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     for item in KEEP:
-        src = os.path.join(run_dir, item)
+        from_best = weights == "best" and item not in ("training_config.json", "samples/progress.gif", "losses.png")
+        src = os.path.join(source if from_best else run_dir, item)
         if not os.path.exists(src):
             continue
         dst = os.path.join(tmp, item)
         os.makedirs(os.path.dirname(dst), exist_ok=True)
         (shutil.copytree if os.path.isdir(src) else shutil.copy2)(src, dst)
     pipe = load_pipeline(tmp)
+    if weights == "best":
+        pipe.set_progress_bar_config(disable=True)
+        os.makedirs(os.path.join(tmp, "samples"), exist_ok=True)
+        best_grid(run_dir, pipe).save(os.path.join(tmp, "samples", "grid.png"))
+        shown = {"losses": "losses.png", "progress": "samples/progress.gif"}  # as the trainer's own card shows them
+        pipe.card_data.update({k: v for k, v in shown.items() if os.path.isfile(os.path.join(tmp, v))})
     pipe.card_data["repo_id"] = target.rstrip("/")
     name = os.path.basename(target.rstrip("/"))
     if "training" in pipe.card_data:
@@ -88,8 +119,10 @@ def main() -> None:
     parser.add_argument("--training-note", help="a paragraph for the card's Training section")
     parser.add_argument("--gif-every", type=int, help="rebuild the progress GIF from the grids at every N steps, "
                         "half size, each frame labelled (default: the run's own GIF)")
+    parser.add_argument("--weights", choices=["final", "best"], default="final",
+                        help="the run's final pipeline, or best/: the one its periodic evaluation chose")
     args = parser.parse_args()
-    print(f"published {publish(args.run_dir, args.target, args.command, args.training_note, args.gif_every)}")
+    print(f"published {publish(args.run_dir, args.target, args.command, args.training_note, args.gif_every, args.weights)}")
 
 
 if __name__ == "__main__":

@@ -204,7 +204,8 @@ class GenerationTask(GANTask):
     def final_grid(self, pipe):
         from ..viz import label_columns, make_image_grid
 
-        shown = min(self.num_classes, 16) if self.num_classes else None  # one column per class, 8 rows
+        # the class count is the pipeline's, so a saved pipeline (``best/``) gets its grid without the data loaded
+        shown = min(pipe.num_classes, 16) if pipe.num_classes else None  # one column per class, 8 rows
         labels = list(range(shown)) * 8 if shown else None
         images = pipe(batch_size=len(labels) if labels else 64, class_labels=labels,
                       generator=torch.Generator().manual_seed(self.config.seed)).images
