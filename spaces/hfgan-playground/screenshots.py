@@ -38,7 +38,7 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pipelines-dir", default="pipelines")
     parser.add_argument("--out-dir", default=str(HERE))
-    parser.add_argument("--class-model", default="cdcgan-fashion-mnist")
+    parser.add_argument("--class-model", default="biggan-fashion-mnist")
     parser.add_argument("--class-a", default="Sneaker")
     parser.add_argument("--class-b", default="Ankle boot")
     parser.add_argument("--steps", type=int, default=10)
