@@ -5,24 +5,30 @@ recipe, sample grid), which the trainer and ``hfgan evaluate`` fill in. Its YAML
 Hub indexes: ``library_name: hfgan``, tags, ``pipeline_tag``, ``datasets``, ``license``, ``model-index``
 results and, for conditional models, ``id2label``. ``card_data`` is kept under the ``hfgan`` key (the training
 config once, in the body) so a loaded pipeline saves the same card again. No local path reaches a card: a local
-dataset is "local image folder", other absolute paths keep their last part.
+dataset is "local image folder", other absolute paths keep their last part. Names from user data (class folders,
+run names, datasets, config values) are escaped in the body (HTML, table pipes, newlines, links); the header keeps
+them as they are.
 
 hfgan's parts of the body sit between ``<!-- hfgan:start:NAME -->`` and ``<!-- hfgan:end:NAME -->``; saving
 into a folder with a card, or pushing to a repo with one, replaces those and keeps what the user wrote around
 them (:func:`merge_cards`). A push uploads exactly the Hub repo (:func:`files_to_upload`): ``model_index.json``,
 the components' configs and safetensors, the card, the images it shows, the loss plot and the training config;
-never checkpoints, optimizer or RNG state, pickles or logs.
+never checkpoints, optimizer or RNG state, pickles or logs. Only the folder's own regular files: a symlink that leads
+out of it, or a FIFO or device, stops the push (:func:`link_refusal`), and ``pipeline_hfgan.py`` is always hfgan's
+own one-line module, whatever the folder holds.
 
 A pipeline is read duck-typed: its ``pipeline_tag``, its ``components`` (every registered module, ``None`` for
 an absent optional one), its ``card_data`` and, for conditional generators, ``num_classes`` / ``class_names``.
 This module imports nothing from :mod:`hfgan.pipelines`; they import it.
 """
 
+import html
 import json
 import os
 import re
 import shlex
 import shutil
+import stat
 import tempfile
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -185,12 +191,52 @@ def card_metadata(pipe, repo_id: Optional[str] = None) -> Dict[str, Any]:
     return meta
 
 
+# ------------------------------------------------------------------------------------- user data as card text
+# Names and values from user data (class folders, run names, datasets, config values) are text in the card body:
+# HTML escaped, on one line, with no link, code span or table cell of their own. Prose fields (a description, the
+# training and metrics notes, figure captions) are markdown their author writes: only their HTML is escaped. The
+# YAML header keeps every value as it is.
+def _one_line(value: Any) -> str:
+    return " ".join(str(value).splitlines())
+
+
+def _md(value: Any) -> str:
+    """``value`` as literal markdown text, also inside a table cell."""
+    return html.escape(re.sub(r"([\\`\[\]|])", r"\\\1", _one_line(value)), quote=False)
+
+
+def _prose(value: Any) -> str:
+    """Markdown written by the card's author, with no HTML of its own."""
+    return str(value).replace("<", "&lt;")
+
+
+def _code(value: Any, table: bool = False) -> str:
+    """``value`` as one inline code span, whatever backticks it holds (``table``: it sits in a table cell)."""
+    text = _one_line(value)
+    fence = "`" * (max(map(len, re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text.replace('|', chr(92) + '|') if table else text}{pad}{fence}"
+
+
+def _code_block(text: str, language: str) -> List[str]:
+    """The lines of a fenced code block that nothing in ``text`` can close early."""
+    fence = "`" * max(3, max(map(len, re.findall(r"`+", text)), default=0) + 1)
+    return [f"{fence}{language}", text, fence]
+
+
+def _url(path: Any) -> str:
+    """A relative path as a link target (percent-encoded: spaces, parentheses and angle brackets included)."""
+    from urllib.parse import quote
+
+    return quote(_one_line(path), safe="/.-_~")
+
+
 def _component_table(pipe) -> List[str]:
     rows = ["| component | class | parameters | config |", "| --- | --- | --- | --- |"]
     for name, module in _modules(pipe).items():
         params = sum(p.numel() for p in module.parameters()) if hasattr(module, "parameters") else 0
         config = {k: v for k, v in dict(getattr(module, "config", {}) or {}).items() if not k.startswith("_") and k != "class_names"}
-        rows.append(f"| {name} | `{type(module).__name__}` | {params / 1e6:.2f} M | `{json.dumps(config)}` |")
+        rows.append(f"| {_md(name)} | `{type(module).__name__}` | {params / 1e6:.2f} M | {_code(json.dumps(config), table=True)} |")
     return rows
 
 
@@ -202,22 +248,23 @@ def _description(pipe, data: Dict[str, Any]) -> str:
     generator = pipe.generator
     cfg, size = generator.config, generator.config.get("sample_size")
     dataset = data.get("dataset")
-    of = f" of a {dataset}" if dataset == LOCAL_DATASET else f" of {dataset}" if dataset else ""
+    of = f" of a {dataset}" if dataset == LOCAL_DATASET else f" of {_md(dataset)}" if dataset else ""
     if getattr(pipe, "pipeline_tag", None) == "image-to-image":
         reverse = _modules(pipe).get("generator_reverse")
         back = f" (and back, with a {type(reverse).__name__})" if reverse is not None else ""
         domains = data.get("domains") or {}
         if domains.get("A") and domains.get("B"):  # unpaired: name both domains
             return (f"A {type(generator).__name__} that translates {size}x{size} {_channels(cfg.get('in_channels'))} images "
-                    f"of `{domains['A']}` into `{domains['B']}`{back}, packaged with hfgan.")
+                    f"of {_code(domains['A'])} into {_code(domains['B'])}{back}, packaged with hfgan.")
         return (f"A {type(generator).__name__} that translates {size}x{size} {_channels(cfg.get('in_channels'))} images{of} "
                 f"into {_channels(cfg.get('out_channels'))} images{back}, packaged with hfgan.")
     return f"A {type(generator).__name__} that generates {size}x{size} {_channels(cfg.get('out_channels'))} images{of}, packaged with hfgan."
 
 
 def _usage(pipe, source: str) -> List[str]:
-    """The lines of the card's usage example."""
+    """The lines of the card's usage example (``source``, the repo id or folder, as one string literal)."""
     cls = type(pipe).__name__
+    source = json.dumps(str(source))[1:-1]
     if getattr(pipe, "pipeline_tag", None) == "image-to-image":
         lines = ["from PIL import Image", f"from hfgan import {cls}", "", f'pipe = {cls}.from_pretrained("{source}")',
                  'image = pipe(Image.open("input.png")).images[0]', 'image.save("translated.png")']
@@ -254,7 +301,7 @@ def _section(name: str, lines: List[str]) -> List[str]:
 def _training_lines(data: Dict[str, Any]) -> List[str]:
     lines = ["## Training", ""]
     if data.get("command"):
-        lines += ["Reproduce with:", "", "```bash", data["command"], "```", ""]
+        lines += ["Reproduce with:", "", *_code_block(str(data["command"]), "bash"), ""]
     if data.get("training"):
         lead = "and this config" if data.get("command") else "Trained with this config"
         lines += [f"{lead} (`training_config.json` holds the config the run ended with):" if data.get("resumes")
@@ -263,21 +310,22 @@ def _training_lines(data: Dict[str, Any]) -> List[str]:
                   json.dumps(data["training"], indent=2, sort_keys=True), "```", "", "</details>", ""]
     for resume in data.get("resumes") or []:
         changes = resume.get("changes") or {}
-        changed = "; ".join(f"`{k}` {json.dumps(old)} -> {json.dumps(new)}" for k, (old, new) in sorted(changes.items()))
-        lines += [f"Resumed at step {resume.get('step')} with:", "", "```bash", resume.get("command") or "(the Python API)",
-                  "```", ""]
+        changed = "; ".join(f"{_code(k)} {_md(json.dumps(old))} -> {_md(json.dumps(new))}"
+                            for k, (old, new) in sorted(changes.items()))
+        lines += [f"Resumed at step {_md(resume.get('step'))} with:", "",
+                  *_code_block(str(resume.get("command") or "(the Python API)"), "bash"), ""]
         if changed:
             lines += [f"changing {changed}.", ""]
     if data.get("train_minutes") is not None:
-        where = f" on {data['train_hardware']}" if data.get("train_hardware") else ""
-        steps = f"{data['train_steps']} steps, " if data.get("train_steps") else ""
+        where = f" on {_md(data['train_hardware'])}" if data.get("train_hardware") else ""
+        steps = f"{_md(data['train_steps'])} steps, " if data.get("train_steps") else ""
         lines += [f"Training wall clock: {steps}{data['train_minutes']:.1f} min{where}.", ""]
     if data.get("training_note"):
-        lines += [data["training_note"], ""]
+        lines += [_prose(data["training_note"]), ""]
     if data.get("losses"):
-        lines += [f"![losses]({data['losses']})", ""]
+        lines += [f"![losses]({_url(data['losses'])})", ""]
     if data.get("progress"):
-        lines += [f"Samples from fixed latents during training: ![progress]({data['progress']})", ""]
+        lines += [f"Samples from fixed latents during training: ![progress]({_url(data['progress'])})", ""]
     return lines
 
 
@@ -288,8 +336,8 @@ def _figure_lines(figures) -> List[str]:
         if isinstance(figure, dict) and isinstance(figure.get("path"), str):
             name = os.path.splitext(os.path.basename(figure["path"]))[0]
             if figure.get("caption"):
-                lines += [str(figure["caption"]), ""]
-            lines += [f"![{name}]({figure['path']})", ""]
+                lines += [_prose(figure["caption"]), ""]
+            lines += [f"![{_md(name)}]({_url(figure['path'])})", ""]
     return lines
 
 
@@ -299,26 +347,27 @@ def model_card_text(pipe, repo_id: Optional[str] = None) -> str:
 
     meta = card_metadata(pipe, repo_id)
     data = public_card_data(getattr(pipe, "card_data", {}) or {})
-    head = [f"# {card_title(pipe, repo_id)}", "", data.get("description") or _description(pipe, data), ""]
+    description = _prose(data["description"]) if data.get("description") else _description(pipe, data)
+    head = [f"# {_md(card_title(pipe, repo_id))}", "", description, ""]
     if data.get("samples"):
-        head += [f"![samples]({data['samples']})", ""]
+        head += [f"![samples]({_url(data['samples'])})", ""]
     lines = ["---", yaml.safe_dump(meta, sort_keys=False, allow_unicode=True).strip(), "---", ""]
     lines += _section("header", head)
     source = repo_id or data.get("repo_id", "path/to/this/folder")
     lines += _section("usage", ["## Usage", "", "```python"] + _usage(pipe, source) + ["```", ""])
     if getattr(pipe, "num_classes", None):
-        lines += _section("classes", ["## Classes", "", ", ".join(f"{i}: {n}" for i, n in enumerate(pipe.class_names)), ""])
+        lines += _section("classes", ["## Classes", "", ", ".join(f"{i}: {_md(n)}" for i, n in enumerate(pipe.class_names)), ""])
     if data.get("figures"):
         lines += _section("figures", _figure_lines(data["figures"]))
     lines += _section("model", ["## Model", ""] + _component_table(pipe) + [""])
     if data.get("metrics"):
         rows = ["## Evaluation", "", "| metric | value | features | split | samples |", "| --- | --- | --- | --- | --- |"]
         for m in data["metrics"]:
-            rows.append(f"| {m.get('name', METRIC_NAMES.get(m['type'], m['type']))} | {m['value']:.4g} | "
-                        f"{m.get('features', '')} | {m.get('split', '')} | {m.get('num_samples', '')} |")
+            rows.append(f"| {_md(m.get('name', METRIC_NAMES.get(m['type'], m['type'])))} | {m['value']:.4g} | "
+                        f"{_md(m.get('features', ''))} | {_md(m.get('split', ''))} | {_md(m.get('num_samples', ''))} |")
         rows.append("")
         if data.get("metrics_note"):
-            rows += [data["metrics_note"], ""]
+            rows += [_prose(data["metrics_note"]), ""]
         lines += _section("evaluation", rows)
     if data.get("command") or data.get("training"):
         lines += _section("training", _training_lines(data))
@@ -395,7 +444,9 @@ def merge_cards(old: Optional[str], new: str) -> str:
 
 
 def write_model_card(pipe, save_directory: str, repo_id: Optional[str] = None) -> str:
-    """Write ``README.md``; a card already there keeps what its user wrote outside hfgan's sections."""
+    """Write ``README.md``; a card already there keeps what its user wrote outside hfgan's sections. A ``README.md``
+    that leads out of the folder (:func:`link_refusal`) is neither read nor written through: one :class:`HFGANError`."""
+    refuse_links_out(save_directory, ["README.md"], "write the model card into")
     path = os.path.join(save_directory, "README.md")
     old = None
     if os.path.isfile(path):
@@ -444,15 +495,42 @@ def read_card_data(folder: str) -> Dict[str, Any]:
 _COMPONENT_FILE = re.compile(r"^[^/]+\.(json|safetensors)$")
 _IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)|<img[^>]*\bsrc=[\"']([^\"']+)[\"']", re.I)
 _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg")
-EXTRA_FILES = ("losses.png", "training_config.json", "pipeline_hfgan.py")  # the last: diffusers' loader of the repo
+EXTRA_FILES = ("losses.png", "training_config.json")
 SHOWN_FILES = {"samples": "samples/grid.png", "losses": "losses.png", "progress": "samples/progress.gif"}
+
+# diffusers' DiffusionPipeline.from_pretrained looks a pipeline class up in diffusers itself, unless model_index.json
+# names it as [module, class] and the folder holds <module>.py, which it imports (with trust_remote_code=True).
+# hfgan saves that module, and a push uploads it, always as this text: one import of the class from the installed
+# hfgan package (a folder's own pipeline_hfgan.py is never published). hfgan's own loading reads the class name
+# alone and never imports a file from a folder.
+DIFFUSERS_MODULE = "pipeline_hfgan"
+DIFFUSERS_MODULE_TEXT = '''"""Lets diffusers load this folder: DiffusionPipeline.from_pretrained(repo_or_folder, trust_remote_code=True).
+
+The pipeline class comes from the installed hfgan package (pip install hfgan); this file only names it.
+"""
+
+from hfgan import {class_name}  # noqa: F401
+'''
+
+
+def diffusers_module_class(index: Dict[str, Any]) -> Optional[str]:
+    """The class a ``model_index.json`` has diffusers import from :data:`DIFFUSERS_MODULE` (``_class_name`` is
+    ``["pipeline_hfgan", "GANPipeline"]``), when it is a public name of hfgan; else None."""
+    import hfgan
+
+    name = index.get("_class_name")
+    if isinstance(name, list) and len(name) == 2 and name[0] == DIFFUSERS_MODULE and name[1] in hfgan.__all__:
+        return name[1]
+    return None
 
 
 def card_images(card_text: str) -> List[str]:
     """The relative image paths a card shows (links to other sites are not files of the repo)."""
+    from urllib.parse import unquote
+
     found = []
     for match in _IMAGE.finditer(card_text):
-        ref = (match.group(1) or match.group(2)).split("#")[0].split("?")[0]
+        ref = unquote((match.group(1) or match.group(2)).split("#")[0].split("?")[0])
         if re.match(r"^[a-z][a-z0-9+.-]*:", ref, re.I) or ref.startswith("/"):
             continue
         ref = os.path.normpath(ref).replace(os.sep, "/")
@@ -461,36 +539,98 @@ def card_images(card_text: str) -> List[str]:
     return list(dict.fromkeys(found))
 
 
-def files_to_upload(folder: str, card_text: Optional[str] = None) -> List[str]:
-    """The files of ``folder`` that make its Hub repo, as sorted relative paths.
+def link_refusal(folder: str, rel: str) -> Optional[str]:
+    """Why ``rel`` of ``folder`` may be neither published nor written through, or None (also when it is absent).
 
-    ``model_index.json``, each component's ``*.json`` and ``*.safetensors``, ``README.md``, the images the card
-    (``card_text``, default the folder's) shows, the loss plot and the training config. Nothing else: no
-    checkpoints, optimizer or RNG state, pickles, logs or stray files.
+    It resolves outside the folder (a symlink, or a path through a symlinked folder, to anywhere else), or it is
+    a special file (a FIFO, a device, a socket). A symlink that stays inside the folder is its target's content.
     """
-    index_path = os.path.join(folder, "model_index.json")
+    root, real = os.path.realpath(folder), os.path.realpath(os.path.join(folder, rel))
+    if os.path.commonpath([root, real]) != root:
+        return f"resolves to {real}, outside the folder"
     try:
-        with open(index_path, encoding="utf-8") as f:
-            index = json.load(f)
+        mode = os.stat(real).st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+    return f"is {kind}, not a regular file"
+
+
+def refuse_links_out(folder: str, rels: List[str], action: str) -> None:
+    """Raise one :class:`HFGANError` line naming the first of ``rels`` that :func:`link_refusal` refuses."""
+    refused = {rel: why for rel in rels if (why := link_refusal(folder, rel))}
+    if refused:
+        rel, why = next(iter(refused.items()))
+        more = f" (and {len(refused) - 1} more)" if len(refused) > 1 else ""
+        raise HFGANError(f"refusing to {action} {folder}: {rel} {why}{more} (copy the file into the folder, or remove it)")
+
+
+def _is_candidate(folder: str, rel: str) -> bool:
+    """An entry that is there and is not a folder (a broken symlink counts: where it leads is checked)."""
+    path = os.path.join(folder, rel)
+    return os.path.lexists(path) and not os.path.isdir(path)
+
+
+def _local_card(folder: str) -> Optional[str]:
+    """The folder's ``README.md``, or None: absent, or one that :func:`link_refusal` refuses (never read)."""
+    path = os.path.join(folder, "README.md")
+    if link_refusal(folder, "README.md") or not os.path.isfile(path):
+        return None
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def _read_index(folder: str) -> Dict[str, Any]:
+    try:
+        with open(os.path.join(folder, "model_index.json"), encoding="utf-8") as f:
+            return json.load(f)
     except (OSError, ValueError) as err:
         raise CheckpointError(f"{folder} has no readable model_index.json: it is not a saved hfgan pipeline "
                               f"({one_line(err)})") from None
-    files = ["model_index.json"]
+
+
+def upload_plan(folder: str, card_text: Optional[str] = None) -> Tuple[List[str], Dict[str, str]]:
+    """``(files, refused)``: the files of ``folder`` that make its Hub repo, as sorted relative paths, and those
+    among them that must not be uploaded, with why (:func:`link_refusal`).
+
+    ``model_index.json``, each component's ``*.json`` and ``*.safetensors``, ``README.md`` (``card_text``, default
+    the folder's), the images the card shows, the loss plot, the training config, and hfgan's own
+    :data:`DIFFUSERS_MODULE` file when ``model_index.json`` names it. Nothing else: no checkpoints, optimizer or
+    RNG state, pickles, logs or stray files.
+    """
+    why = link_refusal(folder, "model_index.json")
+    if why:
+        return [], {"model_index.json": why}
+    index = _read_index(folder)
+    candidates = ["model_index.json"]
     for name, value in index.items():
         component = os.path.join(folder, name)
         if name.startswith("_") or not isinstance(value, list) or value[:1] == [None] or not os.path.isdir(component):
             continue
-        files += [f"{name}/{f}" for f in sorted(os.listdir(component))
-                  if _COMPONENT_FILE.match(f) and os.path.isfile(os.path.join(component, f))]
-    readme = os.path.join(folder, "README.md")
-    if card_text is None and os.path.isfile(readme):
-        with open(readme, encoding="utf-8") as f:
-            card_text = f.read()
+        candidates += [f"{name}/{f}" for f in sorted(os.listdir(component))
+                       if _COMPONENT_FILE.match(f) and _is_candidate(folder, f"{name}/{f}")]
+    if card_text is None:
+        card_text = _local_card(folder)
     if card_text is not None:
+        candidates += [p for p in card_images(card_text) if _is_candidate(folder, p)]
+    candidates += [p for p in EXTRA_FILES if _is_candidate(folder, p)]
+    # the local README.md is never uploaded (the card is card_text), but it is read into the card
+    refused = {rel: why for rel in ["README.md", *candidates] if (why := link_refusal(folder, rel))}
+    files = [rel for rel in candidates if rel not in refused and os.path.isfile(os.path.join(folder, rel))]
+    if card_text is not None and "README.md" not in refused:
         files.append("README.md")
-        files += [p for p in card_images(card_text) if os.path.isfile(os.path.join(folder, p))]
-    files += [p for p in EXTRA_FILES if os.path.isfile(os.path.join(folder, p))]
-    return sorted(dict.fromkeys(files))
+    if diffusers_module_class(index):
+        files.append(f"{DIFFUSERS_MODULE}.py")
+    return sorted(dict.fromkeys(files)), dict(sorted(refused.items()))
+
+
+def files_to_upload(folder: str, card_text: Optional[str] = None) -> List[str]:
+    """The files of :func:`upload_plan`; one :class:`HFGANError` line naming a file it refuses, if any."""
+    files, refused = upload_plan(folder, card_text)
+    refuse_links_out(folder, list(refused), "upload")
+    return files
 
 
 def _remote_card(api, repo_id: str, revision: Optional[str]) -> Optional[str]:
@@ -504,13 +644,20 @@ def _remote_card(api, repo_id: str, revision: Optional[str]) -> Optional[str]:
 
 
 def _stage(folder: str, files: List[str], card_text: Optional[str], target: str) -> None:
+    """Put ``files`` of ``folder`` in ``target`` as regular files: ``README.md`` is ``card_text``, the
+    :data:`DIFFUSERS_MODULE` file hfgan's own text, every other file the content it resolves to, checked again."""
+    written = ("README.md", f"{DIFFUSERS_MODULE}.py")
+    refuse_links_out(folder, [rel for rel in files if rel not in written], "upload")
     for rel in files:
-        source, dest = os.path.join(folder, rel), os.path.join(target, rel)
+        dest = os.path.join(target, rel)
         os.makedirs(os.path.dirname(dest), exist_ok=True)
-        if rel == "README.md" and card_text is not None:
+        if rel in written:
+            text = card_text if rel == "README.md" else \
+                DIFFUSERS_MODULE_TEXT.format(class_name=diffusers_module_class(_read_index(folder)))
             with open(dest, "w", encoding="utf-8") as f:
-                f.write(card_text)
+                f.write(text)
             continue
+        source = os.path.realpath(os.path.join(folder, rel))
         try:
             os.link(source, dest)
         except OSError:
@@ -521,13 +668,14 @@ def upload_folder(folder: str, repo_id: str, commit_message: Optional[str] = Non
                   token: Optional[str] = None, create_pr: bool = False, revision: Optional[str] = None,
                   card_text: Optional[str] = None, dry_run: bool = False):
     """Create ``repo_id`` if needed and upload :func:`files_to_upload` of ``folder`` (nothing else), with the card
-    (``card_text``, default the folder's) merged into the repo's current one. ``dry_run``: return the file list."""
+    (``card_text``, default the folder's) merged into the repo's current one. ``dry_run``: return the file list.
+    A symlink or special file among them that :func:`link_refusal` refuses stops it with one :class:`HFGANError`
+    line naming the file, before anything is uploaded."""
     from huggingface_hub import HfApi
 
-    if card_text is None and os.path.isfile(os.path.join(folder, "README.md")):
-        with open(os.path.join(folder, "README.md"), encoding="utf-8") as f:
-            card_text = f.read()
     files = files_to_upload(folder, card_text)
+    if card_text is None:
+        card_text = _local_card(folder)
     if dry_run:
         return files
     api = HfApi(token=token)
@@ -553,10 +701,9 @@ def register_pipeline_loader(loader: Callable[[str], Any]) -> None:
     _pipeline_loader = loader
 
 
-def push_folder(folder: str, repo_id: str, dry_run: bool = False, **kwargs):
-    """Upload the Hub repo of a saved pipeline or training run folder (:func:`files_to_upload`), after checking it
-    loads; its card is rendered again for ``repo_id`` (title, usage) and merged with the repo's. ``dry_run``:
-    check, and return the relative paths that would be uploaded instead."""
+def _push_card(folder: str, repo_id: str) -> str:
+    """The card a push of ``folder`` uploads (before merging with the repo's): rendered for ``repo_id`` from the
+    pipeline, which must load, with what the user wrote into the local card kept."""
     if not os.path.isfile(os.path.join(folder, "model_index.json")):
         raise CheckpointError(f"{folder} has no model_index.json: it is not a saved hfgan pipeline")
     if _pipeline_loader is None:  # `import hfgan` imports the pipelines lazily: importing them registers the loader
@@ -568,8 +715,18 @@ def push_folder(folder: str, repo_id: str, dry_run: bool = False, **kwargs):
         if not pipe.card_data.get(key) and os.path.isfile(os.path.join(folder, path)):
             pipe.card_data[key] = path
     card_text = model_card_text(pipe, repo_id)
-    readme = os.path.join(folder, "README.md")
-    if os.path.isfile(readme):  # what the user wrote into the local card stays
-        with open(readme, encoding="utf-8") as f:
-            card_text = merge_cards(f.read(), card_text)
-    return upload_folder(folder, repo_id, card_text=card_text, dry_run=dry_run, **kwargs)
+    local = _local_card(folder)
+    return card_text if local is None else merge_cards(local, card_text)
+
+
+def push_plan(folder: str, repo_id: str) -> Tuple[List[str], Dict[str, str]]:
+    """What :func:`push_folder` would upload and refuse (:func:`upload_plan`), after checking the folder loads."""
+    return upload_plan(folder, _push_card(folder, repo_id))
+
+
+def push_folder(folder: str, repo_id: str, dry_run: bool = False, **kwargs):
+    """Upload the Hub repo of a saved pipeline or training run folder (:func:`files_to_upload`), after checking it
+    loads; its card is rendered again for ``repo_id`` (title, usage) and merged with the repo's. ``dry_run``:
+    check, and return the relative paths that would be uploaded instead. A symlink or special file that leads out of
+    the folder stops it with one :class:`HFGANError` line naming the file (:func:`link_refusal`)."""
+    return upload_folder(folder, repo_id, card_text=_push_card(folder, repo_id), dry_run=dry_run, **kwargs)

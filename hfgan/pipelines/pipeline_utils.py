@@ -27,18 +27,11 @@ __all__ = [
 
 HUB_PATTERNS = ["model_index.json", "*/config.json", "*.safetensors", "*.safetensors.index.json", "README.md"]
 
-# diffusers' DiffusionPipeline.from_pretrained looks a pipeline class up in diffusers itself, unless model_index.json
-# names it as [module, class] and the folder holds <module>.py, which it imports (with trust_remote_code=True).
-# hfgan saves that module: one import of the class from the installed hfgan package. hfgan's own
-# loading reads the class name alone and never imports a file from a folder.
-DIFFUSERS_MODULE = "pipeline_hfgan"
-DIFFUSERS_MODULE_TEXT = '''"""Lets diffusers load this folder: DiffusionPipeline.from_pretrained(repo_or_folder, trust_remote_code=True).
-
-The pipeline class comes from the installed hfgan package (pip install hfgan); this file only names it.
-"""
-
-from hfgan import {class_name}  # noqa: F401
-'''
+# The module diffusers' DiffusionPipeline.from_pretrained imports to find the class (see hfgan.hub, which uploads
+# the same text whatever the folder holds). hfgan's own loading reads the class name alone and never imports a file
+# from a folder.
+DIFFUSERS_MODULE = hub.DIFFUSERS_MODULE
+DIFFUSERS_MODULE_TEXT = hub.DIFFUSERS_MODULE_TEXT
 
 # Keyword arguments of from_pretrained / load_pipeline besides the components: those of diffusers that hfgan
 # honours, plus allow_nonfinite. trust_remote_code is accepted and changes nothing: hfgan runs no code of a folder.
@@ -305,7 +298,10 @@ class _LoadingMixin:
         """Save components as ``config.json`` + safetensors, ``model_index.json`` and a model card ``README.md``.
 
         With ``push_to_hub=True`` the folder is then uploaded as it is (``repo_id``, ``token``, ``private``,
-        ``commit_message``, ``create_pr`` as in diffusers).
+        ``commit_message``, ``create_pr`` as in diffusers): the repo's files only (:func:`hfgan.hub.files_to_upload`).
+        A symlink that leads out of the folder, or a FIFO or device, where the save writes or among the files to
+        upload, stops it with one :class:`~hfgan.errors.HFGANError` line naming the file: nothing is written through
+        it, nor uploaded.
         """
         if not safe_serialization:
             raise HFGANError("hfgan saves safetensors weights only (safe_serialization=False is not supported)")
@@ -314,6 +310,7 @@ class _LoadingMixin:
             raise ArgumentError(f"{type(self).__name__}.save_pretrained: {', '.join(sorted(set(kwargs) & set(UPLOAD_KWARGS)))} "
                                 "apply to uploads only: pass push_to_hub=True, or use push_to_hub()")
         save_directory = os.fspath(save_directory)
+        self._refuse_links_out(save_directory)
         super().save_pretrained(save_directory, safe_serialization=True, variant=variant, max_shard_size=max_shard_size)
         _use_public_import_paths(os.path.join(save_directory, "model_index.json"))
         repo_id = kwargs.pop("repo_id", None)
@@ -322,6 +319,18 @@ class _LoadingMixin:
             repo_id = repo_id or os.path.basename(os.path.normpath(save_directory))
             upload_kwargs = {k: kwargs[k] for k in ("commit_message", "private", "token", "create_pr", "revision") if k in kwargs}
             return hub.upload_folder(save_directory, repo_id, **upload_kwargs)
+
+    def _refuse_links_out(self, save_directory: str) -> None:
+        """Nothing is written through a symlink that leads out of ``save_directory``, nor into a FIFO or device:
+        its own files, its component folders and their files (:func:`hfgan.hub.link_refusal`)."""
+        if not os.path.isdir(save_directory):
+            return
+        names = ["model_index.json", "README.md", f"{DIFFUSERS_MODULE}.py"]
+        for name in self.components:
+            names.append(name)
+            if os.path.isdir(os.path.join(save_directory, name)) and not hub.link_refusal(save_directory, name):
+                names += [f"{name}/{f}" for f in sorted(os.listdir(os.path.join(save_directory, name)))]
+        hub.refuse_links_out(save_directory, names, "save into")
 
     def push_to_hub(self, repo_id: str, commit_message: Optional[str] = None, private: Optional[bool] = None,
                     token: Optional[str] = None, create_pr: bool = False, safe_serialization: bool = True,
