@@ -129,6 +129,8 @@ def _image_folder(path: str, split: str):
     key = (os.path.abspath(path), split, _folder_stamp(path))
     if key not in _FOLDER_CACHE:
         dataset = datasets.load_dataset("imagefolder", data_dir=path, split=split)
+        for feature in dataset.features.values():  # class names: the names of its sub-folders
+            check_class_names(getattr(feature, "names", None) or (), path)
         _FOLDER_CACHE.clear()
         _FOLDER_CACHE[key] = dataset
     return _FOLDER_CACHE[key]
@@ -237,6 +239,17 @@ def _decode(value):
     return value
 
 
+def check_class_names(names, source: str) -> None:
+    """Refuse a class name that is not one line of text (a line break or control character, which an image folder's
+    sub-folder name may hold): class names caption sample grids and fill model cards. One line naming it."""
+    import unicodedata
+
+    for name in names:
+        if any(unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp") for c in str(name)):
+            raise HFGANError(f"class name {str(name)!r} of {source} has a line break or control character: class names "
+                             "caption sample grids and model cards, one line each (rename that class's sub-folder)")
+
+
 class ImageTensorData:
     """A whole image dataset as one uint8 tensor ``[N, C, H, W]`` in memory, plus ``class_labels [N]``.
 
@@ -256,6 +269,7 @@ class ImageTensorData:
         if self.class_labels is not None and len(self.class_labels) != len(self.images):
             raise HFGANError(f"{len(self.images)} images but {len(self.class_labels)} labels")
         self.class_names = list(class_names) if class_names else None
+        check_class_names(self.class_names or (), "the dataset")
 
     def __len__(self) -> int:
         return len(self.images)

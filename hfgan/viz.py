@@ -2,6 +2,7 @@
 
 import math
 import os
+import unicodedata
 from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
@@ -44,6 +45,14 @@ def make_image_grid(images: Union[List[Image.Image], np.ndarray, torch.Tensor], 
 
 
 CAPTION_HEIGHT = 14  # pixels of the white strip caption_image adds above an image
+_UNDRAWABLE = ("Cc", "Cs", "Zl", "Zp")  # control characters, lone surrogates, line and paragraph separators
+
+
+def one_line(text) -> str:
+    """``text`` as one drawable line: line breaks, control characters and lone surrogates shown as escapes
+    (``"a\\nb"``), so that any class name or caption draws on one line."""
+    return "".join(c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) in _UNDRAWABLE else c
+                   for c in str(text))
 
 
 def caption_image(image: Image.Image, text: str, height: int = CAPTION_HEIGHT) -> Image.Image:
@@ -52,7 +61,7 @@ def caption_image(image: Image.Image, text: str, height: int = CAPTION_HEIGHT) -
 
     out = Image.new(image.mode, (image.width, image.height + height), "white")
     out.paste(image, (0, height))
-    ImageDraw.Draw(out).text((2, 1), text, fill="black")
+    ImageDraw.Draw(out).text((2, 1), one_line(text), fill="black")
     return out
 
 
@@ -70,7 +79,7 @@ def label_columns(grid: Image.Image, labels: Sequence[str], cell_width: int, pad
     if draw.textlength("abc") > room:
         return grid
     for i, label in enumerate(labels):
-        text = str(label)
+        text = one_line(label)
         while len(text) > 1 and draw.textlength(text) > room:
             text = text[:-2] + "."
         x = padding + i * cell_width + (cell_width - draw.textlength(text)) / 2

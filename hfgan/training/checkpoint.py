@@ -7,7 +7,9 @@ checkpoint is intact (:func:`write_failure`).
 
 **Verified.** ``manifest.json``, the last file written, records the size and sha256 of every other file.
 ``--resume latest`` takes the newest checkpoint that verifies and says which ones it skipped and why; an explicit
-checkpoint that does not verify is an error (:func:`resolve_checkpoint`).
+checkpoint that does not verify is an error (:func:`resolve_checkpoint`). Its ``trainer_state.json`` is checked as
+well, since a manifest can be rewritten with it (:func:`check_trainer_state`): a step that is not the count of its
+folder's name, or a key of the wrong type or range, is a one-line error naming the file and the key.
 
 **Never unpickled beyond plain data.** Accelerate's ``save_state`` writes the weights as safetensors and the
 optimizer (and a mixed-precision scaler) states with ``torch.save``; its ``load_state`` reads those back with
@@ -26,6 +28,7 @@ import codecs
 import errno
 import hashlib
 import json
+import math
 import os
 import random
 import re
@@ -268,14 +271,30 @@ _DISK_FULL = ("no space left on device", "storagefull", "disk quota exceeded", "
 def write_failure(err: BaseException, tmp_path: str, output_dir: str, step: int) -> HFGANError:
     """Remove a failed save's temporary folder; the one-line error naming the checkpoint that is intact."""
     shutil.rmtree(tmp_path, ignore_errors=True)
+    return save_failure(err, f"checkpoint {step}", intact_checkpoint(output_dir, "no earlier checkpoint was written"))
+
+
+def is_disk_full(err: BaseException) -> bool:
+    """Whether ``err`` says the disk (or the quota) is full, as Python, torch and safetensors each say it."""
+    if isinstance(err, OSError) and err.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return True
+    return any(text in str(err).lower() for text in _DISK_FULL)
+
+
+def intact_checkpoint(output_dir: str, otherwise: str = "no checkpoint was written") -> str:
+    """``"checkpoint 4 is intact (<path>)"`` for the newest checkpoint of ``output_dir``, else ``otherwise``."""
     done = list_checkpoints(output_dir)
-    intact = (f"checkpoint {int(_PATTERN.match(os.path.basename(done[-1])).group(1))} is intact ({done[-1]})"
-              if done else "no earlier checkpoint was written")
-    full = (isinstance(err, OSError) and err.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))) or \
-        any(text in str(err).lower() for text in _DISK_FULL)
-    if full:
-        return HFGANError(f"no space left on device: checkpoint {step} not written, {intact}")
-    return HFGANError(f"checkpoint {step} not written ({one_line(err)}), {intact}")
+    if not done:
+        return otherwise
+    return f"checkpoint {int(_PATTERN.match(os.path.basename(done[-1])).group(1))} is intact ({done[-1]})"
+
+
+def save_failure(err: BaseException, what: str, rest: str) -> HFGANError:
+    """The one-line error of a failed save of ``what``: ``"no space left on device: <what> not written, <rest>"`` on
+    a full disk, else ``"<what> not written (<error>), <rest>"``."""
+    if is_disk_full(err):
+        return HFGANError(f"no space left on device: {what} not written, {rest}")
+    return HFGANError(f"{what} not written ({one_line(err)}), {rest}")
 
 
 # ------------------------------------------------------------------------------- state hfgan owns
@@ -306,16 +325,74 @@ def load_schedule_states(schedulers, states: List[Dict], source: str) -> None:
 
 
 def read_trainer_state(folder: str) -> Dict:
-    """``trainer_state.json``, with ``lr_schedules`` read from the pickles of earlier versions where it is absent."""
+    """``trainer_state.json``, checked (:func:`check_trainer_state`), with ``lr_schedules`` read from the pickles of
+    earlier versions where it is absent."""
+    path = os.path.join(folder, STATE_FILE)
     try:
-        with open(os.path.join(folder, STATE_FILE), encoding="utf-8") as f:
+        with open(path, encoding="utf-8") as f:
             state = json.load(f)
-        int(state["step"])
-    except (OSError, ValueError, KeyError, TypeError) as err:
+    except (OSError, ValueError) as err:
         raise CheckpointError(f"{folder}: {STATE_FILE} is unreadable ({one_line(err)})") from None
+    check_trainer_state(state, path)
     if state.get("lr_schedules") is None:
         state["lr_schedules"] = legacy_schedule_states(folder)
     return state
+
+
+MAX_STEP = 10**12  # far beyond any run; a larger count is a damaged or forged state
+
+
+def _natural(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _count(value) -> bool:
+    return _natural(value) and value <= MAX_STEP
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+# optional keys of trainer_state.json: (accepts the value, what it must be); None is accepted where it may be absent
+_STATE_KEYS = {
+    "ema_updates": (_count, "a non-negative integer"),
+    "best_metric": (lambda v: v is None or _number(v), "a finite number or null"),
+    "train_seconds": (lambda v: _number(v) and v >= 0, "a finite number >= 0"),
+    "history": (lambda v: isinstance(v, dict), "an object"),
+    "config": (lambda v: v is None or isinstance(v, dict), "an object"),
+    "invocations": (lambda v: v is None or (isinstance(v, list) and all(isinstance(i, dict) for i in v)),
+                    "a list of objects"),
+    "lr_schedules": (lambda v: v is None or (isinstance(v, list) and all(isinstance(i, dict) for i in v)),
+                     "a list of objects"),
+    "ema_networks": (lambda v: isinstance(v, list) and all(isinstance(i, str) for i in v), "a list of names"),
+    "data_position": (lambda v: v is None or (isinstance(v, dict) and _count(v.get("batch_counter"))
+                                              and all(_natural(i) for i in v.values())),
+                      "an object of non-negative integers with a batch_counter"),  # permutation_seed: up to 2**62
+}
+
+
+def check_trainer_state(state, path: str) -> None:
+    """Raise a one-line :class:`CheckpointError` naming ``path`` and the key when the state read from ``path`` is not
+    a trainer state: ``step`` must be a non-negative integer (the one in the folder's name, ``checkpoint-<step>``),
+    and the other keys, where present, of their type and range."""
+    def bad(key: str, what: str, value) -> CheckpointError:
+        shown = repr(value)
+        return CheckpointError(f"{path}: {key!r} must be {what}, got {shown[:60] + '...' if len(shown) > 60 else shown}")
+
+    if not isinstance(state, dict):
+        raise CheckpointError(f"{path} does not hold a trainer state (a JSON object), got {type(state).__name__}")
+    if "step" not in state:
+        raise CheckpointError(f"{path}: 'step' is missing")
+    step = state["step"]
+    if not _count(step):
+        raise bad("step", f"an integer from 0 to {MAX_STEP}", step)
+    named = _PATTERN.match(os.path.basename(os.path.dirname(os.path.abspath(path))))
+    if named and int(named.group(1)) != step:
+        raise bad("step", f"{named.group(1)}, the step of its folder's name", step)
+    for key, (accepts, what) in _STATE_KEYS.items():
+        if key in state and not accepts(state[key]):
+            raise bad(key, what, state[key])
 
 
 def legacy_schedule_states(folder: str) -> List[Dict]:

@@ -32,6 +32,7 @@ class CheckpointMixin:
         acc.wait_for_everyone()
         error, final = None, None
         try:
+            self.run_record.add("checkpoints")
             acc.save_state(tmp)
             ckpt.save_rng_state(tmp, acc.process_index)
         except Exception as err:  # noqa: BLE001 - a full disk, mostly: reported below, on every rank

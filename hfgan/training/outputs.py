@@ -3,16 +3,26 @@ GIF, loss plot, model card) and the best pipeline under ``<output_dir>/best`` wh
 
 A mixin of :class:`~hfgan.training.trainer.GANTrainer`; the card's training record (command, resumes, hardware)
 is assembled here too.
+
+The final pipeline folder and ``best/`` are written whole or not at all: everything goes into a staging folder
+inside ``output_dir`` (:func:`staging`), then moves into place by renames (:func:`move_into_place`), which write no
+data. A failure while writing (a full disk, a broken writer) leaves ``output_dir`` as it was, with nothing partial
+beside it; the error is one line, as a failed checkpoint's (:func:`.checkpoint.save_failure`).
 """
 
 import copy
 import json
 import os
-from typing import Dict, List, Optional
+import shutil
+from contextlib import contextmanager
+from typing import Dict, Iterator, List, Optional
 
 import torch
 from torch import nn
 
+from ..errors import HFGANError
+from . import checkpoint as ckpt
+from . import rundir
 from .ema import recalibrate_batchnorm
 
 
@@ -51,6 +61,7 @@ class OutputsMixin:
         if label:
             grid = caption_image(grid, label)
         path = os.path.join(self.config.output_dir, "samples", f"step_{self.step:06d}.png")
+        self.run_record.add("samples")
         os.makedirs(os.path.dirname(path), exist_ok=True)
         grid.save(path)
         return path
@@ -77,40 +88,64 @@ class OutputsMixin:
         return pipe
 
     def save_outputs(self) -> None:
-        """Final pipeline folder, sample grid, progress GIF and loss plot (main process)."""
-        from PIL import Image
-
-        from ..viz import plot_losses, save_gif
-
+        """Final pipeline folder, sample grid, progress GIF and loss plot (main process), written whole or not at all
+        (:func:`staging`, :func:`move_into_place`)."""
         acc, cfg = self.accelerator, self.config
         if not acc.is_main_process:
             return
-        pipe = self.build_pipeline()
-        pipe.save_pretrained(cfg.output_dir)
-        with open(os.path.join(cfg.output_dir, "training_config.json"), "w", encoding="utf-8") as f:
+        with staging(cfg.output_dir) as stage:
+            self._write_outputs(self.build_pipeline(), stage)
+            names = sorted(os.listdir(stage))
+            self.run_record.add(*names)
+            move_into_place(stage, cfg.output_dir, names)
+
+    def _write_outputs(self, pipe, folder: str) -> None:
+        """Write the pipeline, its card, the training config, the final grid, the progress GIF (of the sample grids in
+        ``output_dir``) and the loss plot into ``folder``."""
+        from PIL import Image
+
+        from ..hub import write_model_card
+        from ..viz import plot_losses, save_gif
+
+        cfg = self.config
+        card = os.path.join(cfg.output_dir, "README.md")
+        if os.path.isfile(card) and not os.path.islink(card):  # the card keeps what its user wrote around hfgan's parts
+            shutil.copyfile(card, os.path.join(folder, "README.md"))
+        pipe.save_pretrained(folder)
+        with open(os.path.join(folder, "training_config.json"), "w", encoding="utf-8") as f:
             json.dump(cfg.to_dict(), f, indent=2, sort_keys=True)
-        os.makedirs(os.path.join(cfg.output_dir, "samples"), exist_ok=True)
-        self.task.final_grid(pipe).save(os.path.join(cfg.output_dir, "samples", "grid.png"))
+        os.makedirs(os.path.join(folder, "samples"))
+        self.task.final_grid(pipe).save(os.path.join(folder, "samples", "grid.png"))
         frames_dir = os.path.join(cfg.output_dir, "samples")
-        frames = sorted(f for f in os.listdir(frames_dir) if f.startswith("step_") and f.endswith(".png"))
+        frames = sorted(f for f in os.listdir(frames_dir) if f.startswith("step_") and f.endswith(".png")) \
+            if os.path.isdir(frames_dir) else []
         if frames:
             save_gif([Image.open(os.path.join(frames_dir, f)).convert("RGB") for f in frames],
-                     os.path.join(frames_dir, "progress.gif"), duration_ms=300)
+                     os.path.join(folder, "samples", "progress.gif"), duration_ms=300)
         curves = {_LOSS_LABELS.get(k, k): v for k, v in self.history.items() if k.startswith("loss")}
         if self.history["step"] and curves:
-            plot_losses(curves, os.path.join(cfg.output_dir, "losses.png"), steps=self.history["step"],
+            plot_losses(curves, os.path.join(folder, "losses.png"), steps=self.history["step"],
                         title=f"{cfg.name or cfg.model}: losses")
         # the card shows the loss plot and the progress GIF too, so a push uploads them
-        from ..hub import write_model_card
-
         shown = {"losses": "losses.png", "progress": "samples/progress.gif"}
-        pipe.card_data.update({k: v for k, v in shown.items() if os.path.isfile(os.path.join(cfg.output_dir, v))})
-        write_model_card(pipe, cfg.output_dir)
+        pipe.card_data.update({k: v for k, v in shown.items() if os.path.isfile(os.path.join(folder, v))})
+        write_model_card(pipe, folder)
+
+    def _save_best(self, pipe) -> None:
+        """Replace ``<output_dir>/best`` with ``pipe``, whole or not at all."""
+        with staging(self.config.output_dir) as stage:
+            card = os.path.join(self.config.output_dir, "best", "README.md")
+            if os.path.isfile(card) and not os.path.islink(card) and not os.path.islink(os.path.dirname(card)):
+                os.makedirs(os.path.join(stage, "best"))  # the card keeps what its user wrote around hfgan's parts
+                shutil.copyfile(card, os.path.join(stage, "best", "README.md"))
+            pipe.save_pretrained(os.path.join(stage, "best"))
+            self.run_record.add("best")
+            move_into_place(stage, self.config.output_dir, ["best"])
 
     def evaluate(self) -> Optional[Dict[str, float]]:
         """Score the published networks with ``hfgan.metrics``; keep the best pipeline under ``<output_dir>/best``."""
         cfg, acc = self.config, self.accelerator
-        results = None
+        results, error = None, None
         if acc.is_main_process:
             from ..metrics import evaluate_pipeline, is_better
 
@@ -129,9 +164,56 @@ class OutputsMixin:
                 pipe.card_data.update(best_step=self.step, metrics_note=f"best {cfg.eval_metric} during training: "
                                       f"{value:.4g} at step {self.step} ({cfg.eval_num_samples} samples, "
                                       f"{cfg.eval_features} features, {cfg.eval_split} split)")
-                pipe.save_pretrained(os.path.join(cfg.output_dir, "best"))
+                try:
+                    self._save_best(pipe)
+                except Exception as err:  # noqa: BLE001 - a full disk, mostly: reported below, on every rank
+                    error = err
+        if self._any_rank(error is not None):
+            if error is None:
+                raise HFGANError(f"best/ of step {self.step} not written (see the main process)")
+            how = "free some space, then continue" if ckpt.is_disk_full(error) else "continue"
+            raise ckpt.save_failure(error, f"best/ of step {self.step}", f"the previous best/ is kept, "
+                                    f"{ckpt.intact_checkpoint(cfg.output_dir)}: {how} with --resume latest") from None
         acc.wait_for_everyone()
         return results
+
+
+@contextmanager
+def staging(output_dir: str) -> Iterator[str]:
+    """An empty staging folder inside ``output_dir`` (:data:`.rundir.STAGING`: on the same filesystem, so what is
+    written there moves into place by renaming), removed afterwards whatever happens, and first if a crash left it."""
+    stage = os.path.join(output_dir, rundir.STAGING)
+    rundir.clear([stage])
+    os.makedirs(stage)
+    try:
+        yield stage
+    finally:
+        rundir.clear([stage])
+
+
+def move_into_place(stage: str, output_dir: str, names: List[str]) -> None:
+    """Move the entries ``names`` of ``stage`` into ``output_dir`` by renames (no data is written, so a full disk
+    cannot stop it midway). ``samples/`` merges file by file into the sample grids there; any other entry replaces
+    the one in place, which goes into the stage to be removed with it (a symlink as a link, never its target).
+    ``model_index.json``, which makes a folder a pipeline, is set aside first and put back last, so the folder is
+    never a pipeline of mixed parts."""
+    replaced = os.path.join(stage, ".replaced")
+    os.makedirs(replaced)
+
+    def set_aside(name: str) -> None:
+        if os.path.lexists(os.path.join(output_dir, name)):
+            os.replace(os.path.join(output_dir, name), os.path.join(replaced, name))
+
+    if "model_index.json" in names:
+        set_aside("model_index.json")
+    for name in sorted(names, key=lambda n: n == "model_index.json"):
+        source, target = os.path.join(stage, name), os.path.join(output_dir, name)
+        if name == "samples" and os.path.isdir(target):
+            for file in sorted(os.listdir(source)):
+                shutil.move(os.path.join(source, file), os.path.join(target, file))
+            continue
+        set_aside(name)
+        os.replace(source, target)
 
 
 _LOSS_LABELS = {"loss_d": "discriminator", "loss_g": "generator"}

@@ -158,6 +158,7 @@ class GANTrainer(CheckpointMixin, OutputsMixin):
         self.finite = torch.ones((), dtype=torch.bool, device=acc.device)
         os.makedirs(cfg.output_dir, exist_ok=True)
         if acc.is_main_process and log_with:
+            self.run_record.add("logs")
             acc.init_trackers("hfgan", config={k: (json.dumps(v) if isinstance(v, dict) else v)
                                                for k, v in cfg.to_dict().items() if v is not None})
 
@@ -180,6 +181,10 @@ class GANTrainer(CheckpointMixin, OutputsMixin):
             acc.print(f"cleared {len(stale)} old output{'s' if len(stale) != 1 else ''} of {cfg.output_dir}: "
                       + ", ".join(os.path.relpath(p, cfg.output_dir) for p in stale[:6]) + (", ..." if len(stale) > 6 else ""))
         acc.wait_for_everyone()
+        # what the run creates in output_dir is recorded there, so that --overwrite_output_dir clears only that
+        self.run_record = rundir.RunRecord(cfg.output_dir, enabled=acc.is_main_process)
+        if resume:
+            self.run_record.adopt()
         return resume
 
     # the two-network names of earlier versions, for scripts and tests
@@ -355,6 +360,7 @@ class GANTrainer(CheckpointMixin, OutputsMixin):
         sums = torch.stack([p.detach().double().sum() for m in modules for p in m.parameters()])  # [P]
         rows = acc.gather(sums[None].to(acc.device)).cpu()  # [num_processes, P]
         if acc.is_main_process:
+            self.run_record.add("logs")
             os.makedirs(os.path.join(self.config.output_dir, "logs"), exist_ok=True)
             with open(os.path.join(self.config.output_dir, "logs", "rank_checksums.json"), "w", encoding="utf-8") as f:
                 json.dump(rows.tolist(), f)
@@ -421,10 +427,29 @@ class GANTrainer(CheckpointMixin, OutputsMixin):
             self.data.close()
         self._check_finite()
         self.check_ranks_in_sync()
-        self.save_outputs()
+        self._save_final_outputs()
         acc.wait_for_everyone()
         acc.end_training()
         return cfg.output_dir
+
+    def _save_final_outputs(self) -> None:
+        """:meth:`save_outputs` once a checkpoint of the final step exists; any failure of the save is one line that
+        names that checkpoint and how to save again from it (``--resume latest`` trains no further)."""
+        final = ckpt.list_checkpoints(self.config.output_dir)
+        if not final or os.path.basename(final[-1]) != f"checkpoint-{self.step}":  # resumed from elsewhere at its end
+            self.save_checkpoint()
+        error = None
+        try:
+            self.save_outputs()
+        except Exception as err:  # noqa: BLE001 - a full disk, a broken writer: the checkpoint keeps the run
+            error = err
+        if self._any_rank(error is not None):
+            if error is None:
+                raise HFGANError(f"the final pipeline of step {self.step} not written (see the main process)")
+            how = "free some space, then save it" if ckpt.is_disk_full(error) else "save it"
+            raise ckpt.save_failure(error, f"the final pipeline of step {self.step}",
+                                    f"{ckpt.intact_checkpoint(self.config.output_dir)}: {how} with --resume latest "
+                                    "(it trains no further)") from None
 
 
 def _scheduler(cfg: TrainConfig, optimizer):
