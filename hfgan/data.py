@@ -13,7 +13,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from .errors import HFGANError
+from .errors import HFGANError, one_line
 from .models import FASHION_MNIST_CLASSES as FASHION_MNIST_LABELS
 
 FASHION_MNIST_DIR = os.environ.get("HFGAN_FASHION_MNIST_DIR", "/usr/share/datasets/fashion-mnist")
@@ -55,10 +55,15 @@ def fashion_mnist_available(folder: Optional[str] = None) -> bool:
                for pair in _IDX_FILES.values() for f in pair)
 
 
-def load_fashion_mnist_arrays(split: str = "train", folder: Optional[str] = None) -> Tuple[np.ndarray, np.ndarray]:
-    """Fashion-MNIST from the local IDX files: ``images`` uint8 ``[N, 28, 28]``, ``labels`` int64 ``[N]``."""
+def check_fashion_mnist_split(split: str) -> None:
+    """A one-line error unless ``split`` is one of Fashion-MNIST's (``train``, ``test``)."""
     if split not in _IDX_FILES:
         raise HFGANError(f"fashion_mnist has splits {sorted(_IDX_FILES)}, not {split!r}")
+
+
+def load_fashion_mnist_arrays(split: str = "train", folder: Optional[str] = None) -> Tuple[np.ndarray, np.ndarray]:
+    """Fashion-MNIST from the local IDX files: ``images`` uint8 ``[N, 28, 28]``, ``labels`` int64 ``[N]``."""
+    check_fashion_mnist_split(split)
     folder = folder or FASHION_MNIST_DIR
     image_stem, label_stem = _IDX_FILES[split]
     try:
@@ -121,6 +126,52 @@ def _folder_stamp(path: str):
     return tuple(entries)
 
 
+METADATA_FILES = ("metadata.jsonl", "metadata.csv")  # imagefolder's per-image metadata, in any sub-folder
+
+
+def _metadata_rows(file: str):
+    """``(line number, row dict)`` of a ``metadata.jsonl`` or ``metadata.csv`` file, or a one-line error."""
+    import csv
+    import json
+
+    with open(file, encoding="utf-8", newline="") as f:
+        if file.endswith(".csv"):
+            yield from enumerate(csv.DictReader(f), start=2)
+            return
+        for number, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError:
+                raise HFGANError(f"{file} line {number} is not a JSON object") from None
+            if not isinstance(row, dict):
+                raise HFGANError(f"{file} line {number} is not a JSON object")
+            yield number, row
+
+
+def check_metadata_files(folder: str) -> None:
+    """Refuse, in one line, an image folder whose ``metadata.jsonl`` / ``metadata.csv`` names an image outside the
+    folder (``../secret.png``, an absolute path, a symlink out) or one that does not exist: ``datasets`` would read
+    the file, or fail with a message that names neither."""
+    root = os.path.realpath(folder)
+    for directory, _, files in os.walk(folder):
+        for name in (n for n in files if n in METADATA_FILES):
+            file = os.path.join(directory, name)
+            for number, row in _metadata_rows(file):
+                for key, value in row.items():
+                    if not (isinstance(key, str) and key.endswith("file_name")):
+                        continue
+                    if not isinstance(value, str) or not value:
+                        raise HFGANError(f"{file} line {number}: {key} must be a relative file path, got {value!r}")
+                    target = os.path.realpath(os.path.join(directory, value))
+                    if os.path.isabs(value) or os.path.commonpath([root, target]) != root:
+                        raise HFGANError(f"{file} line {number}: {key} {value[:200]!r} is outside the folder {folder} "
+                                         "(metadata may name only images inside it)")
+                    if not os.path.isfile(target):
+                        raise HFGANError(f"{file} line {number}: {key} {value[:200]!r} does not exist in {folder}")
+
+
 def _image_folder(path: str, split: str):
     """``imagefolder`` over ``path``; the last one opened is kept, since ``datasets`` lists every file again on each
     call (minutes for 200k files)."""
@@ -128,7 +179,12 @@ def _image_folder(path: str, split: str):
 
     key = (os.path.abspath(path), split, _folder_stamp(path))
     if key not in _FOLDER_CACHE:
-        dataset = datasets.load_dataset("imagefolder", data_dir=path, split=split)
+        check_metadata_files(path)
+        try:
+            dataset = datasets.load_dataset("imagefolder", data_dir=path, split=split)
+        except datasets.exceptions.DatasetGenerationError as err:  # its message says only that something failed
+            cause = err.__cause__ or err.__context__ or err
+            raise HFGANError(f"cannot read the image folder {path}: {one_line(cause)}") from None
         for feature in dataset.features.values():  # class names: the names of its sub-folders
             check_class_names(getattr(feature, "names", None) or (), path)
         _FOLDER_CACHE.clear()

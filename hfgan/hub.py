@@ -298,6 +298,13 @@ def _section(name: str, lines: List[str]) -> List[str]:
     return [f"<!-- hfgan:start:{name} -->", *lines, f"<!-- hfgan:end:{name} -->", ""]
 
 
+def _metric_value(value: Any) -> str:
+    """A metric's value for the card's table: a number to 4 significant digits, anything else as escaped text."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{value:.4g}"
+    return _md(value)
+
+
 def _training_lines(data: Dict[str, Any]) -> List[str]:
     lines = ["## Training", ""]
     if data.get("command"):
@@ -363,7 +370,7 @@ def model_card_text(pipe, repo_id: Optional[str] = None) -> str:
     if data.get("metrics"):
         rows = ["## Evaluation", "", "| metric | value | features | split | samples |", "| --- | --- | --- | --- | --- |"]
         for m in data["metrics"]:
-            rows.append(f"| {_md(m.get('name', METRIC_NAMES.get(m['type'], m['type'])))} | {m['value']:.4g} | "
+            rows.append(f"| {_md(m.get('name', METRIC_NAMES.get(m['type'], m['type'])))} | {_metric_value(m['value'])} | "
                         f"{_md(m.get('features', ''))} | {_md(m.get('split', ''))} | {_md(m.get('num_samples', ''))} |")
         rows.append("")
         if data.get("metrics_note"):
@@ -484,10 +491,25 @@ def read_card_data(folder: str) -> Dict[str, Any]:
     data = meta.get("hfgan")
     if not isinstance(data, dict):
         return {}
-    data = dict(data)
+    data = _well_formed(dict(data))
     training = _config_from_body(card.text)
     if training is not None and "training" not in data:
         data["training"] = training
+    return data
+
+
+def _well_formed(data: Dict[str, Any]) -> Dict[str, Any]:
+    """Card data as a card may be rendered from: metrics entries that are not objects with a ``type`` and numeric
+    ``train_minutes``/``train_steps`` that are not numbers (a hand-edited or crafted card) are left out."""
+    def number(value) -> bool:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+    if "metrics" in data:
+        metrics = data["metrics"] if isinstance(data["metrics"], list) else []
+        data["metrics"] = [m for m in metrics if isinstance(m, dict) and isinstance(m.get("type"), str) and "value" in m]
+    for key in ("train_minutes", "train_steps"):
+        if key in data and not number(data[key]):
+            del data[key]
     return data
 
 
@@ -701,16 +723,37 @@ def register_pipeline_loader(loader: Callable[[str], Any]) -> None:
     _pipeline_loader = loader
 
 
+def check_repo_id(repo_id) -> None:
+    """A one-line :class:`HFGANError` unless ``repo_id`` is a valid Hub repo id (``name`` or ``org/name``)."""
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    if not isinstance(repo_id, str):
+        raise HFGANError(f"a Hub repo id is a string such as 'org/name', got {type(repo_id).__name__}")
+    try:
+        validate_repo_id(repo_id)
+    except HFValidationError as err:
+        raise HFGANError(f"{repo_id[:100]!r} is not a valid Hub repo id such as 'org/name' ({one_line(err)})") from None
+
+
 def _push_card(folder: str, repo_id: str) -> str:
     """The card a push of ``folder`` uploads (before merging with the repo's): rendered for ``repo_id`` from the
     pipeline, which must load, with what the user wrote into the local card kept."""
+    check_repo_id(repo_id)
     if not os.path.isfile(os.path.join(folder, "model_index.json")):
         raise CheckpointError(f"{folder} has no model_index.json: it is not a saved hfgan pipeline")
     if _pipeline_loader is None:  # `import hfgan` imports the pipelines lazily: importing them registers the loader
         import importlib
 
         register_pipeline_loader(importlib.import_module(__package__ + ".pipelines").load_pipeline)
-    pipe = _pipeline_loader(folder)
+    from diffusers.utils import logging as diffusers_logging
+
+    bars_were_enabled = diffusers_logging.is_progress_bar_enabled()
+    diffusers_logging.disable_progress_bar()  # a check, not the user's load: no "Loading pipeline components" bar
+    try:
+        pipe = _pipeline_loader(folder)
+    finally:
+        if bars_were_enabled:
+            diffusers_logging.enable_progress_bar()
     for key, path in SHOWN_FILES.items():  # a run's plots, also for cards written before the card showed them
         if not pipe.card_data.get(key) and os.path.isfile(os.path.join(folder, path)):
             pipe.card_data[key] = path

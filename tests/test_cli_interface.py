@@ -114,8 +114,8 @@ def test_env_reports_what_a_bug_report_needs(capsys, tmp_path):
                    "- accelerate version: ", "- huggingface_hub version: ", "- CUDA devices: " if not torch.cuda.is_available()
                    else "- cuda:0: ", f"- Accelerate config file: {config}", "mixed_precision=bf16", "- HF_HUB_OFFLINE: 1"):
         assert needed in out, needed
-    assert main(["env", "--config-file", str(tmp_path / "missing.yaml")]) == 0
-    assert "- Accelerate config: not found" in capsys.readouterr().out
+    assert main(["env", "--config-file", str(tmp_path / "missing.yaml")]) == 2  # asked for by name: it must exist
+    assert "missing.yaml: no such file" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("command", ["generate", "translate"])

@@ -71,3 +71,35 @@ def test_the_rendered_card_has_no_html_and_its_images_are_the_folders(make_tiny_
     path = "samples/a) <img src=x onerror=alert(2)> (b.png"
     assert [unquote(t.attrs["src"]) for t in walk(tokens) if t.type == "image"] == [path]
     assert card_images(text) == [path]  # the file a push uploads
+
+
+def test_a_non_numeric_metric_value_is_shown_as_escaped_text(make_tiny_pipeline):
+    pipe = make_tiny_pipeline()
+    values = ["12.5 <b>x</b> | y", None, [1, 2], {"a": 1}, True, float("nan"), 7]
+    pipe.card_data = {"metrics": [{"type": "fid", "name": f"m{i}", "value": v} for i, v in enumerate(values)]}
+    text = model_card_text(pipe)
+    rows = [line for line in body(text).split("## Evaluation")[1].splitlines() if re.match(r"\| m\d", line)]
+    cells = [row.replace("\\|", "").split("|")[2].strip() for row in rows]
+    assert cells[0] == "12.5 &lt;b&gt;x&lt;/b&gt;  y" and "<b>" not in text.split("---", 2)[2]
+    assert cells[1:] == ["None", "\\[1, 2\\]", "{'a': 1}", "True", "nan", "7"]
+    assert yaml.safe_load(text.split("---\n")[1])["model-index"][0]["results"][0]["metrics"][0]["value"] == values[0]
+
+
+def test_a_crafted_card_with_malformed_metrics_and_minutes_still_loads_and_renders(tmp_path, saved_pipeline_dir):
+    """A README whose hfgan block holds metrics without a type, non-dict entries and text minutes: the pipeline
+    loads, and a card rendered from it leaves those entries out instead of crashing."""
+    import shutil
+
+    import yaml
+
+    from hfgan import GANPipeline
+    from hfgan.hub import model_card_text, read_card_data
+
+    folder = shutil.copytree(saved_pipeline_dir, tmp_path / "crafted")
+    meta = {"library_name": "hfgan", "hfgan": {"name": "crafted", "train_minutes": "a long time", "train_steps": [1],
+                                               "metrics": [{"value": 1.0}, "fid", 3, {"type": "fid", "value": 2.5}]}}
+    (folder / "README.md").write_text(f"---\n{yaml.safe_dump(meta)}---\n\n# crafted\n")
+    data = read_card_data(str(folder))
+    assert data["metrics"] == [{"type": "fid", "value": 2.5}] and "train_minutes" not in data and "train_steps" not in data
+    text = model_card_text(GANPipeline.from_pretrained(folder))
+    assert "2.5" in text and "a long time" not in text

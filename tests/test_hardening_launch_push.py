@@ -85,9 +85,10 @@ def test_push_refuses_a_symlink_out_of_the_folder(folder, secret, hub, name, cap
 
     from hfgan.cli import main
 
-    assert main(["push", str(folder), "org/run", "--dry-run"]) == 1  # the dry run shows it too
-    out = capsys.readouterr().out
+    assert main(["push", str(folder), "org/run", "--dry-run"]) == 2  # the dry run shows it too
+    out, err = capsys.readouterr()
     assert f"  {name}: " in out.split("would refuse")[1] and "hf_SECRET_TOKEN" not in out
+    assert err.count("\n") == 1 and "would stop the push" in err, err
 
 
 def test_push_refuses_a_component_folder_that_links_out(folder, tmp_path, hub):

@@ -20,6 +20,8 @@ def resolve_device(name: Optional[str]):
 
     from ..errors import HFGANError
 
+    if name is not None and not name.strip():
+        raise HFGANError("--device is empty: name a torch device (e.g. cpu, cuda, cuda:1), or leave the flag out")
     name = name or ("cuda" if torch.cuda.is_available() else "cpu")
     try:
         device = torch.device(name)
@@ -70,6 +72,22 @@ def loading_kwargs(args) -> Dict[str, Any]:
               "local_files_only": bool(getattr(args, "local_files_only", False)) or None,
               "torch_dtype": DTYPES[dtype] if dtype else None}
     return {key: value for key, value in kwargs.items() if value is not None}
+
+
+def check_loading(source: str, device, revision: Optional[str] = None, dtype: Optional[str] = None) -> None:
+    """One-line errors for loading flags that cannot apply: ``--revision`` of a local folder (a folder has no
+    revisions; diffusers would ignore it), and ``--dtype float16`` on the CPU (diffusers refuses to run float16
+    pipelines there; bfloat16 runs)."""
+    import os
+
+    from ..errors import HFGANError
+
+    if revision is not None and os.path.exists(source):
+        raise HFGANError(f"--revision {revision[:80]}: {source} is a local folder, which has no revisions: pass a Hub "
+                         "repo id, or check that revision out into a folder")
+    if dtype is not None and DTYPES.get(dtype) == "float16" and getattr(device, "type", device) == "cpu":
+        raise HFGANError(f"--dtype {dtype}: float16 pipelines run on GPUs, not on cpu: use --dtype bfloat16 or float32 "
+                         "on cpu, or --device cuda")
 
 
 def load_pipeline_quietly(source: str, local_files_only: bool = False, allow_nonfinite: bool = False, **kwargs):

@@ -89,6 +89,21 @@ def report(config_file=None) -> str:
     return "\n".join(lines)
 
 
+def check_config_file(path: str) -> None:
+    """A ``--config-file`` that was asked for must be a readable Accelerate config: a one-line error otherwise (the
+    default file may be missing: ``hfgan env`` then says so in its report)."""
+    from ..errors import HFGANError
+
+    if not os.path.isfile(path):
+        raise HFGANError(f"--config-file {path}: no such file (`accelerate config` writes one; leave the flag out to "
+                         "report the default)")
+    _, contents = accelerate_config(path)
+    if contents.startswith("unreadable ("):
+        raise HFGANError(f"--config-file {path}: not an Accelerate config file: {contents[len('unreadable ('):-1]}")
+
+
 def run(args) -> int:
+    if args.config_file is not None:
+        check_config_file(args.config_file)
     print(report(args.config_file))
     return 0

@@ -41,8 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target-column", default=None, help="image-to-image, paired: the target image column")
     parser.add_argument("--split", default="test", help="reference split (default test)")
     parser.add_argument("--num-samples", type=int, default=None,
-                        help="generated images (default 10000); for an image-to-image pipeline, translate the first N "
-                             "images of each test split (default: all)")
+                        help="generated images, 2 to 10000000 (default 10000); for an image-to-image pipeline, "
+                             "translate the first N images of each test split (default: all)")
     parser.add_argument("--metrics", default=None,
                         help="comma-separated: fid, kid, is, pr (precision/recall), accuracy (default fid,kid,is,pr; "
                              "conditional models always add accuracy); image-to-image: fid, kid, l1, psnr, ssim "
@@ -78,6 +78,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 TRANSLATION_ONLY = ("dataset_a", "dataset_b", "source_column", "target_column")
+MAX_NUM_SAMPLES = 10**7  # hfgan.metrics.evaluate.MAX_NUM_SAMPLES, named here so that --help imports no torch
 DTYPES = {"float32": "float32", "fp32": "float32", "float16": "float16", "fp16": "float16", "bfloat16": "bfloat16",
           "bf16": "bfloat16"}
 def default_features(fashion_mnist: bool, inception_weights) -> list:
@@ -105,8 +106,15 @@ def _check(args) -> None:
         raise HFGANError("give either a PIPELINE to evaluate or --real-vs-real SPLIT (not both)")
     if args.num_samples is not None and args.num_samples < 2:
         raise HFGANError(f"--num-samples must be >= 2, got {args.num_samples}")
+    if args.num_samples is not None and args.num_samples > MAX_NUM_SAMPLES:
+        from ..metrics.evaluate import time_to_generate
+
+        raise HFGANError(f"--num-samples must be at most {MAX_NUM_SAMPLES} (the reporting protocol uses 10000), got "
+                         f"{args.num_samples:.3g}: {time_to_generate(args.num_samples)}")
     if args.batch_size < 1:
         raise HFGANError(f"--batch-size must be >= 1, got {args.batch_size}")
+    if not 0 <= args.seed < 2**64:
+        raise HFGANError(f"--seed must be in [0, 2**64 - 1], got {args.seed}")
     if args.threads is not None and args.threads < 1:
         raise HFGANError(f"--threads must be >= 1, got {args.threads}")
     if args.reference_num_images is not None and args.reference_num_images < 2:
@@ -268,7 +276,7 @@ def run(args) -> int:
     from ..errors import HFGANError
     from ..metrics import evaluate_pipeline_features, evaluate_real_vs_real
     from ..pipelines import GANImageToImagePipeline, GANPipeline
-    from ._common import resolve_device
+    from ._common import check_loading, resolve_device
 
     _check(args)
     if args.threads:
@@ -282,6 +290,7 @@ def run(args) -> int:
                                          **{**common, "weights": common["weights"] if f == "inception" else None})
                    for f in features]
     else:
+        check_loading(args.pipeline, device, args.revision, args.dtype)
         pipe = _load(args)
         if not isinstance(pipe, (GANPipeline, GANImageToImagePipeline)):
             raise HFGANError(f"{args.pipeline} holds a {type(pipe).__name__}, which hfgan evaluate cannot score")

@@ -1,6 +1,7 @@
 """``hfgan generate PATH_OR_REPO``: sample a grid PNG (and, on request, the individual images).
 
-Images are made and written in chunks of at most :data:`CHUNK_SIZE`, with a progress bar, so memory stays
+Images are made and written in chunks of at most :data:`CHUNK_SIZE`, and no more than the generator's activations
+(measured on the ``meta`` device) let fit in the memory available, with a progress bar, so memory stays
 bounded: individual images (``--save-images``) stream to disk chunk by chunk, and the grid, kept until the end,
 is made only when it has at most :data:`MAX_GRID_PIXELS` pixels. The images are those of one
 ``torch.Generator`` seeded with ``--seed`` (the first chunk is ``pipe(batch_size=n, generator=...)``).
@@ -58,6 +59,16 @@ def _check_arguments(args) -> None:
         raise HFGANError(f"--out {args.out}: not an image file extension PIL can write (use .png)")
 
 
+def chunk_size(pipe, device) -> int:
+    """Images per pipeline call: at most :data:`CHUNK_SIZE` and ``pipe.max_batch_size``, and no more than fit in
+    the memory available on ``device`` (:func:`hfgan.pipelines.folder_checks.max_images_in_memory`); a one-line
+    error when not even one image fits."""
+    from ..pipelines.folder_checks import check_images_fit, max_images_in_memory
+
+    check_images_fit(pipe.generator, 1, device)
+    return max(1, min(CHUNK_SIZE, pipe.max_batch_size, max_images_in_memory(pipe.generator, device)))
+
+
 def _labels(args, pipe, start: int, size: int):
     """The class labels of images ``start .. start + size``: one given label, or every class in turn."""
     if args.class_label is not None and not (args.class_label == "all" and pipe.num_classes):
@@ -75,10 +86,11 @@ def run(args) -> int:
     from ..errors import HFGANError
     from ..pipelines import GANPipeline
     from ..viz import label_columns, make_image_grid
-    from ._common import load_pipeline_quietly, loading_kwargs, resolve_device
+    from ._common import check_loading, load_pipeline_quietly, loading_kwargs, resolve_device
 
     _check_arguments(args)
     device = resolve_device(args.device)
+    check_loading(args.pipeline, device, args.revision, args.dtype)
     pipe = load_pipeline_quietly(args.pipeline, allow_nonfinite=args.allow_nonfinite, **loading_kwargs(args))
     if not isinstance(pipe, GANPipeline):
         raise HFGANError(f"{args.pipeline} is an image-to-image pipeline ({type(pipe).__name__}): "
@@ -94,8 +106,8 @@ def run(args) -> int:
                              f"{pixels:.3g} pixels, more than the limit of {MAX_GRID_PIXELS} ({MAX_GRID_PIXELS / 2**20:.0f} "
                              "megapixels): lower --num-images or --scale, or use --save-images DIR --no-grid")
     pipe.to(device)
+    chunk = chunk_size(pipe, device)  # with the weights in place
     generator = torch.Generator(device="cpu").manual_seed(args.seed)
-    chunk = min(CHUNK_SIZE, pipe.max_batch_size)
     digits = max(5, len(str(args.num_images - 1)))
     if args.save_images:
         os.makedirs(args.save_images, exist_ok=True)

@@ -21,7 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def dry_run(folder: str, repo_id: str) -> int:
-    """Print what a push would upload and what would stop it; 1 when something would."""
+    """Print what a push would upload and what would stop it; a one-line error when something would."""
+    from ..errors import HFGANError
     from ..hub import push_plan
 
     files, refused = push_plan(folder, repo_id)
@@ -31,12 +32,15 @@ def dry_run(folder: str, repo_id: str) -> int:
         print(f"would refuse {len(refused)} file{'s' if len(refused) > 1 else ''}, which stop{'' if len(refused) > 1 else 's'} "
               "the push (only the folder's own regular files are uploaded):")
         print("\n".join(f"  {path}: {why}" for path, why in refused.items()))
-    return 1 if refused else 0
+        raise HFGANError(f"{len(refused)} file{'s' if len(refused) > 1 else ''} of {folder} would stop the push "
+                         f"(listed above): {next(iter(refused))} first")
+    return 0
 
 
 def run(args) -> int:
-    from ..hub import push_folder
+    from ..hub import check_repo_id, push_folder
 
+    check_repo_id(args.repo_id)
     if args.dry_run:
         return dry_run(args.folder, args.repo_id)
     result = push_folder(args.folder, args.repo_id, private=args.private or None, token=args.token,

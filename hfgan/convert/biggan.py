@@ -156,6 +156,19 @@ def convert_state_dict(state: Dict[str, torch.Tensor], model, path: str = "weigh
     return {key: tensor.to(expected[key].dtype).contiguous() for key, tensor in converted.items()}
 
 
+def check_fits_in_memory(meta_model: torch.nn.Module, config_path: str) -> None:
+    """A one-line error when the parameters and buffers of ``meta_model`` (built on the ``meta`` device from
+    ``config_path``) would not fit, twice over (the weights read, the network built), in the memory available."""
+    from ..pipelines.folder_checks import available_memory
+
+    tensors = list(meta_model.parameters()) + list(meta_model.buffers())
+    values = sum(t.numel() for t in tensors)
+    needed, available = 2 * sum(t.numel() * t.element_size() for t in tensors), available_memory()
+    if needed > available:
+        raise CheckpointError(f"{config_path} describes a generator of {values:.3g} values: converting it needs about "
+                          f"{needed / 2**30:.1f} GiB of memory, but only {available / 2**30:.1f} GiB is available")
+
+
 def load_biggan_deep(src: str):
     """A :class:`BigGANDeepGenerator` (eval mode) with the weights of a ``pytorch-pretrained-biggan`` folder."""
     from ..models.biggan import BigGANDeepGenerator
@@ -167,12 +180,14 @@ def load_biggan_deep(src: str):
         raise CheckpointError(f"{src} has no {CONFIG_NAME} (expected a {SOURCE_PROJECT} folder)")
     reference = read_reference_config(config_path)
     kwargs = generator_config(reference, config_path)
-    weights_path = find_weights(src)
-    state = load_state_dict(weights_path)
     try:
-        model = BigGANDeepGenerator(**kwargs)
+        with torch.device("meta"):  # allocates nothing: the size the config describes, checked before building it
+            check_fits_in_memory(BigGANDeepGenerator(**kwargs), config_path)
     except ConfigError as err:
         raise ConfigError(f"{config_path}: {err}") from None
+    weights_path = find_weights(src)
+    state = load_state_dict(weights_path)
+    model = BigGANDeepGenerator(**kwargs)
     model.load_state_dict(convert_state_dict(state, model, weights_path))
     return model.eval()
 

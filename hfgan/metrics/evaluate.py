@@ -20,6 +20,7 @@ the test split. Any other dataset (a local image folder or a Hub name) gets its 
 cached at the pipeline's resolution and channels; a 28-px grayscale network refuses data it does not fit.
 """
 
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
@@ -52,6 +53,9 @@ DEFAULT_METRICS = ("fid", "kid", "is", "pr")
 #: direction of every reported number, for keeping the best checkpoint.
 HIGHER_IS_BETTER: Dict[str, bool] = {"fid": False, "kid": False, "is": True, "precision": True, "recall": True,
                                      "accuracy": True}
+#: the most images one evaluation generates (the reporting protocol uses 10,000), and the rate its time is stated at.
+MAX_NUM_SAMPLES = 10**7
+ASSUMED_IMAGES_PER_SECOND = 10_000  # 28-px models on a GPU; larger models are slower
 CLASSIFIER = SELECTION_FEATURES
 #: what ``hfgan evaluate`` reports a Fashion-MNIST pipeline in: the selection network and the independent one.
 REPORT_FEATURES = (SELECTION_FEATURES, REPORTING_FEATURES)
@@ -160,12 +164,23 @@ def _as_pipeline(pipe):
     raise HFGANError(f"expected a GANPipeline or a generator model, got {type(pipe).__name__}")
 
 
+def generation_batch_size(pipe, batch_size: int) -> int:
+    """``batch_size``, lowered to the images the generator's activations let fit in the memory available on its
+    device (:func:`~hfgan.pipelines.folder_checks.max_images_in_memory`); a one-line error when not one fits."""
+    from ..pipelines.folder_checks import check_images_fit, max_images_in_memory
+
+    device = next(pipe.generator.parameters()).device
+    check_images_fit(pipe.generator, 1, device)
+    return max(1, min(batch_size, max_images_in_memory(pipe.generator, device)))
+
+
 def generate_batches(pipe, num_samples: int, batch_size: int = 500, seed: int = 0) -> Iterator[Tuple[torch.Tensor, Optional[torch.Tensor]]]:
     """``num_samples`` images from ``pipe`` as ``(pixel_values [B, C, H, W] in [-1, 1], class_labels [B] or None)``.
 
     One CPU ``torch.Generator`` seeded with ``seed`` drives every batch; conditional models get balanced classes
-    (``i % num_classes``).
+    (``i % num_classes``). Batches hold at most ``batch_size`` images, fewer when more would not fit in memory.
     """
+    batch_size = generation_batch_size(pipe, batch_size)
     generator = torch.Generator(device="cpu").manual_seed(seed)
     labels = torch.arange(num_samples) % pipe.num_classes if pipe.num_classes else None
     for start in range(0, num_samples, batch_size):
@@ -184,6 +199,47 @@ def _check_args(num_samples: int, batch_size: int) -> None:
     for name, value, low in (("num_samples", num_samples, 2), ("batch_size", batch_size, 1)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
             raise HFGANError(f"{name} must be an integer >= {low}, got {value!r}")
+    if num_samples > MAX_NUM_SAMPLES:
+        raise HFGANError(f"num_samples must be at most {MAX_NUM_SAMPLES}, got {num_samples:.3g}: "
+                         f"{time_to_generate(num_samples)}")
+
+
+def time_to_generate(num_samples: int) -> str:
+    """How long ``num_samples`` images take at :data:`ASSUMED_IMAGES_PER_SECOND`, as a clause."""
+    from ..training.config import format_duration
+
+    return (f"at {ASSUMED_IMAGES_PER_SECOND:,} images a second (28-px models on a GPU) it would take "
+            f"{format_duration(num_samples / ASSUMED_IMAGES_PER_SECOND)}")
+
+
+def _check_kept_bytes(nbytes: int, what: str, advice: str) -> None:
+    """Refuse, in one line, to keep ``nbytes`` (``what``) for a whole evaluation when they exceed the memory
+    available."""
+    from ..pipelines.folder_checks import _gib, available_memory
+
+    available = available_memory()
+    if nbytes > available:
+        raise HFGANError(f"{what} take {_gib(nbytes)}, but only {_gib(available)} of memory is available: {advice}")
+
+
+def generate_uint8(pipe, num_samples: int, batch_size: int, seed: int,
+                   progress: bool = True) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+    """``num_samples`` images of :func:`generate_batches` kept as ``uint8 [N, C, H, W]`` (with their class labels),
+    refused before generating when they would not fit in memory; a progress bar shows from the first batch."""
+    from tqdm.auto import tqdm
+
+    shape = _output_shape(pipe)
+    pixels = shape["channels"] * shape["resolution"] ** 2
+    _check_kept_bytes(num_samples * pixels, f"{num_samples} generated images of "
+                      f"{shape['channels']}x{shape['resolution']}x{shape['resolution']}", "lower num_samples")
+    images, labels = [], []
+    with tqdm(total=num_samples, desc="generate", unit="img", disable=not progress, leave=False) as bar:
+        for pixel_values, class_labels in generate_batches(pipe, num_samples, batch_size, seed):
+            images.append(((pixel_values.float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).cpu())  # [B, C, H, W]
+            if class_labels is not None:
+                labels.append(class_labels)
+            bar.update(len(pixel_values))
+    return torch.cat(images), (torch.cat(labels) if labels else None)
 
 
 def evaluate_batches(batches: Batches, num_samples: int, dataset: str = "fashion_mnist", split: str = "test",
@@ -214,6 +270,9 @@ def evaluate_batches(batches: Batches, num_samples: int, dataset: str = "fashion
         raise HFGANError(f"dataset {dataset!r} is loaded at the size of the images scored: give resolution and channels")
     device = torch.device(device) if device is not None else torch.device("cpu")
     extractor = get_feature_extractor(features, weights=weights, device=device)
+    values = num_samples * (extractor.num_features + extractor.num_classes)  # features and logits, kept to the end
+    _check_kept_bytes(2 * 4 * values, f"the features of {num_samples} images in {extractor.name}",  # lists + torch.cat
+                      "lower num_samples")
     reference_name, reference_images = dataset, None
     if dataset not in DATASETS:
         extractor.check_fits(channels, resolution, dataset)
@@ -373,19 +432,21 @@ def evaluate_pipeline_features(
     device = device if device is not None else pipe._execution_device
     shape = _output_shape(pipe)
     extractors = [get_feature_extractor(f, weights=weights if f == "inception" else None, device=device) for f in features]
-    if dataset not in DATASETS:  # refuse a misfit before sampling anything
+    if dataset not in DATASETS:  # refuse a misfit, or a dataset that does not open, before sampling anything
         for extractor in extractors:
             extractor.check_fits(shape["channels"], shape["resolution"], dataset)
+        if os.path.isdir(dataset):  # a local folder opens in seconds; a Hub dataset is fetched when first needed
+            from ..data import load_image_dataset
+
+            load_image_dataset(dataset, split)
+    elif dataset == "fashion_mnist":
+        from ..data import check_fashion_mnist_split
+
+        check_fashion_mnist_split(split)
 
     start = time.perf_counter()
-    images, labels = [], []
-    for pixel_values, class_labels in generate_batches(pipe, num_samples, batch_size, seed):
-        images.append(((pixel_values.float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).cpu())  # [B, C, H, W]
-        if class_labels is not None:
-            labels.append(class_labels)
+    images, class_labels = generate_uint8(pipe, num_samples, batch_size, seed, progress)
     generate_s = time.perf_counter() - start
-    images = torch.cat(images)
-    class_labels = torch.cat(labels) if labels else None
     source = getattr(pipe, "name_or_path", "") or type(pipe.generator).__name__
 
     reports = []

@@ -15,6 +15,9 @@ import torch.nn.functional as F
 from ..errors import HFGANError
 
 OUTPUT_TYPES = ("pil", "np", "pt")
+# Input image files larger than this are refused from their header, before they are decoded (`hfgan translate
+# --max-image-pixels` raises it; the Space refuses larger uploads).
+MAX_INPUT_PIXELS = 16_000_000
 ImageInput = Union["PIL.Image.Image", np.ndarray, torch.Tensor, Sequence]  # noqa: F821 - PIL is imported lazily
 
 # ITU-R 601-2 luma, the weights of PIL's convert("L")

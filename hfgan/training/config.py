@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import math
 import typing
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence
@@ -145,25 +146,15 @@ class TrainConfig:
                               "--max_train_steps, or --lr_scheduler constant)")
         if self.lr_warmup_steps < 0:
             raise ConfigError(f"lr_warmup_steps must be >= 0, got {self.lr_warmup_steps}")
-        if self.max_train_minutes is not None and not self.max_train_minutes > 0:
-            raise ConfigError(f"max_train_minutes must be > 0 (or unset), got {self.max_train_minutes}")
         _validate_augment(self)
         for key in ("train_batch_size", "gradient_accumulation_steps", "max_train_steps", "n_critic", "r1_interval",
                     "logging_steps", "sample_steps", "checkpointing_steps", "checkpoints_total_limit"):
             if getattr(self, key) < 1:
                 raise ConfigError(f"{key} must be >= 1, got {getattr(self, key)}")
-        if not 0.0 <= self.label_smoothing < 0.5:
-            raise ConfigError(f"label_smoothing must be in [0, 0.5), got {self.label_smoothing}")
-        for key in ("orthogonal_reg_weight", "ema_start_step"):
-            if getattr(self, key) < 0:
-                raise ConfigError(f"{key} must be >= 0, got {getattr(self, key)}")
-        if not 0.0 <= self.ema_decay < 1.0:
-            raise ConfigError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
-        if self.ema_halflife_kimg is not None and not self.ema_halflife_kimg > 0:
-            raise ConfigError(f"ema_halflife_kimg must be > 0 (or unset), got {self.ema_halflife_kimg}")
-        for key in ("learning_rate_g", "learning_rate_d"):
-            if getattr(self, key) <= 0:
-                raise ConfigError(f"{key} must be > 0, got {getattr(self, key)}")
+        if self.ema_start_step < 0:
+            raise ConfigError(f"ema_start_step must be >= 0, got {self.ema_start_step}")
+        _validate_floats(self)
+        _validate_run_length(self)
         return self
 
     def to_dict(self) -> Dict[str, Any]:
@@ -171,6 +162,7 @@ class TrainConfig:
 
 
 _HINTS = typing.get_type_hints(TrainConfig)
+_OPTIONAL = {key for key, hint in _HINTS.items() if type(None) in typing.get_args(hint)}
 
 
 def _validate_augment(cfg: TrainConfig) -> None:
@@ -179,14 +171,69 @@ def _validate_augment(cfg: TrainConfig) -> None:
     if cfg.augment not in AUGMENTS:
         raise ConfigError(f"augment must be one of {', '.join(AUGMENTS)}, got {cfg.augment!r}")
     parse_policy(cfg.augment_policy)
-    if cfg.augment_p is not None and not 0.0 <= cfg.augment_p <= 1.0:
-        raise ConfigError(f"augment_p must be in [0, 1], got {cfg.augment_p}")
-    if cfg.ada_target is not None and not -1.0 <= cfg.ada_target <= 1.0:
-        raise ConfigError(f"ada_target must be in [-1, 1] (a mean sign) or none, got {cfg.ada_target}")
-    if not cfg.ada_kimg > 0:
-        raise ConfigError(f"ada_kimg must be > 0, got {cfg.ada_kimg}")
     if cfg.ada_interval < 1:
         raise ConfigError(f"ada_interval must be >= 1, got {cfg.ada_interval}")
+
+
+# The range of every float key: (low, high, low included, high included); None leaves that side open. Optional keys
+# may also be unset (None).
+FLOAT_RANGES = {
+    "gp_weight": (0.0, None, True, False), "r1_gamma": (0.0, None, True, False),
+    "label_smoothing": (0.0, 0.5, True, False), "feature_matching_weight": (0.0, None, True, False),
+    "orthogonal_reg_weight": (0.0, None, True, False), "max_train_minutes": (0.0, None, False, False),
+    "learning_rate_g": (0.0, None, False, False), "learning_rate_d": (0.0, None, False, False),
+    "adam_beta1": (0.0, 1.0, True, False), "adam_beta2": (0.0, 1.0, True, False),
+    "adam_weight_decay": (0.0, None, True, False), "max_grad_norm": (0.0, None, False, False),
+    "ema_decay": (0.0, 1.0, True, False), "ema_halflife_kimg": (0.0, None, False, False),
+    "ema_rampup": (0.0, None, False, False), "augment_p": (0.0, 1.0, True, True),
+    "ada_target": (-1.0, 1.0, True, True), "ada_kimg": (0.0, None, False, False),
+}
+MAX_TRAIN_STEPS = 10**9
+MAX_EVAL_SAMPLES = 10**7  # per in-run evaluation, as `hfgan evaluate --num-samples`
+MAX_SAMPLE_IMAGES = 1024  # per sample grid: one pipeline call (GANPipeline.max_batch_size)
+ASSUMED_STEPS_PER_SECOND = 10  # a small model on a GPU; what the time of an over-long run is stated at
+
+
+def _range_text(low, high, low_included: bool, high_included: bool) -> str:
+    if high is None:
+        return f"{'>=' if low_included else '>'} {low:g}"
+    return f"in {'[' if low_included else '('}{low:g}, {high:g}{']' if high_included else ')'}"
+
+
+def _validate_floats(cfg: TrainConfig) -> None:
+    """Every float key finite and in its :data:`FLOAT_RANGES` range, or a one-line error naming the key."""
+    for key, (low, high, low_included, high_included) in FLOAT_RANGES.items():
+        value = getattr(cfg, key)
+        if value is None and key in _OPTIONAL:
+            continue
+        above = value >= low if low_included else value > low
+        below = high is None or (value <= high if high_included else value < high)
+        if not (math.isfinite(value) and above and below):
+            unset = " (or unset)" if key in _OPTIONAL else ""
+            raise ConfigError(f"{key} must be a finite number {_range_text(low, high, low_included, high_included)}"
+                              f"{unset}, got {value!r}")
+
+
+def format_duration(seconds: float) -> str:
+    """``seconds`` in the largest fitting unit: ``"40 s"``, ``"12 minutes"``, ``"5.2 hours"``, ``"3.2e+21 years"``."""
+    for unit, size in (("years", 365.25 * 86400), ("days", 86400), ("hours", 3600), ("minutes", 60)):
+        if seconds >= 2 * size:
+            return f"{seconds / size:.3g} {unit}"
+    return f"{seconds:.3g} s"
+
+
+def _validate_run_length(cfg: TrainConfig) -> None:
+    """Runs that could not end: at most :data:`MAX_TRAIN_STEPS` steps, :data:`MAX_EVAL_SAMPLES` samples per
+    evaluation and :data:`MAX_SAMPLE_IMAGES` images per sample grid."""
+    if cfg.max_train_steps > MAX_TRAIN_STEPS:
+        duration = format_duration(cfg.max_train_steps / ASSUMED_STEPS_PER_SECOND)
+        raise ConfigError(f"max_train_steps must be at most {MAX_TRAIN_STEPS}, got {cfg.max_train_steps:.3g}: at "
+                          f"{ASSUMED_STEPS_PER_SECOND} steps a second (a small model on a GPU) it would take {duration} "
+                          "(max_train_minutes bounds a run by time)")
+    if not 2 <= cfg.eval_num_samples <= MAX_EVAL_SAMPLES:
+        raise ConfigError(f"eval_num_samples must be in [2, {MAX_EVAL_SAMPLES}], got {cfg.eval_num_samples:.3g}")
+    if not 1 <= cfg.num_sample_images <= MAX_SAMPLE_IMAGES:
+        raise ConfigError(f"num_sample_images must be in [1, {MAX_SAMPLE_IMAGES}], got {cfg.num_sample_images:.3g}")
 
 
 def _check_step_rules(rules: str) -> None:
@@ -219,11 +266,13 @@ def _coerce(key: str, value: Any) -> Any:
             if value.lower() in ("0", "false", "no", "off"):
                 return False
             raise ConfigError(f"--{key} expects true/false, got {value!r}")
-        if target in (int, float):
+        if target is float:
             try:
-                return target(value)
+                return float(value)
             except ValueError:
-                raise ConfigError(f"--{key} expects {target.__name__}, got {value!r}") from None
+                raise ConfigError(f"--{key} expects float, got {value!r}") from None
+        if target is int:
+            return _integer(key, value)
         if typing.get_origin(target) is dict or target is dict:
             try:
                 value = json.loads(value)
@@ -235,12 +284,29 @@ def _coerce(key: str, value: Any) -> Any:
         return None
     if target is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
+    if target is int and isinstance(value, float):
+        value = _integer(key, repr(value))
     expected = {int: int, float: float, bool: bool, str: str}.get(target)
     if typing.get_origin(target) is dict:
         expected = dict
     if expected and (not isinstance(value, expected) or (expected is int and isinstance(value, bool))):
         raise ConfigError(f"{key} must be {expected.__name__}, got {value!r}")
     return value
+
+
+def _integer(key: str, text: str) -> int:
+    """An int from ``"5000"``, or from a whole number written as a float (``"1e4"``, ``"2000.0"``)."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        number = float(text)
+    except ValueError:
+        number = math.nan
+    if not (math.isfinite(number) and number.is_integer()):
+        raise ConfigError(f"--{key} expects int, got {text!r}")
+    return int(number)
 
 
 def config_from_dict(values: Dict[str, Any], base: Optional[TrainConfig] = None) -> TrainConfig:

@@ -48,8 +48,15 @@ def config_for_model(overrides: Dict[str, Any]) -> TrainConfig:
     """A config from ``overrides`` (which name ``model``) on top of the model's recipe, validated; the run is named
     ``<model>-<dataset>`` unless ``name`` / ``output_dir`` are given."""
     from ..data_fit import dataset_name
+    from ..errors import HFGANError
+    from ..models.registry import list_models, model_stem, variants_of
 
-    base = config_from_dict(recipe(str(overrides["model"])))
+    model = overrides["model"]
+    if not isinstance(model, str) or (model not in list_models() and not variants_of(model)):
+        stems = sorted({model_stem(name) for name in list_models()})
+        raise HFGANError(f"--model {str(model)[:80]!r} is not a registered model: use a family ({', '.join(stems)}) or a "
+                         "variant of `hfgan list`")
+    base = config_from_dict(recipe(model))
     cfg = config_from_dict(overrides, base)
     name = cfg.name or f"{cfg.model}-{dataset_name(cfg)}".replace("_", "-")
     output_dir = cfg.output_dir if "output_dir" in overrides else f"runs/{name}"

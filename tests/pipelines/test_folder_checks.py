@@ -133,7 +133,9 @@ def test_memory_check_counts_every_component_at_the_loading_dtype(folder, monkey
     total = sum(size for _, size in sizes.values())
     monkeypatch.setattr(folder_checks, "_available_memory", lambda: total - 1)
     assert "but only" in load_error(folder)
-    monkeypatch.setattr(folder_checks, "_available_memory", lambda: total // 2 + 1000)
+    meta = folder_checks._meta_models(str(folder), ["generator"])["generator"]
+    one_image, _ = folder_checks.first_image_bytes(meta, torch.float16)  # the activations of one image count too
+    monkeypatch.setattr(folder_checks, "_available_memory", lambda: total // 2 + one_image + 1000)
     GANPipeline.from_pretrained(folder, torch_dtype=torch.float16)  # half the bytes fit
 
 

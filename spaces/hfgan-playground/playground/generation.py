@@ -1,4 +1,8 @@
-"""Generation: plain functions on a loaded noise-to-image pipeline, returning PIL images."""
+"""Generation: plain functions on a loaded noise-to-image pipeline, returning PIL images.
+
+Every request is sized before anything is generated: the generator's activations for that many images (measured
+once per model on the ``meta`` device) must fit in the memory available, or the request is refused in one line.
+"""
 
 import math
 from typing import List, Optional, Sequence, Tuple
@@ -7,6 +11,7 @@ import torch
 from PIL import Image
 
 from hfgan.errors import HFGANError
+from hfgan.pipelines.folder_checks import check_images_fit
 from hfgan.pipelines.image_processor import to_pil
 
 from .errors import SpaceError, one_line
@@ -19,6 +24,16 @@ STANDING_STATS = "standing_stats"  # GANPipeline.truncation_kind of generators t
 def require_generator(pipe, name: str = "this model") -> None:
     if getattr(pipe, "pipeline_tag", "") == IMAGE_TO_IMAGE:
         raise SpaceError(f"{name} is an image-to-image pipeline: use the Image-to-image tab")
+
+
+def require_memory(pipe, num_images: int) -> None:
+    """Refuse, at once and in one line, ``num_images`` images of a generator whose activations would not fit in
+    the memory available (it says how many would)."""
+    generator = pipe.generator
+    try:
+        check_images_fit(generator, num_images, next(generator.parameters()).device)
+    except HFGANError as err:
+        raise SpaceError(one_line(err)) from None
 
 
 def class_labels_for(pipe, choice, n: int) -> Optional[torch.Tensor]:
@@ -65,6 +80,7 @@ def generate(pipe, num_images: int, seed: int, class_choice=None, truncation: fl
     """``num_images`` images, image ``i`` drawn from seed ``seed + i`` (so grids of any size agree); at
     ``resolution`` for models that grow (``pipe.resolutions``)."""
     require_generator(pipe)
+    require_memory(pipe, num_images)
     labels = class_labels_for(pipe, class_choice, num_images)
     extra = {"resolution": resolution} if resolution is not None else {}
     try:
@@ -106,6 +122,7 @@ def interpolate(pipe, seed_a: int, seed_b: int, frames: int, class_a=None, class
     (the public pipeline API takes discrete class labels only).
     """
     require_generator(pipe)
+    require_memory(pipe, frames)
     za, zb = seed_latents(pipe, seed_a, truncation), seed_latents(pipe, seed_b, truncation)
     latents = torch.stack([slerp(za, zb, i / (frames - 1)) for i in range(frames)])
     labels = None
@@ -142,6 +159,7 @@ def class_interpolation(pipe, seed: int, class_a, class_b, steps: int, truncatio
         raise SpaceError(f"class interpolation needs a generator with a class embedding (embed_classes); "
                          f"{type(pipe.generator).__name__} has none")
     labels = torch.cat([_one_class(pipe, class_a, "A"), _one_class(pipe, class_b, "B")])
+    require_memory(pipe, steps)
     generator = pipe.generator
     weight = next(generator.parameters())
     standing = standing_stats(pipe)

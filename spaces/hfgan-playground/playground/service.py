@@ -7,7 +7,7 @@ from typing import Dict, List, Optional, Tuple
 from . import examples, generation, style_mixing, translation
 from .display import animated_gif, grid_image, upscale
 from .errors import SpaceError
-from .inputs import clamp_float, clamp_int
+from .inputs import choice, clamp_float, clamp_int, model_name, text
 from .models import PipelineCache, default_pipelines_dir, discover_models, pipeline_class_name
 from .settings import (ALL_CLASSES, CACHE_SIZE, DEFAULT_CLASS_STEPS, DEFAULT_FRAMES, DEFAULT_IMAGES, MAX_CLASS_STEPS,
                        MAX_FRAMES, MAX_IMAGES, MAX_LADDER_ROWS, MAX_SEED, MIN_CLASS_STEPS, MIN_FRAMES,
@@ -58,14 +58,15 @@ class Playground:
         return (preferred or self.models or [None])[0]
 
     def pipeline(self, model: Optional[str]):
-        return self.cache.get(model)
+        """The pipeline called ``model`` (a shipped model's name or a Hub repo id), loaded once and cached."""
+        return self.cache.get(model_name(model))
 
     def info(self, model: Optional[str]) -> Dict:
         """What the UI needs to know about a model: summary markdown, class names, task, the truncation range it
         takes (and whether it picks standing statistics), whether its classes can be blended, its resolutions."""
         pipe = self.pipeline(model)
         generator = not translation.is_translator(pipe)
-        return {"summary": model_summary(pipe, model.strip()), "class_names": list(getattr(pipe, "class_names", None) or []),
+        return {"summary": model_summary(pipe, model_name(model)), "class_names": list(getattr(pipe, "class_names", None) or []),
                 "pipeline_tag": getattr(pipe, "pipeline_tag", ""),
                 "truncation": generation.truncation_range(pipe) if generator else (TRUNCATION_MIN, TRUNCATION_MAX),
                 "standing_stats": generator and generation.standing_stats(pipe),
@@ -85,6 +86,7 @@ class Playground:
         n = clamp_int(num_images, 1, MAX_IMAGES, "number of images", notes)
         seed = clamp_int(seed, 0, MAX_SEED - n + 1, "seed", notes)
         psi = clamp_float(truncation, TRUNCATION_MIN, TRUNCATION_MAX, "truncation", notes)
+        class_choice = choice(class_choice, "class")
         pipe = self.pipeline(model)
         psi = self._truncation(pipe, psi, notes)
         start = time.perf_counter()
@@ -108,6 +110,7 @@ class Playground:
         seed_b = clamp_int(seed_b, 0, MAX_SEED, "seed B", notes)
         frames = clamp_int(frames, MIN_FRAMES, MAX_FRAMES, "number of frames", notes)
         psi = clamp_float(truncation, TRUNCATION_MIN, TRUNCATION_MAX, "truncation", notes)
+        class_a, class_b = choice(class_a, "class A"), choice(class_b, "class B")
         pipe = self.pipeline(model)
         psi = self._truncation(pipe, psi, notes)
         images = generation.interpolate(pipe, seed_a, seed_b, frames, class_a, class_b, psi)
@@ -128,21 +131,23 @@ class Playground:
         n = clamp_int(num_images, 1, MAX_IMAGES, "number of images", notes)
         seed = clamp_int(seed, 0, MAX_SEED - n + 1, "seed", notes)
         psi = clamp_float(truncation, TRUNCATION_MIN, TRUNCATION_MAX, "truncation", notes)
+        class_choice = choice(class_choice, "class")
+        names = [model_name(model_a, "model A"), model_name(model_b, "model B")]
         grids, summaries = [], []
-        for label, model in (("A", model_a), ("B", model_b)):
+        for label, model in zip("AB", names):
             try:
                 pipe = self.pipeline(model)
             except SpaceError as err:
                 raise SpaceError(f"model {label}: {err}") from None
-            choice = class_choice
-            if getattr(pipe, "num_classes", None) and choice not in (None, "", ALL_CLASSES):
+            picked = class_choice
+            if getattr(pipe, "num_classes", None) and picked not in (None, "", ALL_CLASSES):
                 known = [c.lower() for c in pipe.class_names]
-                if str(choice).strip().lower() not in known:
-                    notes.append(f"model {label} has no class {choice!r}: showing one image per class")
-                    choice = ALL_CLASSES
-            grids.append(grid_image(generation.generate(pipe, n, seed, choice, self._truncation(pipe, psi, notes)),
+                if picked.strip().lower() not in known:
+                    notes.append(f"model {label} has no class {picked!r}: showing one image per class")
+                    picked = ALL_CLASSES
+            grids.append(grid_image(generation.generate(pipe, n, seed, picked, self._truncation(pipe, psi, notes)),
                                     width=384))
-            summaries.append(model_summary(pipe, str(model).strip()))
+            summaries.append(model_summary(pipe, model))
         return grids[0], grids[1], summaries[0], summaries[1], notes
 
     def resolutions(self, model, num_images=DEFAULT_IMAGES, seed=0, class_choice=None, truncation=1.0):
@@ -152,6 +157,7 @@ class Playground:
         n = clamp_int(num_images, 1, MAX_IMAGES, "number of images", notes)
         seed = clamp_int(seed, 0, MAX_SEED - n + 1, "seed", notes)
         psi = clamp_float(truncation, TRUNCATION_MIN, TRUNCATION_MAX, "truncation", notes)
+        class_choice = choice(class_choice, "class")
         pipe = self.pipeline(model)
         psi = self._truncation(pipe, psi, [])  # the grid's own event reports the notes
         rows = generation.resolution_ladder(pipe, min(n, MAX_LADDER_ROWS), seed, class_choice, psi)
@@ -169,6 +175,7 @@ class Playground:
         seed = clamp_int(seed, 0, MAX_SEED, "seed", notes)
         steps = clamp_int(steps, MIN_CLASS_STEPS, MAX_CLASS_STEPS, "number of steps", notes)
         psi = clamp_float(truncation, TRUNCATION_MIN, TRUNCATION_MAX, "truncation", notes)
+        class_a, class_b = choice(class_a, "class A"), choice(class_b, "class B")
         pipe = self.pipeline(model)
         psi = self._truncation(pipe, psi, notes)
         images = generation.class_interpolation(pipe, seed, class_a, class_b, steps, psi)
@@ -186,10 +193,13 @@ class Playground:
         rows = style_mixing.parse_seeds(row_seeds, "row seeds", notes)
         columns = style_mixing.parse_seeds(column_seeds, "column seeds", notes)
         psi = clamp_float(truncation, TRUNCATION_MIN, TRUNCATION_MAX, "truncation", notes)
-        pipe = self.pipeline(model)
-        generation.require_generator(pipe, model.strip())
+        layers, class_choice = text(layers, "layers"), choice(class_choice, "class")
+        noise_mode = text(noise_mode, "noise mode")
+        name = model_name(model)
+        pipe = self.pipeline(name)
+        generation.require_generator(pipe, name)
         if not style_mixing.can_mix_styles(pipe):
-            raise SpaceError(f"style mixing needs a StyleGAN2 model (a W space): {model.strip()} has none")
+            raise SpaceError(f"style mixing needs a StyleGAN2 model (a W space): {name} has none")
         psi = self._truncation(pipe, psi, notes)
         top = pipe.generator.num_ws - 1
         if layers == STYLE_CUSTOM:
@@ -210,15 +220,16 @@ class Playground:
         """The translation pipeline called ``model``, or a :class:`SpaceError` that says what it is instead."""
         pipe = self.pipeline(model)
         if not translation.is_translator(pipe):
-            raise SpaceError(f"{model.strip()} generates images from noise: the Image-to-image tab needs a "
+            raise SpaceError(f"{model_name(model)} generates images from noise: the Image-to-image tab needs a "
                              "translation pipeline")
         return pipe
 
     def examples(self, model: Optional[str], direction: str = "forward") -> Tuple[List[Tuple[str, str]], str]:
         """``([(PNG path, caption)], note)``: the test-split examples that fit ``direction`` of ``model``."""
         pipe = self.translator(model)
-        direction = translation.check_direction(pipe, direction, model.strip())
-        return examples.examples_for(model.strip(), getattr(pipe, "card_data", None), direction, self.examples_dir)
+        name = model_name(model)
+        direction = translation.check_direction(pipe, choice(direction, "direction"), name)
+        return examples.examples_for(name, getattr(pipe, "card_data", None), direction, self.examples_dir)
 
     def translation_info(self, model: Optional[str], direction: str = "forward") -> Dict:
         """What the Image-to-image tab shows for a model: its directions, card summary and examples.
@@ -226,10 +237,11 @@ class Playground:
         A direction that the model does not have falls back to ``"forward"``.
         """
         pipe = self.translator(model)
+        name = model_name(model)
         directions = translation.directions(pipe)
-        direction = direction if direction in directions else "forward"
-        items, note = examples.examples_for(model.strip(), getattr(pipe, "card_data", None), direction, self.examples_dir)
-        return {"directions": list(directions), "direction": direction, "summary": model_summary(pipe, model.strip()),
+        direction = direction if isinstance(direction, str) and direction in directions else "forward"
+        items, note = examples.examples_for(name, getattr(pipe, "card_data", None), direction, self.examples_dir)
+        return {"directions": list(directions), "direction": direction, "summary": model_summary(pipe, name),
                 "examples": items, "examples_note": note}
 
     def translate(self, model, image, direction="forward"):
@@ -237,8 +249,11 @@ class Playground:
 
         The output is the model's own, at its size (the page draws it larger).
         """
+        direction = choice(direction, "direction")
+        if isinstance(image, str):
+            text(image, "image", limit=4096)
         pipe = self.translator(model)
-        name = model.strip()
+        name = model_name(model)
         direction = translation.check_direction(pipe, direction, name)
         image = translation.open_image(image)
         start = time.perf_counter()

@@ -27,9 +27,11 @@ TEMP_MAX_AGE_S = 3600
 TEMP_MAX_MB = float(os.environ.get("HFGAN_SPACE_TEMP_MAX_MB", "256"))
 TEMP_MIN_AGE_S = float(os.environ.get("HFGAN_SPACE_TEMP_MIN_AGE_S", "60"))
 TEMP_SWEEP_S = float(os.environ.get("HFGAN_SPACE_TEMP_SWEEP_S", "5"))
+MAX_TEXT_CHARS = 1000  # a model name, class name, seed list or choice; longer text is refused unread
 REPO_ID_RE = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[A-Za-z0-9][\w.-]{0,95}$")
 IMAGE_TO_IMAGE = "image-to-image"
-MAX_INPUT_PIXELS = 16_000_000  # larger uploads are refused before they are decoded
+# Larger uploads are refused before they are decoded: the limit of `hfgan translate` too.
+from hfgan.pipelines.image_processor import MAX_INPUT_PIXELS  # noqa: E402
 TRANSLATION_PIPELINE = "GANImageToImagePipeline"  # the model_index.json _class_name of translation pipelines
 MAX_MIX_SEEDS = 8  # row seeds and column seeds of the Style mixing tab, each
 STYLE_PRESETS = ("coarse", "middle", "fine")  # the thirds of a StyleGAN2 generator's blocks, lowest resolutions first

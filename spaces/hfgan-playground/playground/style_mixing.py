@@ -1,5 +1,6 @@
 """Style mixing for generators with a W space (StyleGAN2): seeds in, ``GANPipeline.style_mixing``'s grid out."""
 
+import math
 import re
 from typing import Dict, List, Tuple
 
@@ -11,6 +12,7 @@ from hfgan.errors import HFGANError
 
 from .errors import SpaceError, one_line
 from .generation import class_labels_for, require_generator, seed_latents
+from .inputs import text as checked_text
 from .settings import MAX_MIX_SEEDS, MAX_SEED, NOISE_MODES, STYLE_CUSTOM, STYLE_PRESETS
 
 W_SPACE = "w_space"  # GANPipeline.truncation_kind of generators with a mapping network (StyleGAN2)
@@ -57,9 +59,10 @@ def layer_presets(pipe) -> Dict[str, List[int]]:
 def parse_seeds(text, name: str, notes: List[str]) -> List[int]:
     """``"0, 1, 2"`` (commas or spaces) -> seeds in ``[0, MAX_SEED]``; more than ``MAX_MIX_SEEDS`` are cut, with a note."""
     if isinstance(text, (int, float)) and not isinstance(text, bool):
-        text = str(int(text))
-    if not isinstance(text, str) or not text.strip():
+        text = str(int(text)) if math.isfinite(text) else str(text)
+    if text is None or (isinstance(text, str) and not text.strip()):
         raise SpaceError(f"{name} is empty: enter seeds like 0, 1, 2")
+    text = checked_text(text, name)
     seeds = []
     for part in re.split(r"[\s,;]+", text.strip()):
         if not part:

@@ -12,6 +12,7 @@ from typing import Tuple
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from hfgan.errors import HFGANError
+from hfgan.pipelines.folder_checks import check_images_fit
 
 from .errors import SpaceError, one_line
 from .settings import IMAGE_TO_IMAGE, MAX_INPUT_PIXELS
@@ -91,6 +92,8 @@ def translate(pipe, image, direction: str = "forward", name: str = "this model")
     direction = check_direction(pipe, direction, name)
     image = open_image(image)
     try:
+        model = pipe.translator(direction)
+        check_images_fit(model, 1, next(model.parameters()).device)  # refused at once when one image cannot fit
         return pipe(image=image, direction=direction, output_type="pil").images[0]
     except HFGANError as err:
         raise SpaceError(one_line(err)) from None

@@ -14,6 +14,7 @@ from . import (atomic_cache, class_interpolate_tab, compare_tab, generate_tab, i
                style_mixing_tab)
 from .cleanup import start_sweeper
 from .common import class_dropdown, model_truncation_slider, ui
+from .guard import guard_inputs
 
 INTRO = """# hfgan playground
 Generate images with every published [hfgan](https://huggingface.co/models?library=hfgan) GAN, or translate
@@ -112,6 +113,7 @@ def build_demo(pipelines_dir=None, playground: Optional[Playground] = None,
             tab.select(ui(main_card), model, summary, queue=False, api_visibility="private")
 
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=MAX_QUEUE)
+    guard_inputs(demo)  # every request's inputs checked for their type; every refusal one line in the log
     demo.playground = play  # for tests and scripts
     demo.temp_budget = temp_budget or default_temp_budget()
     demo.stop_temp_sweeper = start_sweeper(demo, demo.temp_budget).set
