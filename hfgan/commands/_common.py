@@ -75,14 +75,14 @@ def loading_kwargs(args) -> Dict[str, Any]:
 
 
 def check_loading(source: str, device, revision: Optional[str] = None, dtype: Optional[str] = None) -> None:
-    """One-line errors for loading flags that cannot apply: ``--revision`` of a local folder (a folder has no
-    revisions; diffusers would ignore it), and ``--dtype float16`` on the CPU (diffusers refuses to run float16
+    """One-line errors for loading flags that cannot apply: ``--revision`` other than ``main`` of a local folder (a
+    folder has no revisions; diffusers would ignore it), and ``--dtype float16`` on the CPU (diffusers refuses to run float16
     pipelines there; bfloat16 runs)."""
     import os
 
     from ..errors import HFGANError
 
-    if revision is not None and os.path.exists(source):
+    if revision not in (None, "main") and os.path.exists(source):  # "main", the default, asks for nothing else
         raise HFGANError(f"--revision {revision[:80]}: {source} is a local folder, which has no revisions: pass a Hub "
                          "repo id, or check that revision out into a folder")
     if dtype is not None and DTYPES.get(dtype) == "float16" and getattr(device, "type", device) == "cpu":
