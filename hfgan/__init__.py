@@ -17,30 +17,38 @@ __version__ = "0.1.0"
 # components as ModelMixin subclasses when it resolves ["hfgan", "<Class>"] entries of a model_index.json.
 _LAZY = {
     "ModelMixin": "diffusers.models.modeling_utils",
-    **dict.fromkeys(["FASHION_MNIST_CLASSES", "DCGANDiscriminator", "DCGANGenerator", "MLPGANDiscriminator",
-                     "MLPGANGenerator", "create_model", "get_model_entry", "list_models"], ".models"),
-    "CycleGANGenerator": ".models.cyclegan",
-    "PatchGANDiscriminator": ".models.pix2pix",
-    "Pix2PixGenerator": ".models.pix2pix",
-    "ProGANDiscriminator": ".models.progan",
-    "ProGANGenerator": ".models.progan",
-    "BigGANDeepGenerator": ".models.biggan",
-    "BigGANDiscriminator": ".models.biggan",
-    "SNGANGenerator": ".models.sngan",
-    "SNGANDiscriminator": ".models.sngan",
-    "StyleGAN2Generator": ".models.stylegan2",
-    "StyleGAN2Discriminator": ".models.stylegan2",
+    **dict.fromkeys(["FASHION_MNIST_CLASSES", "create_model", "get_model_entry", "list_models"], ".models"),
     **dict.fromkeys(["GANImageToImagePipeline", "GANPipeline", "ImagePipelineOutput", "load_pipeline"], ".pipelines"),
 }
-
-__all__ = [
-    "GANPipeline", "GANImageToImagePipeline", "ImagePipelineOutput", "load_pipeline", "DCGANGenerator",
-    "DCGANDiscriminator", "MLPGANGenerator", "MLPGANDiscriminator", "Pix2PixGenerator", "PatchGANDiscriminator",
-    "CycleGANGenerator", "ProGANGenerator", "ProGANDiscriminator", "FASHION_MNIST_CLASSES", "create_model", "get_model_entry", "list_models",
-    "HFGANError", "CheckpointError", "ConfigError", "ModelMixin", "__version__",
-    "BigGANDeepGenerator", "BigGANDiscriminator", "SNGANGenerator", "SNGANDiscriminator",
-    "StyleGAN2Generator", "StyleGAN2Discriminator",
+_PUBLIC = [
+    "GANPipeline", "GANImageToImagePipeline", "ImagePipelineOutput", "load_pipeline", "FASHION_MNIST_CLASSES",
+    "create_model", "get_model_entry", "list_models", "HFGANError", "CheckpointError", "ConfigError", "ModelMixin",
+    "__version__",
 ]
+_lazy_getattr, _lazy_dir = lazy_exports(__name__, _LAZY)
 
 
-__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
+def _model_classes() -> dict[str, str]:
+    """The network classes the families' registrations name (importing :mod:`hfgan.models` imports no torch)."""
+    from .models import MODEL_CLASSES
+
+    return MODEL_CLASSES
+
+
+def __getattr__(name: str) -> object:
+    """A public name, imported on first use; the model classes and ``__all__`` (which lists them) come from the
+    families' registrations, so that ``import hfgan`` does not list the registry."""
+    if name == "__all__":
+        value: object = [*_PUBLIC, *_model_classes()]
+    elif name in _LAZY or name not in _model_classes():
+        return _lazy_getattr(name)
+    else:
+        from . import models
+
+        value = getattr(models, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(_lazy_dir()) | set(_model_classes()) | {"__all__"})

@@ -1,7 +1,7 @@
 """The figures a family's model card shows beside its samples, written into a saved pipeline folder.
 
-* StyleGAN2 (a generator with ``map`` / ``synthesize``): a truncation strip (the same latents at ``truncation_psi``
-  1.0 down to 0.0) and two style-mixing grids (coarse and fine ws from the top row's latents).
+* StyleGAN2 (a generator with a W space, :func:`hfgan.models.has_w_space`): a truncation strip (the same latents
+  at ``truncation_psi`` 1.0 down to 0.0) and two style-mixing grids (coarse and fine ws from the top row's latents).
 * ProGAN (a generator with ``resolutions``): the same latents at every resolution it renders, side by side.
 
 ``add_card_figures(folder)`` writes the PNGs under ``samples/``, lists them in the card's ``figures`` and re-renders
@@ -14,6 +14,7 @@ from typing import Dict, List
 import torch
 from PIL import Image
 
+from .models.capabilities import has_w_space
 from .viz import label_columns, make_image_grid
 
 TRUNCATION_PSIS = (1.0, 0.8, 0.6, 0.4, 0.2, 0.0)
@@ -67,7 +68,7 @@ def card_figures(pipe, folder: str, seed: int = 0) -> List[Dict[str, str]]:
         image.save(os.path.join(folder, "samples", name))
         figures.append({"path": f"samples/{name}", "caption": caption})
 
-    if callable(getattr(generator, "map", None)) and callable(getattr(generator, "synthesize", None)):
+    if has_w_space(generator):
         save(truncation_strip(pipe, seed=seed), "truncation.png",
              "Truncation: each row is one latent at `truncation_psi` 1.0 (none) down to 0.0 (the average image, "
              "`w_avg`).")
@@ -86,7 +87,7 @@ def card_figures(pipe, folder: str, seed: int = 0) -> List[Dict[str, str]]:
 
 def add_card_figures(folder: str, seed: int = 0) -> List[Dict[str, str]]:
     """Write the figures of the pipeline saved in ``folder`` and show them in its card."""
-    from .hub import write_model_card
+    from .cards import write_model_card
     from .pipelines.pipeline_utils import load_pipeline
 
     pipe = load_pipeline(folder)

@@ -1,4 +1,4 @@
-"""``hfgan`` command line: ``train | generate | translate | evaluate | push | list | convert | env``.
+"""``hfgan`` command line: ``train | generate | translate | evaluate | publish | push | list | convert | env``.
 
 Each sub-command lives in ``hfgan/commands/<name>.py`` with ``add_arguments(parser)`` and ``run(args)``; those
 modules import torch, diffusers and the rest inside ``run`` only, so ``--help`` and ``hfgan list`` answer at once.
@@ -23,6 +23,7 @@ COMMANDS = {
     "generate": "Generate images from a saved pipeline or a Hub repo into a grid PNG.",
     "translate": "Translate image files or folders with an image-to-image pipeline (Pix2Pix, CycleGAN) into a folder.",
     "evaluate": "Compute FID / KID / IS / precision-recall of a pipeline against a dataset split.",
+    "publish": "Copy a finished training run into a Hub-ready pipeline folder (weights, card, figures; no checkpoints).",
     "push": "Upload a saved pipeline folder to the Hugging Face Hub.",
     "list": "List registered model variants and training presets.",
     "convert": "Convert another project's weights (e.g. pytorch-pretrained-biggan's BigGAN-deep) into an hfgan pipeline folder.",

@@ -138,6 +138,7 @@ def cases(f: Dict[str, str], tmp: str) -> List[Tuple[List[str], str]]:
     out = ["--out", os.path.join(tmp, "g.png")]
     t_out = ["--out", os.path.join(tmp, "t")]
     missing = os.path.join(tmp, "missing")
+    pub = os.path.join(tmp, "pub")
     train = ["train", "dcgan-fashion-mnist"]
     return [
         # the parser
@@ -228,6 +229,19 @@ def cases(f: Dict[str, str], tmp: str) -> List[Tuple[List[str], str]]:
         (["evaluate", "--real-vs-real", "nope"], "nope"),
         (["evaluate", ok, "--seed", "-1"], "--seed"),
         (["evaluate", p2p, "--num-samples", "8"], "dataset"),
+        (["evaluate", ok, "--seeds", "0,0"], "--seeds must be distinct"),
+        (["evaluate", ok, "--seeds", "1,x"], "--seeds must be comma-separated integers"),
+        (["evaluate", ok, ok, "--seeds", "0,1", "--update-card"], "--update-card does not apply to --seeds"),
+        (["evaluate", ok, ok], "several PIPELINEs are compared over --seeds"),
+        (["evaluate", "--real-vs-real", "train", "--seeds", "0,1"], "--real-vs-real"),
+        # publish
+        (["publish", missing, pub], "is not a finished run (no model_index.json)"),
+        (["publish", ok, ok], "the run folder itself"),
+        (["publish", ok, f["data_escape"]], "is not a pipeline folder"),
+        (["publish", ok, image], "is not a pipeline folder"),
+        (["publish", ok, pub, "--gif-every", "0"], "--gif-every must be >= 1"),
+        (["publish", ok, pub, "--weights", "best"], "has no best/ pipeline"),
+        (["publish", ok, pub, "--weights", "worst"], "invalid choice: 'worst'"),
         # push
         (["push", missing, "org/name"], "has no model_index.json"),
         (["push", f["hostile"], "org/name"], "is a path"),
@@ -278,7 +292,7 @@ def cases(f: Dict[str, str], tmp: str) -> List[Tuple[List[str], str]]:
 # what a failing case must not leave behind
 def must_not_exist(tmp: str) -> List[str]:
     return [os.path.join(tmp, name) for name in ("g.png", "t", "c1", "c2", "c3", "c4", "c5", "c6", "c7", "grid.png",
-                                                 "metrics.json", "runs")]
+                                                 "metrics.json", "runs", "pub", "pub.tmp")]
 
 
 # ------------------------------------------------------------------------------------------------------------------

@@ -4,7 +4,6 @@
 builds variants (family, size, channels, classes). No test may reach the Hub.
 """
 
-import importlib.util
 import os
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -149,17 +148,3 @@ def procs():
     import types
 
     return types.SimpleNamespace(run=run_process, free_port=free_port)
-
-
-@pytest.fixture
-def load_script():
-    """``load_script("seed_spread")``: a module of the repository's ``scripts/`` folder, imported from its file."""
-    root = os.path.join(os.path.dirname(__file__), "..", "scripts")
-
-    def load(name: str):
-        spec = importlib.util.spec_from_file_location(name, os.path.join(root, f"{name}.py"))
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
-
-    return load

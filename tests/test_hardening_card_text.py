@@ -6,7 +6,7 @@ from urllib.parse import unquote
 
 import yaml
 
-from hfgan.hub import card_images, model_card_text
+from hfgan.cards import card_images, model_card_text
 
 HOSTILE = ["<img src=x onerror=alert(1)>", "a | b\n# injected heading", "[click](https://example.com) `x` \\"]
 
@@ -93,7 +93,7 @@ def test_a_crafted_card_with_malformed_metrics_and_minutes_still_loads_and_rende
     import yaml
 
     from hfgan import GANPipeline
-    from hfgan.hub import model_card_text, read_card_data
+    from hfgan.cards import model_card_text, read_card_data
 
     folder = shutil.copytree(saved_pipeline_dir, tmp_path / "crafted")
     meta = {"library_name": "hfgan", "hfgan": {"name": "crafted", "train_minutes": "a long time", "train_steps": [1],

@@ -13,7 +13,8 @@ import pytest
 from huggingface_hub import HfApi
 
 from hfgan.errors import HFGANError
-from hfgan.hub import DIFFUSERS_MODULE_TEXT, files_to_upload, push_folder
+from hfgan.hub import DIFFUSERS_MODULE_TEXT, files_to_upload
+from hfgan.pipelines.publishing import push_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 PLANTED = ("tqdm", "torch", "json", "runpy", "hfgan", "argparse")

@@ -11,7 +11,8 @@ import yaml
 from huggingface_hub import HfApi
 
 from hfgan import CheckpointError, DCGANDiscriminator, DCGANGenerator, GANPipeline, HFGANError
-from hfgan.hub import push_folder, read_card_data
+from hfgan.cards import read_card_data
+from hfgan.pipelines.publishing import push_folder
 
 
 def files_under(folder):
@@ -152,7 +153,7 @@ def test_upload_errors_are_one_line(tiny_pipeline, monkeypatch):
 def test_card_tags_a_unet_translator_by_its_directions():
     """One U-Net generator class serves Pix2Pix (one-way) and CycleGAN (two-way): the card names the right family."""
     import hfgan
-    from hfgan.hub import card_metadata
+    from hfgan.cards import card_metadata
 
     make = lambda: hfgan.Pix2PixGenerator(in_channels=1, out_channels=1, sample_size=8, base_channels=4,  # noqa: E731
                                           max_channels=8)

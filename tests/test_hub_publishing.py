@@ -11,7 +11,9 @@ import yaml
 from huggingface_hub import HfApi
 
 from hfgan import GANPipeline
-from hfgan.hub import card_images, files_to_upload, merge_cards, push_folder, read_card_data
+from hfgan.cards import card_images, merge_cards, read_card_data
+from hfgan.hub import files_to_upload
+from hfgan.pipelines.publishing import push_folder
 
 REPO_FILES = ["README.md", "discriminator/config.json", "discriminator/diffusion_pytorch_model.safetensors",
               "generator/config.json", "generator/diffusion_pytorch_model.safetensors", "losses.png", "model_index.json", "pipeline_hfgan.py",

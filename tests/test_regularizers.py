@@ -3,7 +3,7 @@
 import torch
 from torch import nn
 
-from hfgan.models.biggan.modeling_biggan import _spectral_norm
+from hfgan.models.layers import apply_spectral_norm
 from hfgan.regularizers import orthogonal_penalty
 
 
@@ -20,7 +20,7 @@ def test_orthogonal_penalty_matches_the_definition_for_wide_tall_and_spectrally_
     torch.manual_seed(0)
     net = nn.Sequential(nn.Linear(4, 48),  # tall: computed through the small Gram matrix
                         nn.Conv2d(3, 5, 3), nn.ConvTranspose2d(5, 2, 4), nn.Embedding(7, 6),
-                        _spectral_norm(nn.Conv2d(5, 6, 1), 1e-12), nn.BatchNorm2d(6))
+                        apply_spectral_norm(nn.Conv2d(5, 6, 1), 1e-12), nn.BatchNorm2d(6))
     raw = [net[0].weight, net[1].weight, net[2].weight, net[4].parametrizations.weight.original]  # no embedding
     got = orthogonal_penalty(net)
     assert got.dtype == torch.float32 and got.ndim == 0

@@ -14,11 +14,16 @@ An image-to-image pipeline (``GANImageToImagePipeline``) is scored on the test d
 ``--dataset`` (paired) / ``--dataset-a`` and ``--dataset-b`` (unpaired): FID / KID of its outputs, L1 / PSNR / SSIM
 against paired targets, target-class rate and L1 to the input between domains (:mod:`hfgan.metrics.translation`).
 
+``--seeds S1,S2,...`` compares the FID of one or more GAN pipelines over several sample seeds (one 10k sample is one
+draw): per pipeline and feature space the FID of every seed, mean and standard deviation, and each later pipeline's
+per-seed difference to the first (:mod:`hfgan.metrics.seed_spread`), printed and written to ``--out``.
+
     hfgan evaluate pipelines/dcgan-fashion-mnist --num-samples 10000 --metrics fid,kid,is,pr --update-card
     hfgan evaluate runs/dcgan-64 --dataset ./my_images --split train --inception-weights pt_inception.pth
     hfgan evaluate --real-vs-real train --split test
     hfgan evaluate runs/pix2pix-edges2fashion --update-card
     hfgan evaluate runs/cyclegan-sneaker2boot --num-samples 500
+    hfgan evaluate pipelines/mlp-gan-fashion-mnist pipelines/stylegan2-fashion-mnist --seeds 0,1,2,3,4 --out spread.json
 """
 
 import argparse
@@ -27,8 +32,12 @@ import os
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("pipeline", nargs="?", default=None,
-                        help="a saved pipeline folder or a Hub repo id (GANPipeline or GANImageToImagePipeline)")
+    parser.add_argument("pipelines", nargs="*", metavar="PIPELINE",
+                        help="a saved pipeline folder or a Hub repo id (GANPipeline or GANImageToImagePipeline); "
+                             "several GANPipelines with --seeds, the first being the baseline")
+    parser.add_argument("--seeds", default=None, metavar="S1,S2,...",
+                        help="compare the FID of the PIPELINEs over these sample seeds, e.g. 0,1,2,3,4 (instead of "
+                             "--seed): every seed's FID, mean and std, and per-seed differences to the first PIPELINE")
     parser.add_argument("--dataset", default=None, metavar="PATH_OR_HUB_NAME",
                         help="real dataset: fashion_mnist (default), a local image folder or a Hub dataset name (its "
                              "reference statistics are built once and cached); for an image-to-image pipeline, a "
@@ -59,7 +68,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--real-vs-real", default=None, metavar="SPLIT",
                         help="score real images of SPLIT (e.g. train) against --split instead of a pipeline")
     parser.add_argument("--batch-size", type=int, default=500, help="images per batch (default 500)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the latents and metric subsets (default 0)")
+    parser.add_argument("--seed", type=int, default=None, help="seed of the latents and metric subsets (default 0)")
     parser.add_argument("--cache-dir", default=None, help="reference-statistics cache (default $HFGAN_CACHE/reference "
                                                           "or ~/.cache/hfgan/reference)")
     parser.add_argument("--reference-num-images", type=int, default=None,
@@ -94,6 +103,31 @@ def default_features(fashion_mnist: bool, inception_weights) -> list:
 
 def _features(args):
     return [f.strip() for f in args.features.split(",") if f.strip()] if args.features is not None else None
+
+
+def _seeds(args):
+    """``--seeds`` as a list of integers (None without it), checked with the options it excludes; several PIPELINEs
+    need it."""
+    from ..errors import HFGANError
+
+    if args.seeds is None:
+        if len(args.pipelines) > 1:
+            raise HFGANError(f"several PIPELINEs are compared over --seeds (e.g. --seeds 0,1,2,3,4); evaluate one "
+                             f"PIPELINE at a time otherwise, got {len(args.pipelines)}")
+        return None
+    try:
+        seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
+    except ValueError:
+        raise HFGANError(f"--seeds must be comma-separated integers, got {args.seeds[:80]!r}") from None
+    from ..metrics.seed_spread import check_seeds
+
+    check_seeds(seeds)
+    excluded = {"--real-vs-real": args.real_vs_real is not None, "--update-card": args.update_card,
+                "--metrics": args.metrics not in (None, "fid"), "--seed": args.seed is not None}
+    given = [flag for flag, present in excluded.items() if present]
+    if given:
+        raise HFGANError(f"{given[0]} does not apply to --seeds, which compares the FID of PIPELINEs over sample seeds")
+    return seeds
 
 
 def _check(args) -> None:
@@ -207,7 +241,7 @@ def selection_note(data: dict) -> str:
 def update_card(pipe, folder: str, reports) -> str:
     """Merge ``reports`` (one or a list) into ``pipe.card_data["metrics"]`` (other keys kept) and rewrite
     ``folder/README.md``; the note says how the numbers were measured and how the weights were chosen."""
-    from ..hub import write_model_card
+    from ..cards import write_model_card
     from ..metrics import merge_card_metrics
     from ..metrics.evaluate import features_note
 
@@ -235,9 +269,9 @@ def _print_translation(report) -> None:
           f"for {sum(d['num_samples'] for d in directions)} images")
 
 
-def _load(args):
-    """The pipeline, loaded with ``--dtype`` / ``--revision`` / ``--token`` / ``--local-files-only``, without
-    diffusers' progress bar."""
+def _load(args, source=None):
+    """The pipeline ``source`` (default: PIPELINE), loaded with ``--dtype`` / ``--revision`` / ``--token`` /
+    ``--local-files-only``, without diffusers' progress bar."""
     import torch
     from diffusers.utils import logging as diffusers_logging
 
@@ -253,7 +287,7 @@ def _load(args):
     bars_were_enabled = diffusers_logging.is_progress_bar_enabled()
     diffusers_logging.disable_progress_bar()
     try:
-        return load_pipeline(args.pipeline, **kwargs)
+        return load_pipeline(source or args.pipeline, **kwargs)
     finally:
         if bars_were_enabled:
             diffusers_logging.enable_progress_bar()
@@ -269,6 +303,36 @@ def _print_gan(report) -> None:
           f"for {report.num_samples} samples")
 
 
+def _spread(args, seeds, device) -> int:
+    """``--seeds``: the FID of every PIPELINE at every seed (:func:`hfgan.metrics.seed_spread.spread`), printed and
+    written to ``--out``."""
+    from ..errors import HFGANError
+    from ..metrics.seed_spread import spread, spread_lines
+    from ..pipelines import GANPipeline
+    from ._common import check_loading
+
+    def load(source: str):
+        check_loading(source, device, args.revision, args.dtype)
+        pipe = _load(args, source)
+        if not isinstance(pipe, GANPipeline):
+            raise HFGANError(f"{source} holds a {type(pipe).__name__}: --seeds compares GANPipelines")
+        pipe.set_progress_bar_config(disable=True)
+        return pipe.to(device)
+
+    common = _gan_options(args)
+    num_samples, features, progress = common.pop("num_samples"), common.pop("features"), common.pop("progress")
+    for unused in ("metrics", "seed"):  # FID only, at every seed of --seeds
+        common.pop(unused)
+    result = spread(args.pipelines, seeds, num_samples, features, progress=progress, load=load, device=device, **common)
+    print("\n".join(spread_lines(result)))
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    with open(args.out, "w", encoding="utf-8") as f:
+        json.dump(result, f, indent=2)
+        f.write("\n")
+    print(f"wrote {args.out}")
+    return 0
+
+
 def run(args) -> int:
     import torch
 
@@ -278,10 +342,15 @@ def run(args) -> int:
     from ..pipelines import GANImageToImagePipeline, GANPipeline
     from ._common import check_loading, resolve_device
 
+    seeds = _seeds(args)
+    args.pipeline = args.pipelines[0] if args.pipelines else None  # several only with --seeds (checked above)
+    args.seed = 0 if args.seed is None else args.seed
     _check(args)
     if args.threads:
         torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
+    if seeds is not None:
+        return _spread(args, seeds, device)
     pipe = None
     if args.real_vs_real is not None:
         common = _gan_options(args)

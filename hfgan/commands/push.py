@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def dry_run(folder: str, repo_id: str) -> int:
     """Print what a push would upload and what would stop it; a one-line error when something would."""
     from ..errors import HFGANError
-    from ..hub import push_plan
+    from ..pipelines.publishing import push_plan
 
     files, refused = push_plan(folder, repo_id)
     print(f"would upload {len(files)} files of {folder} to {repo_id}:")
@@ -38,7 +38,8 @@ def dry_run(folder: str, repo_id: str) -> int:
 
 
 def run(args) -> int:
-    from ..hub import check_repo_id, push_folder
+    from ..hub import check_repo_id
+    from ..pipelines.publishing import push_folder
 
     check_repo_id(args.repo_id)
     if args.dry_run:

@@ -28,7 +28,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--train_data_dir", "--train-data-dir", default=None, help="the folder of --dataset imagefolder")
     parser.add_argument("--print-config", action="store_true", help="print the resolved config and exit")
     parser.add_argument("--help-config", action="store_true", help="list every config key with its default and meaning, and exit")
-    parser.epilog = ("Any config key can be overridden: --max_train_steps 2000 --output_dir runs/x --loss hinge. "
+    parser.epilog = ("Any config key can be overridden: --max_train_steps 2000 --output_dir runs/x --loss hinge, and one "
+                     "key of the task's settings with --task_kwargs.KEY value (--task_kwargs.gp_weight 10). "
                      "Without a preset: --model dcgan --dataset PATH --resolution 64")
     parser.set_defaults(_accepts_overrides=True)
 
@@ -40,6 +41,12 @@ def _give_back_value(config, extras):
         if item.startswith("--") and "=" not in item and (i + 1 == len(extras) or extras[i + 1].startswith("--")):
             return None, extras[:i + 1] + [config] + extras[i + 1:]
     return config, extras
+
+
+def _print_on_rank0(message: str) -> None:
+    """``print`` on the global main process only (every process of a launched run reads the config)."""
+    if os.environ.get("RANK", "0") == "0":
+        print(message)
 
 
 def run(args) -> int:
@@ -66,10 +73,12 @@ def run(args) -> int:
         overrides["resume_from_checkpoint"] = args.resume
     if args.overwrite_output_dir is not None:
         overrides["overwrite_output_dir"] = args.overwrite_output_dir
+    resume = {}  # the checkpoint, resolved once: here for a preset or config file, else by the trainer
     if args.config:
-        from ..training.presets import load_run_config
+        from ..training.presets import load_run
 
-        cfg = load_run_config(args.config, overrides)
+        log = (lambda message: None) if args.print_config else _print_on_rank0  # stdout is the config's alone
+        cfg, resume["checkpoint"] = load_run(args.config, overrides, log=log)
     else:
         from ..training.recipes import config_for_model
 
@@ -79,6 +88,6 @@ def run(args) -> int:
         return 0
     from ..training.trainer import GANTrainer, command_line
 
-    output = GANTrainer(cfg, command=command_line()).train()
+    output = GANTrainer(cfg, command=command_line(), **resume).train()
     print(f"saved the pipeline to {output}")
     return 0

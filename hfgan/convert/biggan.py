@@ -14,6 +14,7 @@ from typing import Dict, List, Optional, Tuple
 import torch
 
 from ..errors import CheckpointError, ConfigError, HFGANError, one_line
+from ..models.validation import is_int
 
 CONFIG_NAME = "config.json"
 WEIGHTS_NAMES = ("pytorch_model.bin", "model.safetensors", "pytorch_model.safetensors")
@@ -36,10 +37,6 @@ _RENAMES: List[Tuple[str, str]] = [
     (r"\.weight_u$", ".parametrizations.weight.0._u"),
     (r"\.weight_v$", ".parametrizations.weight.0._v"),
 ]
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def find_weights(folder: str) -> str:
@@ -69,11 +66,11 @@ def generator_config(config: Dict, path: str = CONFIG_NAME) -> Dict:
     layers = config["layers"]
     if not isinstance(layers, list) or not layers or not all(
             isinstance(layer, list) and len(layer) == 3 and isinstance(layer[0], bool)
-            and _is_int(layer[1]) and _is_int(layer[2]) for layer in layers):
+            and is_int(layer[1]) and is_int(layer[2]) for layer in layers):
         raise ConfigError(f"{path}: 'layers' must be a list of [upsample, in_multiplier, out_multiplier], "
                           f"got {str(layers)[:80]}")
     for key in ("z_dim", "num_classes", "channel_width", "n_stats"):
-        if not (_is_int(config[key]) and config[key] > 0):
+        if not (is_int(config[key]) and config[key] > 0):
             raise ConfigError(f"{path}: '{key}' must be a positive integer, got {config[key]!r}")
     if layers[0][1] != 16:  # the reference's first block takes the 16 * channel_width channels of its linear layer
         raise ConfigError(f"{path}: the first layer must take 16 x channel_width channels, got {layers[0][1]}")
@@ -81,7 +78,7 @@ def generator_config(config: Dict, path: str = CONFIG_NAME) -> Dict:
     if config.get("output_dim", size) != size:
         raise ConfigError(f"{path}: output_dim={config['output_dim']!r}, but its layers make {size}x{size} images")
     position = config["attention_layer_position"]
-    attention = position if _is_int(position) and 0 <= position < len(layers) else None  # else none is built
+    attention = position if is_int(position) and 0 <= position < len(layers) else None  # else none is built
     channel_width = config["channel_width"]
     return {
         "latent_dim": config["z_dim"],

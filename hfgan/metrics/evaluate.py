@@ -105,7 +105,7 @@ class EvaluationReport:
 
     def card_metrics(self) -> List[Dict[str, Any]]:
         """Entries for ``pipe.card_data["metrics"]`` (rendered into the card's ``model-index``)."""
-        from ..hub import METRIC_NAMES
+        from ..cards import METRIC_NAMES
 
         return [{"type": name, "name": f"{METRIC_NAMES.get(name, name)} ({self.features})", "value": round(float(value), 6),
                  "features": self.features, "split": self.split, "num_samples": self.num_samples}

@@ -69,13 +69,12 @@ def is_fashion_mnist(spec: Optional[str]) -> bool:
 
 def fashion_mnist_classes(spec: str) -> Optional[List[int]]:
     """Class ids of a class-subset domain of Fashion-MNIST (``fashion_mnist:Sneaker`` -> ``[7]``), else None."""
-    from ..data import FASHION_MNIST_LABELS
-    from ..data_translation import _class_ids
+    from ..data import FASHION_MNIST_LABELS, class_ids
 
     name, _, classes = spec.partition(":")
     if name != "fashion_mnist" or not classes.strip() or os.path.isdir(spec):
         return None
-    return _class_ids(spec, classes.strip(), FASHION_MNIST_LABELS, None)
+    return class_ids(spec, classes.strip(), FASHION_MNIST_LABELS, None)
 
 
 def recorded_data(pipe) -> Tuple[Dict[str, Any], Dict[str, Any]]:
@@ -126,7 +125,7 @@ def _lazy(load: Callable[[], np.ndarray]) -> Callable[[], np.ndarray]:
 def paired_sets(pipe, dataset: str, split: str = "test", num_samples: Optional[int] = None,
                 source_column: Optional[str] = None, target_column: Optional[str] = None) -> List[TranslationSet]:
     """One :class:`TranslationSet` per direction of ``pipe`` on a paired dataset (``reverse``: targets -> sources)."""
-    from ..data_translation import load_paired_tensor_data
+    from ..data import load_paired_tensor_data
 
     _, training = recorded_data(pipe)
     same = training.get("dataset") == dataset  # the training config's columns and layout describe this dataset
@@ -160,7 +159,7 @@ def paired_sets(pipe, dataset: str, split: str = "test", num_samples: Optional[i
 def unpaired_sets(pipe, domain_a: str, domain_b: str, split: str = "test",
                   num_samples: Optional[int] = None) -> List[TranslationSet]:
     """One :class:`TranslationSet` per direction of ``pipe`` between two domains: ``forward`` A -> B, ``reverse`` B -> A."""
-    from ..data_translation import load_domain_tensor_data
+    from ..data import load_domain_tensor_data
 
     _, training = recorded_data(pipe)
     center_crop = bool(training.get("center_crop", True))

@@ -2,9 +2,10 @@
 
 An entry names its networks (``components``: name -> class and default config) and the training task that
 fits them: a latent GAN holds ``generator`` and ``discriminator``; a two-way translation model (CycleGAN)
-also ``generator_reverse`` and ``discriminator_reverse``. ``list_models()`` names the entries,
-``create_components(name)`` builds every network, ``create_model(name)`` the generator and discriminator,
-and the parametrized model test runs every entry.
+also ``generator_reverse`` and ``discriminator_reverse``. Each family registers its own entries, in its package's
+``__init__`` (imported by :mod:`hfgan.models`). ``list_models()`` names the entries, ``create_components(name)``
+builds every network, ``create_model(name)`` the generator and discriminator, and the parametrized model test runs
+every entry.
 """
 
 import dataclasses
@@ -91,13 +92,28 @@ def get_model_entry(name: str, resolve: bool = True) -> ModelEntry:
     return entry
 
 
+def registered_classes(package: str) -> Dict[str, str]:
+    """``{class name: module}`` of the classes under ``package`` that the registrations name by reference
+    (``"<module>:<Class>"``), sorted by name; nothing is imported."""
+    classes: Dict[str, str] = {}
+    for entry in _REGISTRY.values():
+        for reference, _ in entry.components.values():
+            module, _, class_name = reference.partition(":") if isinstance(reference, str) else ("", "", "")
+            if module.startswith(f"{package}."):
+                classes.setdefault(class_name, module)
+    return dict(sorted(classes.items()))
+
+
 def family_of(module) -> Optional[str]:
-    """The registered family whose entries use ``type(module)`` as a generator, else None."""
+    """The registered family whose entries use ``type(module)`` as a generator, else None. When several do (a U-Net
+    serves Pix2Pix and a CycleGAN variant), the family whose package defines the class."""
+    families = []
     for name in list(_REGISTRY):
         entry = get_model_entry(name)
-        if type(module) is entry.generator_cls:
-            return entry.family
-    return None
+        if type(module) is entry.generator_cls and entry.family not in families:
+            families.append(entry.family)
+    home = [family for family in families if type(module).__module__.startswith(f"{__package__}.{family}.")]
+    return (home or families or [None])[0]
 
 
 def create_components(name: str, overrides: Optional[Dict[str, Dict]] = None) -> Dict[str, Any]:

@@ -1,6 +1,6 @@
 """Input and config checks shared by every family: one clear message instead of a deep torch traceback."""
 
-from typing import Optional
+from typing import Optional, Tuple
 
 import torch
 
@@ -9,9 +9,11 @@ from ..errors import ConfigError, HFGANError
 _POSITIVE_INTS = ("latent_dim", "base_channels", "max_channels", "class_embed_dim", "mapping_layers")
 _FLOATS = {"dropout": (0.0, 1.0), "negative_slope": (0.0, None)}  # key: (min inclusive, max exclusive)
 _BOOLS = ("spectral_norm",)
+TRANSLATION_NORM_TYPES = ("batch", "instance", "none")  # the image-to-image families' ``norm_type``
 
 
-def _is_int(value) -> bool:
+def is_int(value) -> bool:
+    """Whether ``value`` is an integer config value (a bool is not)."""
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -45,7 +47,7 @@ def validate_config(model, image: bool = True, conditional: bool = False, in_cha
     cfg = model.config
     name = type(model).__name__
     for key in _POSITIVE_INTS:
-        if key in cfg and not (_is_int(cfg[key]) and cfg[key] > 0):
+        if key in cfg and not (is_int(cfg[key]) and cfg[key] > 0):
             raise ConfigError(f"{name}: config '{key}' must be a positive integer, got {cfg[key]!r}")
     for key, (low, high) in _FLOATS.items():
         value = cfg.get(key, low)
@@ -56,7 +58,7 @@ def validate_config(model, image: bool = True, conditional: bool = False, in_cha
         if key in cfg and not isinstance(cfg[key], bool):
             raise ConfigError(f"{name}: config '{key}' must be true or false, got {cfg[key]!r}")
     if image:
-        if not (_is_int(cfg.sample_size) and cfg.sample_size > 0):
+        if not (is_int(cfg.sample_size) and cfg.sample_size > 0):
             raise ConfigError(f"{name}: config 'sample_size' must be a positive integer, got {cfg.sample_size!r}")
         channels_key = "in_channels" if in_channels else "out_channels"
         if cfg.get(channels_key) not in (1, 3):
@@ -64,17 +66,46 @@ def validate_config(model, image: bool = True, conditional: bool = False, in_cha
     for key in ("hidden_dims",):
         if key in cfg:
             dims = cfg[key]
-            if not isinstance(dims, (list, tuple)) or not dims or not all(_is_int(d) and d > 0 for d in dims):
+            if not isinstance(dims, (list, tuple)) or not dims or not all(is_int(d) and d > 0 for d in dims):
                 raise ConfigError(f"{name}: config '{key}' must be a non-empty list of positive integers, got {dims!r}")
     if conditional:
         num_classes = cfg.get("num_classes")
-        if num_classes is not None and not (_is_int(num_classes) and num_classes >= 2):
+        if num_classes is not None and not (is_int(num_classes) and num_classes >= 2):
             raise ConfigError(f"{name}: config 'num_classes' must be None or an integer >= 2, got {num_classes!r}")
         names = cfg.get("class_names")
         if names is not None:
             if not num_classes or not isinstance(names, (list, tuple)) or len(names) != num_classes \
                     or not all(isinstance(n, str) for n in names):
                 raise ConfigError(f"{name}: config 'class_names' must list exactly num_classes={num_classes} strings")
+
+
+def validate_translation_config(
+    model,
+    channel_keys: Tuple[str, ...] = (),
+    optional_ints: Tuple[Tuple[str, int], ...] = (),
+    bools: Tuple[str, ...] = (),
+) -> None:
+    """Config checks of the image-to-image families, each error naming the field (:class:`ConfigError`).
+
+    On top of :func:`validate_config`: every key in ``channel_keys`` is 1 or 3, ``norm_type`` is one of
+    :data:`TRANSLATION_NORM_TYPES`, each ``(key, minimum)`` in ``optional_ints`` is None or an integer >= minimum,
+    and every key in ``bools`` is a bool.
+    """
+    cfg = model.config
+    name = type(model).__name__
+    validate_config(model, image=True, in_channels="out_channels" not in cfg)
+    for key in channel_keys:
+        if cfg[key] not in (1, 3) or isinstance(cfg[key], bool):
+            raise ConfigError(f"{name}: config '{key}' must be 1 or 3, got {cfg[key]!r}")
+    if cfg.norm_type not in TRANSLATION_NORM_TYPES:
+        raise ConfigError(f"{name}: config 'norm_type' must be one of {TRANSLATION_NORM_TYPES}, got {cfg.norm_type!r}")
+    for key, minimum in optional_ints:
+        value = cfg[key]
+        if value is not None and not (is_int(value) and value >= minimum):
+            raise ConfigError(f"{name}: config '{key}' must be None or an integer >= {minimum}, got {value!r}")
+    for key in bools:
+        if not isinstance(cfg[key], bool):
+            raise ConfigError(f"{name}: config '{key}' must be true or false, got {cfg[key]!r}")
 
 
 def _describe(value) -> str:
@@ -126,3 +157,27 @@ def check_class_labels_alone(class_labels, num_classes: Optional[int]) -> torch.
     if not isinstance(class_labels, torch.Tensor) or class_labels.ndim != 1:
         raise HFGANError(f"class_labels must be an integer torch.Tensor of shape [batch_size], got {_describe(class_labels)}")
     return check_class_labels(class_labels, num_classes, class_labels.shape[0])
+
+
+def check_class_inputs(class_labels, class_embeddings, num_classes: Optional[int], embed_dim: int,
+                       batch_size: int) -> Optional[torch.Tensor]:
+    """A generator's classes, as ``class_labels [N]`` or, for conditional models, ``class_embeddings [N, embed_dim]``
+    in their place: checked; the labels as :func:`check_class_labels` returns them (None with embeddings)."""
+    if class_embeddings is None:
+        return check_class_labels(class_labels, num_classes, batch_size)
+    if class_labels is not None or not num_classes:
+        raise HFGANError("class_embeddings are for conditional models, in place of class_labels (not both)")
+    check_class_embeddings(class_embeddings, embed_dim, batch_size)
+    return None
+
+
+def check_image_tensor(name: str, images, channels: int, min_size: int) -> None:
+    """``images`` must be a floating-point ``[N, channels, H, W]`` tensor with ``H, W >= min_size`` (the
+    fully convolutional translators take any size that large)."""
+    if not isinstance(images, torch.Tensor) or not images.is_floating_point():
+        got = f"a {images.dtype} tensor" if isinstance(images, torch.Tensor) else type(images).__name__
+        raise HFGANError(f"{name} must be a floating-point torch.Tensor in [-1, 1], got {got}")
+    if images.ndim != 4 or images.shape[1] != channels:
+        raise HFGANError(f"{name} must have shape [batch_size, {channels}, height, width], got {list(images.shape)}")
+    if min(images.shape[2:]) < min_size:
+        raise HFGANError(f"{name} must be at least {min_size}x{min_size} pixels for this model, got {list(images.shape[2:])}")

@@ -134,12 +134,11 @@ def _check_tensors(path: str, weights, allow_nonfinite: bool) -> None:
                                   "--allow-nonfinite, loads it anyway, for research use)")
 
 
-def check_pipeline_folder(folder: str, class_name: str, variant: Optional[str] = None,
-                          components: Optional[Iterable[str]] = None, allow_nonfinite: bool = False) -> Dict[str, Set[str]]:
+def check_pipeline_folder(folder: str, class_name: str, components: Iterable[str], variant: Optional[str] = None,
+                          allow_nonfinite: bool = False) -> Dict[str, Set[str]]:
     """Check a saved pipeline folder before diffusers reads it; return each component's safetensors keys.
 
-    ``components``: the names the pipeline class declares (default: those of the hfgan pipeline ``class_name``);
-    nothing else is read. Raises :class:`CheckpointError` naming the file for: no or unreadable
+    ``components``: the names the pipeline class ``class_name`` declares; nothing else is read. Raises :class:`CheckpointError` naming the file for: no or unreadable
     ``model_index.json``, another pipeline class, keys that are not plain names (paths above all), components
     the class does not declare or that are not hfgan models, a missing component folder or config, configs and
     weights that are not regular files (a FIFO would block), JSON that nests too deeply, pickle-only weights
@@ -152,11 +151,6 @@ def check_pipeline_folder(folder: str, class_name: str, variant: Optional[str] =
     index_path = os.path.join(folder, "model_index.json")
     if index_class_name(index) != class_name:
         raise CheckpointError(f"{index_path} describes a {str(index_class_name(index))[:60]!r}, not a {class_name}")
-    if components is None:
-        from .pipeline_utils import pipeline_classes
-
-        cls = pipeline_classes().get(class_name)
-        components = cls._get_signature_keys(cls)[0] if cls is not None else None
     prefix = WEIGHTS_NAME + (f".{variant}" if variant else "")
     weights_pattern = re.compile(re.escape(prefix) + r"(-\d{5}-of-\d{5})?\.safetensors")
     keys: Dict[str, Set[str]] = {}

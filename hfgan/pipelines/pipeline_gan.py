@@ -4,6 +4,7 @@ Loading, saving and publishing come from :class:`~hfgan.pipelines.pipeline_utils
 holds the generation ``__call__`` alone.
 """
 
+import dataclasses
 from typing import List, Optional, Sequence, Union
 
 import numpy as np
@@ -11,7 +12,9 @@ import torch
 from diffusers.pipelines.pipeline_utils import DiffusionPipeline, ImagePipelineOutput
 from diffusers.utils.torch_utils import randn_tensor
 
+from ..cards import CardFacts
 from ..errors import HFGANError
+from ..models.capabilities import TRUNCATION_STANDING_STATS, has_w_space, truncation_kind
 from .pipeline_utils import _LoadingMixin, eval_mode, placement, postprocess_image
 # Re-exported from their old home, so that imports from this module keep working.
 from .pipeline_utils import (  # noqa: F401
@@ -24,11 +27,6 @@ from .pipeline_utils import (  # noqa: F401
 )
 
 ClassLabels = Union[int, str, Sequence[Union[int, str]], torch.Tensor, None]
-
-# Kinds of truncation a generator declares with a class attribute ``truncation``; "latents" when it has none.
-TRUNCATION_LATENTS = "latents"  # scale the latents towards the prior's mean (0)
-TRUNCATION_STANDING_STATS = "standing_stats"  # BigGAN: the generator takes truncation_psi and picks its statistics
-TRUNCATION_W_SPACE = "w_space"  # StyleGAN2: the generator lerps its ws towards w_avg; latents are used unscaled
 
 
 def truncated_randn(shape, generator=None, device=None, bound: float = 2.0) -> torch.Tensor:
@@ -79,7 +77,7 @@ class GANPipeline(_LoadingMixin, DiffusionPipeline):
         """How this generator truncates: ``"latents"`` (the pipeline scales sampled latents), ``"standing_stats"``
         (BigGAN: the generator takes ``truncation_psi``; latents are drawn from a normal truncated to [-2, 2]) or
         ``"w_space"`` (StyleGAN2: the generator moves its ws towards ``w_avg``; it has noise inputs)."""
-        return getattr(type(self.generator), "truncation", TRUNCATION_LATENTS)
+        return truncation_kind(self.generator)
 
     @property
     def class_names(self) -> Optional[List[str]]:
@@ -87,6 +85,12 @@ class GANPipeline(_LoadingMixin, DiffusionPipeline):
         if names:
             return list(names)
         return [str(i) for i in range(self.num_classes)] if self.num_classes else None
+
+    def card_facts(self) -> CardFacts:
+        """The model card's facts (those of every pipeline), with the classes of a conditional generator and its kind
+        of truncation (a W space has the card show truncation in W and style mixing)."""
+        return dataclasses.replace(super().card_facts(), num_classes=self.num_classes,
+                                   class_names=tuple(self.class_names or ()), truncation=self.truncation_kind)
 
     @property
     def resolutions(self) -> Optional[List[int]]:
@@ -241,9 +245,9 @@ class GANPipeline(_LoadingMixin, DiffusionPipeline):
         device, dtype, hooked = placement(self, self.generator)
         labels = self.prepare_class_labels(class_labels, batch_size, device)
         truncation = {}
-        if noise_mode is not None and self.truncation_kind != TRUNCATION_W_SPACE:
+        if noise_mode is not None and not has_w_space(self.generator):
             raise HFGANError("noise_mode is for generators with noise inputs (StyleGAN2); this one has none")
-        if self.truncation_kind == TRUNCATION_W_SPACE:
+        if has_w_space(self.generator):
             latents = self.prepare_latents(batch_size, generator, latents, device, dtype)  # used unscaled
             truncation = {"truncation_psi": float(truncation_psi), "noise_mode": noise_mode or "const",
                           "generator": generator}

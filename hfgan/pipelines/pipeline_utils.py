@@ -12,7 +12,10 @@ from typing import Dict, Iterator, Optional, Tuple, Union
 import torch
 
 from .. import hub
+from ..cards import CardFacts, read_card_data, write_model_card
 from ..errors import ArgumentError, CheckpointError, HFGANError, one_line
+from ..folder_safety import link_refusal, refuse_links_out
+from .card_facts import pipeline_card_facts
 from .folder_checks import PICKLE_SUFFIXES, WEIGHTS_NAME, check_memory, check_pipeline_folder  # noqa: F401
 from .folder_checks import index_class_name
 from .folder_checks import read_json as _read_json  # noqa: F401
@@ -195,6 +198,10 @@ class _LoadingMixin:
 
     pipeline_tag: Optional[str] = None
 
+    def card_facts(self) -> CardFacts:
+        """What this pipeline's model card states; :mod:`hfgan.cards` renders the card from these alone."""
+        return pipeline_card_facts(self)
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         _PIPELINE_CLASSES.setdefault(cls.__name__, cls)
@@ -273,7 +280,7 @@ class _LoadingMixin:
         components = cls._get_signature_keys(cls)[0]
         check_kwargs(kwargs, set(LOADING_KWARGS) | set(components), f"{cls.__name__}.from_pretrained")
         _check_dtype_components(kwargs.get("dtype"), components, path)
-        weight_keys = check_pipeline_folder(folder, cls.__name__, kwargs.get("variant"), components,
+        weight_keys = check_pipeline_folder(folder, cls.__name__, components, kwargs.get("variant"),
                                             allow_nonfinite=bool(kwargs.pop("allow_nonfinite", False)))
         try:
             check_memory(folder, [name for name in weight_keys if name not in kwargs], kwargs.get("dtype"))
@@ -290,7 +297,7 @@ class _LoadingMixin:
             if keys != expected:
                 raise CheckpointError(f"{os.path.join(folder, name)}: the weights do not match the config (missing "
                                       f"{sorted(expected - keys)[:3]}, unexpected {sorted(keys - expected)[:3]})")
-        pipe.card_data = hub.read_card_data(folder)
+        pipe.card_data = read_card_data(folder)
         return pipe
 
     def save_pretrained(self, save_directory: Union[str, os.PathLike], safe_serialization: bool = True,
@@ -314,7 +321,7 @@ class _LoadingMixin:
         super().save_pretrained(save_directory, safe_serialization=True, variant=variant, max_shard_size=max_shard_size)
         _use_public_import_paths(os.path.join(save_directory, "model_index.json"))
         repo_id = kwargs.pop("repo_id", None)
-        hub.write_model_card(self, save_directory, repo_id=repo_id)
+        write_model_card(self, save_directory, repo_id=repo_id)
         if push_to_hub:
             repo_id = repo_id or os.path.basename(os.path.normpath(save_directory))
             upload_kwargs = {k: kwargs[k] for k in ("commit_message", "private", "token", "create_pr", "revision") if k in kwargs}
@@ -322,15 +329,15 @@ class _LoadingMixin:
 
     def _refuse_links_out(self, save_directory: str) -> None:
         """Nothing is written through a symlink that leads out of ``save_directory``, nor into a FIFO or device:
-        its own files, its component folders and their files (:func:`hfgan.hub.link_refusal`)."""
+        its own files, its component folders and their files (:func:`hfgan.folder_safety.link_refusal`)."""
         if not os.path.isdir(save_directory):
             return
         names = ["model_index.json", "README.md", f"{DIFFUSERS_MODULE}.py"]
         for name in self.components:
             names.append(name)
-            if os.path.isdir(os.path.join(save_directory, name)) and not hub.link_refusal(save_directory, name):
+            if os.path.isdir(os.path.join(save_directory, name)) and not link_refusal(save_directory, name):
                 names += [f"{name}/{f}" for f in sorted(os.listdir(os.path.join(save_directory, name)))]
-        hub.refuse_links_out(save_directory, names, "save into")
+        refuse_links_out(save_directory, names, "save into")
 
     def push_to_hub(self, repo_id: str, commit_message: Optional[str] = None, private: Optional[bool] = None,
                     token: Optional[str] = None, create_pr: bool = False, safe_serialization: bool = True,
@@ -377,6 +384,3 @@ def load_pipeline(path_or_repo: Union[str, os.PathLike], **kwargs):
                               f"hfgan pipeline (known: {', '.join(sorted(_PIPELINE_CLASSES))})")
     return cls._from_folder(folder, path, kwargs)
 
-
-# hfgan.hub checks a folder with this before pushing it; it imports nothing from the pipelines itself.
-hub.register_pipeline_loader(load_pipeline)

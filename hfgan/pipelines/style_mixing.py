@@ -13,6 +13,7 @@ import torch
 from PIL import Image
 
 from ..errors import HFGANError
+from ..models.capabilities import has_w_space
 from .image_processor import postprocess_image
 from .pipeline_utils import eval_mode, placement
 
@@ -72,7 +73,7 @@ def style_mixing(pipe, num_rows: int = 3, num_columns: int = 3, row_latents: Opt
                  truncation_psi: float = 1.0, noise_mode: str = "const", output_type: str = "pil") -> StyleMixingOutput:
     """See :meth:`hfgan.GANPipeline.style_mixing`."""
     model = pipe.generator
-    if not (callable(getattr(model, "map", None)) and callable(getattr(model, "synthesize", None))):
+    if not has_w_space(model):
         raise HFGANError(f"style mixing needs a generator with a W space (map / synthesize, e.g. StyleGAN2); "
                          f"{type(model).__name__} has none")
     if generator is not None and not isinstance(generator, torch.Generator):

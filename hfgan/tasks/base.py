@@ -9,12 +9,13 @@ stylegan2-ada's ``training_loop`` / ``loss.accumulate_gradients``.
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, ClassVar, Dict, List, Optional, Sequence, Tuple
 
 import torch
 from torch import nn
 
 from ..errors import ConfigError
+from ..training.ranges import Range, check_range
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,8 @@ class Phase:
     (lazy regularization). ``repeats``: how many times it runs per step (``n_critic``). ``key``: the number that
     seeds the phase's randomness, ``(seed, key, counter)``. ``freeze_others``: networks the phase does not train
     have ``requires_grad`` off during it (a task that keeps a graph for a later phase turns this off and
-    detaches by itself).
+    detaches by itself). ``lazy``: a regularization phase split off its optimizer's main phase, as stylegan2-ada's
+    ``G_reg`` / ``D_reg``; the loop then sets that optimizer's learning rate and Adam betas for it.
     """
 
     name: str  # "D_main" | "D_reg" | "G_main" | "G_reg"
@@ -34,15 +36,17 @@ class Phase:
     repeats: int = 1
     key: int = 0
     freeze_others: bool = True
+    lazy: bool = False
 
 
 class StepContext:
     """What a task sees of the loop while it computes one micro-batch of one phase.
 
     ``real(flip_mask)`` gives this rank's data batch of the phase's counter; ``slice`` cuts this rank's rows of
-    this micro-batch out of a global-batch tensor; ``micro_rows`` the rows of the whole micro-batch (all ranks);
-    ``gather`` collects a per-rank tensor of this micro-batch from every rank; ``scratch`` lives for one step
-    and carries what a later phase reuses (generated images, real features).
+    this micro-batch out of a global-batch tensor (of ``rows`` per rank and micro-batch when the draw was that
+    size); ``micro_rows`` the rows of the whole micro-batch (all ranks); ``gather`` collects a per-rank tensor of
+    this micro-batch from every rank; ``scratch`` lives for one step and carries what a later phase reuses
+    (generated images, real features).
     """
 
     def __init__(self, trainer, phase: Phase, counter: int, micro: int):
@@ -61,10 +65,12 @@ class StepContext:
     def last_micro(self) -> bool:
         return self.micro == self.num_micro - 1
 
-    def slice(self, tensor: Optional[torch.Tensor]) -> Optional[torch.Tensor]:
+    def slice(self, tensor: Optional[torch.Tensor], rows: Optional[int] = None,
+              device: bool = True) -> Optional[torch.Tensor]:
         if tensor is None:
             return None
-        return self._trainer.slice(tensor, self.micro).to(self.device)
+        part = self._trainer.slice(tensor, self.micro, rows)
+        return part.to(self.device) if device else part
 
     def micro_rows(self, tensor: torch.Tensor) -> torch.Tensor:
         rows = self._trainer.config.train_batch_size * self.accelerator.num_processes
@@ -92,7 +98,10 @@ class StepContext:
 
 @dataclass
 class TaskKwargs:
-    """Base of each task's ``task_kwargs`` dataclass."""
+    """Base of each task's ``task_kwargs`` dataclass: the task's own recipe, the one place its keys are validated
+    (types here, each number's range from ``ranges``, then the subclass's ``validate``)."""
+
+    ranges: ClassVar[Dict[str, Range]] = {}  # key -> its allowed range (hfgan.training.ranges)
 
     @classmethod
     def from_dict(cls, task: str, values: Optional[Dict[str, Any]]) -> "TaskKwargs":
@@ -108,7 +117,10 @@ class TaskKwargs:
                 values[key] = float(value)
             elif kind in (int, float, bool, str) and not isinstance(values[key], kind) or (kind is int and isinstance(value, bool)):
                 raise ConfigError(f"task_kwargs.{key} must be {kind.__name__}, got {value!r}")
-        return cls(**values).validate()
+        kwargs = cls(**values)
+        for key, bounds in cls.ranges.items():
+            check_range(key, getattr(kwargs, key), bounds)
+        return kwargs.validate()
 
     def validate(self) -> "TaskKwargs":
         return self
@@ -125,10 +137,11 @@ class GANTask:
     supports_augment = False  # whether the task applies the config's ``augment`` to its discriminator's inputs
     find_unused_parameters = False  # whether some parameters sit out some steps (DDP then searches for them)
 
-    def __init__(self, config, seed_rng: Callable[..., torch.Generator]):
+    def __init__(self, config, seed_rng: Callable[..., torch.Generator], global_batch: Optional[int] = None):
         self.config = config
         self.kwargs = self.kwargs_class.from_dict(self.name, config.task_kwargs)
         self.rng = seed_rng  # rng(*keys) -> torch.Generator seeded by (seed, *keys)
+        self.global_batch = global_batch  # the loop's rows per step and phase run: every process and micro-batch
         self.data = None
         from ..augment import Augmenter
 
@@ -151,10 +164,11 @@ class GANTask:
         raise NotImplementedError
 
     def learning_rate(self, optimizer: str) -> float:
+        """The config's learning rate of ``optimizer`` (the loop adjusts it for a lazy regularization phase)."""
         return self.config.learning_rate_g if optimizer == "G" else self.config.learning_rate_d
 
     def adam_betas(self, optimizer: str) -> Tuple[float, float]:
-        """Adam's betas for ``optimizer`` (a task with lazy regularization adjusts them, as it does the rate)."""
+        """Adam's betas for ``optimizer`` (the loop adjusts them for a lazy regularization phase)."""
         return self.config.adam_beta1, self.config.adam_beta2
 
     # -- one step ----------------------------------------------------------------------------------

@@ -9,13 +9,15 @@ randomness drawn for the global batch), so N processes train exactly like one, a
 """
 
 from dataclasses import dataclass
-from typing import Dict, List, Optional
+from typing import ClassVar, Dict, List, Optional
 
 import torch
 import torch.nn.functional as F
 
+from ..data.base import TrainingData
 from ..errors import ConfigError, HFGANError
 from ..losses import get_objective
+from ..training.ranges import LABEL_SMOOTHING, Range
 from .base import GANTask, Phase, StepContext, TaskKwargs, to_unit
 from .pix2pix import reference_scales, to_channels
 
@@ -59,7 +61,7 @@ class ImagePool:
         return torch.stack(out)
 
 
-class UnpairedData:
+class UnpairedData(TrainingData):
     """Two image domains for unpaired training. Index ``i`` of an epoch's permutation takes domain A's image
     ``i mod |A|`` and domain B's image ``pairing[i mod |B|]`` (a fixed seeded permutation), so A and B images
     meet in a new random combination every epoch."""
@@ -84,6 +86,9 @@ class UnpairedTranslationKwargs(TaskKwargs):
     lambda_cycle: float = 10.0  # cycle-consistency weight (the reference's lambda_A = lambda_B)
     lambda_identity: float = 0.5  # identity loss, as a fraction of lambda_cycle (0: off)
     pool_size: int = 50  # generated images kept per discriminator (0: no pool)
+    label_smoothing: float = 0.0  # one-sided: the discriminator's real target = 1 - label_smoothing
+
+    ranges: ClassVar[Dict[str, Range]] = {"label_smoothing": LABEL_SMOOTHING}
 
     def validate(self):
         if self.lambda_cycle < 0 or self.lambda_identity < 0 or self.pool_size < 0:
@@ -97,8 +102,8 @@ class UnpairedTranslationTask(GANTask):
     optimizers = {"G": ("generator", "generator_reverse"), "D": ("discriminator", "discriminator_reverse")}
     ema = ("generator", "generator_reverse")
 
-    def __init__(self, config, seed_rng):
-        super().__init__(config, seed_rng)
+    def __init__(self, config, seed_rng, global_batch=None):
+        super().__init__(config, seed_rng, global_batch)
         self.d_loss_fn, self.g_loss_fn = get_objective(config.loss)
         self.d_scale, self.g_scale = reference_scales(config.loss)
         self.pools = {"b": ImagePool(self.kwargs.pool_size), "a": ImagePool(self.kwargs.pool_size)}
@@ -111,7 +116,7 @@ class UnpairedTranslationTask(GANTask):
                               f"{g.out_channels}): set task_kwargs.lambda_identity to 0")
 
     def _domains(self, nets, split: str, max_samples: Optional[int]):
-        from ..data_translation import load_domain_tensor_data
+        from ..data import load_domain_tensor_data
 
         cfg, g = self.config, nets["generator"].config
         if not cfg.dataset_a or not cfg.dataset_b:
@@ -180,7 +185,7 @@ class UnpairedTranslationTask(GANTask):
         real_a, real_b, fake_a, fake_b = ctx.scratch[ctx.micro]
         fake_b = self._pooled("b", fake_b, drawn, ctx)
         fake_a = self._pooled("a", fake_a, drawn, ctx)
-        smooth = 1.0 - self.config.label_smoothing
+        smooth = 1.0 - self.kwargs.label_smoothing
         with ctx.autocast():
             d_b, d_a = ctx.nets["discriminator"], ctx.nets["discriminator_reverse"]
             loss_b = self.d_scale * self.d_loss_fn(d_b(real_b).float(), d_b(fake_b).float(), smooth)

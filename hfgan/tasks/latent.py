@@ -4,17 +4,21 @@ Per step, ``n_critic`` runs of ``D_main`` (adversarial loss on real and generate
 gradient penalty and lazy R1 when configured), then one ``G_main`` (adversarial loss, plus feature matching
 when configured, and BigGAN's orthogonal regularization of the generator's weights when
 ``orthogonal_reg_weight > 0``). With one critic run and no gradient accumulation, ``G_main`` reuses the images
-``D_main`` generated (as the DCGAN reference loop does): one generator forward per step instead of two.
+``D_main`` generated (as the DCGAN reference loop does): one generator forward per step instead of two. These
+settings are the task's ``task_kwargs`` (:class:`GenerationKwargs`); the phases and their randomness are
+:class:`LatentGANTask`'s, which the progressive task shares.
 """
 
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
+from typing import ClassVar, Dict, List, Optional, Tuple
 
 import torch
 
 from ..errors import HFGANError
+from ..training.ranges import AT_LEAST_ONE, LABEL_SMOOTHING, NONNEGATIVE
 from ..losses import feature_matching_loss, get_objective
 from ..regularizers import gradient_penalty, orthogonal_penalty, r1_penalty
+from ..training.ranges import Range
 from .base import GANTask, Phase, StepContext, TaskKwargs, to_unit
 
 D_KEY, G_KEY, SAMPLE_KEY, RECALIBRATE_KEY = 1, 2, 3, 4  # randomness keys: (seed, key, counter)
@@ -22,17 +26,60 @@ D_KEY, G_KEY, SAMPLE_KEY, RECALIBRATE_KEY = 1, 2, 3, 4  # randomness keys: (seed
 
 @dataclass
 class GenerationKwargs(TaskKwargs):
-    """The generation task takes its settings from the top-level config (loss, gp_weight, r1_gamma, ...)."""
+    """The generation task's regularizers and tricks (the objective is the config's ``loss``)."""
+
+    n_critic: int = 1  # discriminator steps per generator step
+    gp_weight: float = 0.0  # WGAN-GP gradient penalty weight (10 in the paper)
+    r1_gamma: float = 0.0  # R1 penalty weight (gamma / 2 * ||grad||^2)
+    r1_interval: int = 1  # lazy regularization: apply R1 every N discriminator steps
+    label_smoothing: float = 0.0  # one-sided: real target = 1 - label_smoothing
+    feature_matching_weight: float = 0.0  # add feature matching to the generator loss
+    orthogonal_reg_weight: float = 0.0  # BigGAN's off-diagonal orthogonal regularization of G's weights (1e-4 there)
+
+    ranges: ClassVar[Dict[str, Range]] = {
+        "n_critic": AT_LEAST_ONE, "gp_weight": NONNEGATIVE, "r1_gamma": NONNEGATIVE, "r1_interval": AT_LEAST_ONE,
+        "label_smoothing": LABEL_SMOOTHING, "feature_matching_weight": NONNEGATIVE,
+        "orthogonal_reg_weight": NONNEGATIVE}
 
 
-class GenerationTask(GANTask):
+class LatentGANTask(GANTask):
+    """Latents (and, for a conditional model, labels) to images: per step ``n_critic`` runs of ``D_main`` (its
+    ``task_kwargs``), then one ``G_main``, which reuses ``D_main``'s images when it can (one critic run, no
+    accumulation). Subclasses set ``latent_dim`` and ``num_classes`` as they load the data, and compute the losses."""
+
+    latent_dim = 0
+    num_classes: Optional[int] = None
+
+    def reuse_fake(self) -> bool:
+        return self.kwargs.n_critic == 1 and self.config.gradient_accumulation_steps == 1
+
+    def phases(self) -> List[Phase]:
+        # D_main keeps the generator's graph for G_main when reusing, so it detaches by itself
+        return [Phase("D_main", "D", repeats=self.kwargs.n_critic, key=D_KEY, freeze_others=False),
+                Phase("G_main", "G", key=G_KEY)]
+
+    def draw(self, phase: Phase, rng: torch.Generator, n: int) -> Dict[str, torch.Tensor]:
+        if phase.name == "G_main" and self.reuse_fake():
+            return self.draw_augment(rng, n, "fake")
+        drawn = {"latents": torch.randn(n, self.latent_dim, generator=rng)}  # [n, Z]
+        if self.num_classes:
+            drawn["class_labels"] = torch.randint(0, self.num_classes, (n,), generator=rng)  # [n]
+        if phase.name == "D_main":
+            if self.config.random_flip:
+                drawn["flips"] = torch.rand(n, generator=rng) < 0.5  # [n]
+            drawn["alphas"] = torch.rand(n, 1, 1, 1, generator=rng)  # gradient-penalty interpolation weights
+        drawn.update(self.draw_augment(rng, n, *(("real", "fake") if phase.name == "D_main" else ("fake",))))
+        return drawn
+
+
+class GenerationTask(LatentGANTask):
     name = "generation"
     kwargs_class = GenerationKwargs
     periodic_eval = True
     supports_augment = True
 
-    def __init__(self, config, seed_rng):
-        super().__init__(config, seed_rng)
+    def __init__(self, config, seed_rng, global_batch=None):
+        super().__init__(config, seed_rng, global_batch)
         self.d_loss_fn, self.g_loss_fn = get_objective(config.loss)
         self.num_classes: Optional[int] = None
 
@@ -40,12 +87,12 @@ class GenerationTask(GANTask):
     def load_data(self, nets, data=None):
         from accelerate import PartialState
 
-        from ..data_stream import load_image_data
+        from ..data import load_image_data
 
         cfg, generator = self.config, nets["generator"]
         self.latent_dim = generator.config.latent_dim
         self.num_classes = generator.config.get("num_classes")
-        # in memory when it fits, else Arrow rows read by DataLoader workers (hfgan.data_stream)
+        # in memory when it fits, else Arrow rows read by DataLoader workers (hfgan.data.stream)
         data = data if data is not None else load_image_data(
             cfg.dataset, cfg.dataset_split, resolution=generator.config.sample_size, channels=generator.config.out_channels,
             image_column=cfg.image_column, label_column=cfg.label_column, center_crop=cfg.center_crop,
@@ -68,32 +115,11 @@ class GenerationTask(GANTask):
         return data
 
     def card_data(self):
-        from ..data_fit import dataset_name
+        from ..data import dataset_name
 
         return {"dataset": dataset_name(self.config)}
 
     # -- one step ----------------------------------------------------------------------------------
-    def reuse_fake(self) -> bool:
-        return self.config.n_critic == 1 and self.config.gradient_accumulation_steps == 1
-
-    def phases(self) -> List[Phase]:
-        # D_main keeps the generator's graph for G_main when reusing, so it detaches by itself
-        return [Phase("D_main", "D", repeats=self.config.n_critic, key=D_KEY, freeze_others=False),
-                Phase("G_main", "G", key=G_KEY)]
-
-    def draw(self, phase: Phase, rng: torch.Generator, n: int) -> Dict[str, torch.Tensor]:
-        if phase.name == "G_main" and self.reuse_fake():
-            return self.draw_augment(rng, n, "fake")
-        drawn = {"latents": torch.randn(n, self.latent_dim, generator=rng)}  # [n, Z]
-        if self.num_classes:
-            drawn["class_labels"] = torch.randint(0, self.num_classes, (n,), generator=rng)  # [n]
-        if phase.name == "D_main":
-            if self.config.random_flip:
-                drawn["flips"] = torch.rand(n, generator=rng) < 0.5  # [n]
-            drawn["alphas"] = torch.rand(n, 1, 1, 1, generator=rng)  # gradient-penalty interpolation weights
-        drawn.update(self.draw_augment(rng, n, *(("real", "fake") if phase.name == "D_main" else ("fake",))))
-        return drawn
-
     def _generate(self, ctx: StepContext, drawn) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
         latents, labels = ctx.slice(drawn["latents"]), ctx.slice(drawn.get("class_labels"))
         generator = ctx.nets["generator"]
@@ -113,8 +139,8 @@ class GenerationTask(GANTask):
         return self._d_loss(drawn, ctx) if phase.optimizer == "D" else self._g_loss(drawn, ctx)
 
     def _d_loss(self, drawn, ctx: StepContext):
-        cfg = self.config
-        use_r1 = cfg.r1_gamma > 0 and ctx.counter % cfg.r1_interval == 0
+        k = self.kwargs
+        use_r1 = k.r1_gamma > 0 and ctx.counter % k.r1_interval == 0
         keep_graph = self.reuse_fake()
         real, real_labels = ctx.real(drawn.get("flips"))
         if not self.num_classes:
@@ -128,38 +154,38 @@ class GenerationTask(GANTask):
         real_seen = self.augment(ctx, real, drawn, "real")  # the discriminator's inputs (augmented, if configured)
         fake_seen = self.augment(ctx, fake.detach().float(), drawn, "fake")
         with ctx.autocast():
-            real_out = self._disc(ctx, real_seen, real_labels, features=cfg.feature_matching_weight > 0)
+            real_out = self._disc(ctx, real_seen, real_labels, features=k.feature_matching_weight > 0)
             fake_logits = self._disc(ctx, fake_seen, fake_labels)
             real_logits, real_features = real_out if isinstance(real_out, tuple) else (real_out, None)
-            loss = self.d_loss_fn(real_logits.float(), fake_logits.float(), 1.0 - cfg.label_smoothing)
-        if cfg.gp_weight > 0:
+            loss = self.d_loss_fn(real_logits.float(), fake_logits.float(), 1.0 - k.label_smoothing)
+        if k.gp_weight > 0:
             alpha = ctx.slice(drawn["alphas"])
             penalty = gradient_penalty(lambda x: self._disc(ctx, x, real_labels), real_seen, fake_seen, alpha)
-            loss = loss + cfg.gp_weight * penalty
+            loss = loss + k.gp_weight * penalty
         if use_r1:
-            loss = loss + cfg.r1_gamma / 2 * r1_penalty(real_logits.float(), real) * cfg.r1_interval
+            loss = loss + k.r1_gamma / 2 * r1_penalty(real_logits.float(), real) * k.r1_interval
         if real_features is not None:
             ctx.scratch["real_features"] = real_features.detach()
         return loss, {"loss_d": loss.detach(), **self.observe_real_logits(ctx, real_logits)}
 
     def _g_loss(self, drawn, ctx: StepContext):
-        cfg = self.config
+        k = self.kwargs
         with ctx.autocast():
             if self.reuse_fake():
                 fake, fake_labels = ctx.scratch["fake"]
             else:
                 fake, fake_labels = self._generate(ctx, drawn)
             fake = self.augment(ctx, fake, drawn, "fake")
-            if cfg.feature_matching_weight > 0:
+            if k.feature_matching_weight > 0:
                 fake_logits, fake_features = self._disc(ctx, fake, fake_labels, features=True)
-                loss = self.g_loss_fn(fake_logits.float()) + cfg.feature_matching_weight * feature_matching_loss(
+                loss = self.g_loss_fn(fake_logits.float()) + k.feature_matching_weight * feature_matching_loss(
                     ctx.scratch["real_features"].float(), fake_features.float())
             else:
                 loss = self.g_loss_fn(self._disc(ctx, fake, fake_labels).float())
         logs = {}
-        if cfg.orthogonal_reg_weight > 0:  # float32, outside autocast; only then, so other runs are unchanged
+        if k.orthogonal_reg_weight > 0:  # float32, outside autocast; only then, so other runs are unchanged
             penalty = orthogonal_penalty(ctx.accelerator.unwrap_model(ctx.nets["generator"]))
-            loss = loss + cfg.orthogonal_reg_weight * penalty
+            loss = loss + k.orthogonal_reg_weight * penalty
             logs["orthogonal_penalty"] = penalty.detach()
         return loss, {"loss_g": loss.detach(), **logs}
 

@@ -8,13 +8,14 @@ images ``D_main`` generated.
 """
 
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
+from typing import ClassVar, Dict, List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
 
 from ..errors import ConfigError
 from ..losses import get_objective
+from ..training.ranges import LABEL_SMOOTHING, Range
 from .base import GANTask, Phase, StepContext, TaskKwargs, to_unit
 
 D_KEY, G_KEY, SAMPLE_KEY = 1, 2, 3
@@ -35,6 +36,9 @@ def to_channels(images: torch.Tensor, channels: int) -> torch.Tensor:
 @dataclass
 class PairedTranslationKwargs(TaskKwargs):
     lambda_l1: float = 100.0  # weight of the L1 distance to the target
+    label_smoothing: float = 0.0  # one-sided: the discriminator's real target = 1 - label_smoothing
+
+    ranges: ClassVar[Dict[str, Range]] = {"label_smoothing": LABEL_SMOOTHING}
 
     def validate(self):
         if self.lambda_l1 < 0:
@@ -46,8 +50,8 @@ class PairedTranslationTask(GANTask):
     name = "paired-translation"
     kwargs_class = PairedTranslationKwargs
 
-    def __init__(self, config, seed_rng):
-        super().__init__(config, seed_rng)
+    def __init__(self, config, seed_rng, global_batch=None):
+        super().__init__(config, seed_rng, global_batch)
         self.d_loss_fn, self.g_loss_fn = get_objective(config.loss)
         self.d_scale, self.g_scale = reference_scales(config.loss)
 
@@ -60,7 +64,7 @@ class PairedTranslationTask(GANTask):
                               f"{d.get('conditioning_channels')}")
 
     def _load(self, nets, split: str, max_samples: Optional[int]):
-        from ..data_translation import load_paired_tensor_data
+        from ..data import load_paired_tensor_data
 
         cfg, g = self.config, nets["generator"].config
         # side by side, image_column names the combined image; in columns, it names the target
@@ -105,7 +109,7 @@ class PairedTranslationTask(GANTask):
                 real_logits = discriminator(target, source)  # [B, 1, h, w] patch logits
                 fake_logits = discriminator(fake.detach().float(), source)
                 loss = self.d_scale * self.d_loss_fn(real_logits.float(), fake_logits.float(),
-                                                     1.0 - self.config.label_smoothing)
+                                                     1.0 - self.kwargs.label_smoothing)
             return loss, {"loss_d": loss.detach()}
         source, target, fake = ctx.scratch[ctx.micro]
         with ctx.autocast():

@@ -11,17 +11,19 @@ Schedule over a ladder ``r_0 < r_1 < ... < r_K`` (7, 14, 28 for Fashion-MNIST)::
 
 ``D_main``: the Wasserstein critic loss (the config's ``loss``; the preset's is ``wasserstein``) on real images
 average-pooled to the current resolution and, during a fade, blended with their 2x-pooled-and-upsampled copy
-as the generator blends its output; plus the config's ``gp_weight`` times the WGAN-GP penalty and
-``drift_weight * D(real)^2`` (the paper's epsilon-drift, 0.001). ``G_main``: the generator's loss on fakes at
-the same resolution and alpha; with one critic run and no accumulation it reuses ``D_main``'s images.
+as the generator blends its output; plus ``gp_weight`` times the WGAN-GP penalty and ``drift_weight * D(real)^2``
+(the paper's epsilon-drift, 0.001). ``G_main``: the generator's loss on fakes at the same resolution and alpha.
+The phases and their randomness are the latent tasks' (:class:`~.latent.LatentGANTask`): ``n_critic`` runs of
+``D_main``, and with one of them and no accumulation ``G_main`` reuses its images.
 
 Batch size and learning rate stay fixed across resolutions: the loop fixes the global batch at setup (data
-order, the randomness drawn per phase and the DDP split all derive from it), and the learning rate belongs to
-the loop's optimizers and schedules; the paper's constant learning rate below 1024x1024 needs neither.
+order, the randomness drawn per phase and the DDP split all derive from it; the task counts images with the loop's
+``global_batch``), and the learning rate belongs to the loop's optimizers and schedules; the paper's constant
+learning rate below 1024x1024 needs neither.
 """
 
 from dataclasses import dataclass
-from typing import Dict, List, Sequence, Tuple
+from typing import ClassVar, Dict, List, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -29,8 +31,9 @@ import torch.nn.functional as F
 from ..errors import ConfigError
 from ..losses import get_objective
 from ..regularizers import gradient_penalty
-from .base import GANTask, StepContext, TaskKwargs, to_unit
-from .latent import GenerationTask
+from ..training.ranges import AT_LEAST_ONE, NONNEGATIVE, Range
+from .base import StepContext, TaskKwargs, to_unit
+from .latent import LatentGANTask
 
 SAMPLE_KEY = 3  # randomness key of the fixed sample latents (phases use generation's keys)
 
@@ -51,11 +54,15 @@ def growth_schedule(images: int, ladder: Sequence[int], stabilize_images: int, f
 
 @dataclass
 class ProgressiveKwargs(TaskKwargs):
-    """The growth schedule (images per phase; the paper's are 800k) and the drift weight."""
+    """The growth schedule (images per phase; the paper's are 800k), the drift weight and WGAN-GP's settings."""
 
     stabilize_images: int = 300_000  # images at each resolution with alpha 1 (the last resolution: until the end)
     fade_images: int = 300_000  # images over which each new resolution fades in
     drift_weight: float = 0.001  # epsilon * D(real)^2 keeps the critic's outputs near 0
+    gp_weight: float = 0.0  # WGAN-GP gradient penalty weight (10 in the paper)
+    n_critic: int = 1  # critic steps per generator step (the images count one global batch per critic step)
+
+    ranges: ClassVar[Dict[str, Range]] = {"gp_weight": NONNEGATIVE, "n_critic": AT_LEAST_ONE}
 
     def validate(self):
         for key in ("stabilize_images", "fade_images"):
@@ -66,17 +73,16 @@ class ProgressiveKwargs(TaskKwargs):
         return self
 
 
-class ProgressiveTask(GANTask):
+class ProgressiveTask(LatentGANTask):
     name = "progressive"
     kwargs_class = ProgressiveKwargs
     periodic_eval = True  # scores the pipeline at the final resolution: meaningful once the growth is done
     supports_augment = True
     find_unused_parameters = True  # levels above the current resolution sit out a step (DDP must know)
 
-    def __init__(self, config, seed_rng):
-        super().__init__(config, seed_rng)
+    def __init__(self, config, seed_rng, global_batch=None):
+        super().__init__(config, seed_rng, global_batch)
         self.d_loss_fn, self.g_loss_fn = get_objective(config.loss)
-        self.global_batch = config.train_batch_size * config.gradient_accumulation_steps
         self.ladder: List[int] = []
         self.step, self.resolution, self.alpha = 0, 0, 1.0
 
@@ -93,15 +99,11 @@ class ProgressiveTask(GANTask):
                               f"the generator makes {g.config.out_channels}")
 
     def load_data(self, nets, data=None):
-        from accelerate import PartialState
-
         from ..data import load_image_tensor_data
 
         cfg, generator = self.config, nets["generator"]
         self.latent_dim = generator.config.latent_dim
         self.ladder = list(generator.resolutions)
-        # the schedule counts global batches: the same images at any number of processes
-        self.global_batch = cfg.train_batch_size * cfg.gradient_accumulation_steps * PartialState().num_processes
         data = data if data is not None else load_image_tensor_data(
             cfg.dataset, cfg.dataset_split, resolution=generator.config.sample_size, channels=generator.config.out_channels,
             image_column=cfg.image_column, label_column=cfg.label_column, center_crop=cfg.center_crop,
@@ -113,8 +115,9 @@ class ProgressiveTask(GANTask):
 
     # -- the schedule ------------------------------------------------------------------------------
     def images_at(self, step: int) -> int:
-        """Training images shown before ``step`` (one global batch per critic run)."""
-        return step * self.global_batch * self.config.n_critic
+        """Training images shown before ``step`` (one global batch of the loop's per critic run: the same images at any
+        number of processes)."""
+        return step * self.global_batch * self.kwargs.n_critic
 
     def schedule(self, step: int) -> Tuple[int, float]:
         """``(resolution, alpha)`` that ``step`` trains at."""
@@ -143,12 +146,6 @@ class ProgressiveTask(GANTask):
         self.resolution, self.alpha = int(state["resolution"]), float(state["alpha"])
 
     # -- one step ----------------------------------------------------------------------------------
-    # the same phases and randomness as unconditional generation (one critic run reuses its images in G_main)
-    num_classes = None
-    reuse_fake = GenerationTask.reuse_fake
-    phases = GenerationTask.phases
-    draw = GenerationTask.draw
-
     def real_at_resolution(self, real: torch.Tensor) -> torch.Tensor:
         """Full-size real images ``[B, C, H, W]`` as the generator renders now: average-pooled to the current
         resolution and, during a fade, blended with the level below (pooled 2x, upsampled nearest)."""
@@ -169,7 +166,7 @@ class ProgressiveTask(GANTask):
         return self._d_loss(drawn, ctx) if phase.optimizer == "D" else self._g_loss(drawn, ctx)
 
     def _d_loss(self, drawn, ctx: StepContext):
-        cfg = self.config
+        k = self.kwargs
         keep_graph = self.reuse_fake()
         real, _ = ctx.real(drawn.get("flips"))
         real = self.real_at_resolution(real)  # [B, C, r, r]
@@ -184,12 +181,12 @@ class ProgressiveTask(GANTask):
             fake_logits = self._disc(ctx, fake_seen).float()
         loss = self.d_loss_fn(real_logits, fake_logits)
         logs = self.observe_real_logits(ctx, real_logits)
-        if cfg.gp_weight > 0:
+        if k.gp_weight > 0:
             penalty = gradient_penalty(lambda x: self._disc(ctx, x), real, fake_seen, ctx.slice(drawn["alphas"]))
-            loss = loss + cfg.gp_weight * penalty
+            loss = loss + k.gp_weight * penalty
             logs["gradient_penalty"] = penalty.detach()
-        if self.kwargs.drift_weight > 0:
-            loss = loss + self.kwargs.drift_weight * real_logits.pow(2).mean()
+        if k.drift_weight > 0:
+            loss = loss + k.drift_weight * real_logits.pow(2).mean()
         return loss, {"loss_d": loss.detach(), **logs}
 
     def _g_loss(self, drawn, ctx: StepContext):

@@ -11,9 +11,10 @@ Per step, as the reference orders its phases:
 * ``D_main``: the discriminator's adversarial loss on real and generated images.
 * ``D_reg`` every ``r1_interval`` (16 in the preset) steps: R1, ``r1_gamma / 2 * |grad_x D(x)|^2`` on reals.
 
-A regularization phase's loss is multiplied by its interval (the trainer's lazy regularization), and the
-optimizer of a network with one has its learning rate multiplied and its Adam betas raised to the power
-``mb_ratio = interval / (interval + 1)``, as the reference does. Every generator run uses style mixing: with
+These settings, R1's included, are the task's ``task_kwargs`` (:class:`StyleGAN2Kwargs`). A regularization phase is
+*lazy*: the loop multiplies its loss by its interval, and multiplies the learning rate of its optimizer and raises
+that optimizer's Adam betas to the power ``mb_ratio = interval / (interval + 1)``, as the reference's training loop
+does. Every generator run uses style mixing: with
 probability ``style_mixing_prob`` (0.9) a sample takes the ws of a second latent from a random cutoff layer on
 (drawn per sample; the reference draws one cutoff per batch). The mapping network's ``w_avg`` (the truncation
 centre) follows the mean w of each run's first latents, with the generator's ``w_avg_beta``, over every process.
@@ -34,13 +35,15 @@ per-sample seeds, and no ``nan_to_num`` of gradients (the trainer stops on non-f
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Tuple
+from typing import Callable, ClassVar, Dict, List, Tuple
 
 import torch
 from torch import nn
 
 from ..errors import ConfigError
+from ..models.capabilities import has_w_space
 from ..regularizers import path_length_penalty, path_lengths, r1_penalty, update_path_length_mean
+from ..training.ranges import AT_LEAST_ONE, LABEL_SMOOTHING, NONNEGATIVE, Range
 from .base import Phase, StepContext, TaskKwargs, to_unit
 from .latent import D_KEY, G_KEY, GenerationTask
 
@@ -56,6 +59,12 @@ class StyleGAN2Kwargs(TaskKwargs):
     pl_decay: float = 0.01  # decay of the running mean of path lengths
     pl_batch_shrink: int = 2  # G_reg runs on batch / pl_batch_shrink samples
     pl_interval: int = 4  # G_reg every this many steps
+    r1_gamma: float = 0.0  # R1 weight, gamma / 2 * ||grad||^2 (0: no D_reg phase)
+    r1_interval: int = 1  # D_reg every this many steps (16 in the reference)
+    label_smoothing: float = 0.0  # one-sided: real target = 1 - label_smoothing
+
+    ranges: ClassVar[Dict[str, Range]] = {"r1_gamma": NONNEGATIVE, "r1_interval": AT_LEAST_ONE,
+                                          "label_smoothing": LABEL_SMOOTHING}
 
     def validate(self):
         if not 0.0 <= self.style_mixing_prob <= 1.0:
@@ -90,19 +99,14 @@ class StyleGAN2Task(GenerationTask):
     name = "stylegan2"
     kwargs_class = StyleGAN2Kwargs
 
-    def __init__(self, config, seed_rng):
-        super().__init__(config, seed_rng)
+    def __init__(self, config, seed_rng, global_batch=None):
+        super().__init__(config, seed_rng, global_batch)
         self.pl_mean = torch.zeros((), dtype=torch.float64)
-        if config.n_critic != 1:
-            raise ConfigError("task 'stylegan2' runs one discriminator step per step (n_critic 1), as the reference")
-        if config.gp_weight > 0 or config.feature_matching_weight > 0 or config.orthogonal_reg_weight > 0:
-            raise ConfigError("task 'stylegan2' takes R1 (r1_gamma, r1_interval) and path length (task_kwargs); "
-                              "gp_weight, feature_matching_weight and orthogonal_reg_weight are for the generation task")
 
     def check_networks(self, nets):
         super().check_networks(nets)
         generator = nets["generator"]
-        if not (hasattr(generator, "map") and hasattr(generator, "synthesize") and hasattr(generator, "num_ws")):
+        if not has_w_space(generator):
             raise ConfigError(f"task 'stylegan2' needs a generator with a mapping network (map / synthesize), "
                               f"{self.config.model} has a {type(generator).__name__}")
 
@@ -114,35 +118,23 @@ class StyleGAN2Task(GenerationTask):
         self.w_avg_beta = generator.config.get("w_avg_beta")
         return data
 
-    # -- optimizers: lazy regularization -------------------------------------------------------------
-    def reg_interval(self, optimizer: str) -> int:
-        """The interval of the optimizer's regularization phase (0: none)."""
-        if optimizer == "G":
-            return self.kwargs.pl_interval if self.kwargs.pl_weight > 0 else 0
-        return self.config.r1_interval if self.config.r1_gamma > 0 else 0
-
-    def mb_ratio(self, optimizer: str) -> float:
-        interval = self.reg_interval(optimizer)
-        return interval / (interval + 1) if interval else 1.0
-
-    def learning_rate(self, optimizer: str) -> float:
-        return super().learning_rate(optimizer) * self.mb_ratio(optimizer)
-
-    def adam_betas(self, optimizer: str) -> Tuple[float, float]:
-        ratio = self.mb_ratio(optimizer)
-        return tuple(beta ** ratio for beta in super().adam_betas(optimizer))
-
     # -- one step ----------------------------------------------------------------------------------
     def reuse_fake(self) -> bool:
         return False  # every phase draws its own latents, as the reference
 
+    def reg_interval(self, optimizer: str) -> int:
+        """The interval of the optimizer's regularization phase (0: none)."""
+        if optimizer == "G":
+            return self.kwargs.pl_interval if self.kwargs.pl_weight > 0 else 0
+        return self.kwargs.r1_interval if self.kwargs.r1_gamma > 0 else 0
+
     def phases(self) -> List[Phase]:
         phases = [Phase("G_main", "G", key=G_KEY)]
         if self.reg_interval("G"):
-            phases.append(Phase("G_reg", "G", interval=self.kwargs.pl_interval, key=G_REG_KEY))
+            phases.append(Phase("G_reg", "G", interval=self.kwargs.pl_interval, key=G_REG_KEY, lazy=True))
         phases.append(Phase("D_main", "D", key=D_KEY))
         if self.reg_interval("D"):
-            phases.append(Phase("D_reg", "D", interval=self.config.r1_interval, key=D_REG_KEY))
+            phases.append(Phase("D_reg", "D", interval=self.kwargs.r1_interval, key=D_REG_KEY, lazy=True))
         return phases
 
     def pl_rows(self) -> int:
@@ -174,10 +166,10 @@ class StyleGAN2Task(GenerationTask):
     def _run_generator(self, ctx: StepContext, drawn, rows=None) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Images ``[B, C, H, W]``, the ws they come from ``[B, num_ws, w_dim]`` (style-mixed) and the labels, for
         this rank's rows of the micro-batch (``rows`` per rank and micro-batch when given: the draw was that size)."""
-        take = lambda t: self._slice(ctx, t, rows)  # noqa: E731
+        take = lambda t: ctx.slice(t, rows)  # noqa: E731
         latents, mix = take(drawn["latents"]), take(drawn["mix_latents"])
         labels = take(drawn["class_labels"]) if "class_labels" in drawn else None
-        cutoffs, seeds = take(drawn["cutoffs"]), self._slice(ctx, drawn["noise_seeds"], rows, device=False).tolist()
+        cutoffs, seeds = take(drawn["cutoffs"]), ctx.slice(drawn["noise_seeds"], rows, device=False).tolist()
 
         def run(generator, latents, mix, cutoffs):
             ws = generator.map(latents, labels, update_w_avg=False)  # [B, num_ws, w_dim]
@@ -192,13 +184,6 @@ class StyleGAN2Task(GenerationTask):
 
         images, ws = forward_with(ctx.nets["generator"], run, latents, mix, cutoffs)
         return images, ws, labels
-
-    def _slice(self, ctx: StepContext, tensor: torch.Tensor, rows=None, device: bool = True) -> torch.Tensor:
-        """This rank's ``rows`` (default: the batch size) of the current micro-batch of a drawn tensor."""
-        b, p = rows or self.config.train_batch_size, ctx.accelerator.num_processes
-        start = (ctx.micro * p + ctx.accelerator.process_index) * b
-        part = tensor[start:start + b]
-        return part.to(ctx.device) if device else part
 
     @torch.no_grad()
     def _track_w_avg(self, ctx: StepContext, generator, w: torch.Tensor) -> None:
@@ -222,7 +207,7 @@ class StyleGAN2Task(GenerationTask):
     def _g_reg(self, drawn, ctx: StepContext):
         rows = self.pl_rows()
         fake, ws, _ = self._run_generator(ctx, drawn, rows=rows)  # float32: a second derivative
-        lengths = path_lengths(fake.float(), ws, self._slice(ctx, drawn["pl_noise"], rows))  # [rows]
+        lengths = path_lengths(fake.float(), ws, ctx.slice(drawn["pl_noise"], rows))  # [rows]
         batch_mean = ctx.gather(lengths.detach()[None].float()).mean()  # every process's rows
         self.pl_mean = update_path_length_mean(self.pl_mean.to(batch_mean.device), batch_mean, self.kwargs.pl_decay)
         penalty = path_length_penalty(lengths, self.pl_mean)
@@ -241,7 +226,7 @@ class StyleGAN2Task(GenerationTask):
         with ctx.autocast():
             real_logits = self._disc(ctx, real_seen, real_labels)
             fake_logits = self._disc(ctx, fake_seen, fake_labels)
-            loss = self.d_loss_fn(real_logits.float(), fake_logits.float(), 1.0 - self.config.label_smoothing)
+            loss = self.d_loss_fn(real_logits.float(), fake_logits.float(), 1.0 - self.kwargs.label_smoothing)
         return loss, {"loss_d": loss.detach(), **self.observe_real_logits(ctx, real_logits)}
 
     def _d_reg(self, drawn, ctx: StepContext):
@@ -252,7 +237,7 @@ class StyleGAN2Task(GenerationTask):
         real_logits = self._disc(ctx, self.augment(ctx, real, drawn, "real"), real_labels).float()
         penalty = r1_penalty(real_logits, real)
         # real_logits * 0 keeps the discriminator's last layers in the graph (DDP expects a gradient for each)
-        loss = self.config.r1_gamma / 2 * penalty + real_logits.sum() * 0
+        loss = self.kwargs.r1_gamma / 2 * penalty + real_logits.sum() * 0
         return loss, {}
 
     # -- state and outputs -------------------------------------------------------------------------
@@ -280,7 +265,7 @@ class StyleGAN2Task(GenerationTask):
             parts.append(f"path-length regularization {k.pl_weight} every {k.pl_interval} steps "
                          f"(batch / {k.pl_batch_shrink})")
         if self.reg_interval("D"):
-            parts.append(f"lazy R1 gamma {cfg.r1_gamma} every {cfg.r1_interval} steps")
+            parts.append(f"lazy R1 gamma {k.r1_gamma} every {k.r1_interval} steps")
         if cfg.augment != "none":
             parts.append(f"{cfg.augment} augmentation")
         return {**super().card_data(), "training_note": ", ".join(parts) + "."}

@@ -5,9 +5,10 @@ import json
 import math
 import typing
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..errors import ConfigError
+from .ranges import NONNEGATIVE, POSITIVE, check_range
 
 
 @dataclass
@@ -20,7 +21,7 @@ class TrainConfig:
     discriminator_kwargs: Dict[str, Any] = field(default_factory=dict)
     # what is trained (hfgan.tasks): generation | paired-translation | unpaired-translation; None: the model's own
     task: Optional[str] = None
-    task_kwargs: Dict[str, Any] = field(default_factory=dict)  # validated by the task's own dataclass
+    task_kwargs: Dict[str, Any] = field(default_factory=dict)  # the task's recipe, validated by its own dataclass
     # data
     dataset: str = "fashion_mnist"
     dataset_split: str = "train"
@@ -33,22 +34,15 @@ class TrainConfig:
     paired_layout: str = "columns"  # paired translation: columns | side_by_side (one image, source on the left)
     dataset_a: Optional[str] = None  # unpaired translation: domain A, e.g. "fashion_mnist:Sneaker"
     dataset_b: Optional[str] = None  # unpaired translation: domain B, e.g. "fashion_mnist:Ankle boot"
-    # own data (`hfgan train --model dcgan --dataset PATH --resolution 64`, hfgan.data_fit / hfgan.data_stream):
+    # own data (`hfgan train --model dcgan --dataset PATH --resolution 64`, hfgan.data.fit / hfgan.data.stream):
     # the model is sized to the data, a conditional model takes the dataset's classes, big data is not decoded at once
     resolution: Optional[int] = None  # image size: picks the model's variant (dcgan -> dcgan-64); channels follow the data
     train_data_dir: Optional[str] = None  # with dataset="imagefolder": the image folder, classes = subfolders
     data_in_memory: str = "auto"  # auto | true | false: one decoded uint8 tensor, or Arrow rows read by workers
     dataloader_num_workers: int = 2  # worker processes that read Arrow rows ahead of the trainer
     random_crop: bool = False  # crop at a random place per image and epoch, seeded by (seed, epoch, index); not in memory
-    # objective and tricks
+    # objective (every task's); its regularizers and tricks are the task's task_kwargs (gp_weight, r1_gamma, ...)
     loss: str = "nonsaturating"  # minimax | nonsaturating | hinge | wasserstein | least_squares
-    gp_weight: float = 0.0  # WGAN-GP gradient penalty weight (10 in the paper)
-    r1_gamma: float = 0.0  # R1 penalty weight (gamma / 2 * ||grad||^2)
-    r1_interval: int = 1  # lazy regularization: apply R1 every N discriminator steps
-    n_critic: int = 1  # discriminator steps per generator step
-    label_smoothing: float = 0.0  # one-sided: real target = 1 - label_smoothing
-    feature_matching_weight: float = 0.0  # add feature matching to the generator loss
-    orthogonal_reg_weight: float = 0.0  # BigGAN's off-diagonal orthogonal regularization of G's weights (1e-4 there)
     # optimization
     train_batch_size: int = 128  # per device
     gradient_accumulation_steps: int = 1
@@ -118,6 +112,9 @@ class TrainConfig:
 
             if self.task not in list_tasks():
                 raise ConfigError(f"task must be one of {list_tasks()} (or unset: the model's own), got {self.task!r}")
+        from ..tasks import task_recipe
+
+        task_recipe(self)  # every task_kwargs key, validated by the task's own dataclass
         if self.paired_layout not in ("columns", "side_by_side"):
             raise ConfigError(f"paired_layout must be 'columns' or 'side_by_side', got {self.paired_layout!r}")
         if str(self.data_in_memory).lower() not in ("auto", "true", "false"):
@@ -147,8 +144,8 @@ class TrainConfig:
         if self.lr_warmup_steps < 0:
             raise ConfigError(f"lr_warmup_steps must be >= 0, got {self.lr_warmup_steps}")
         _validate_augment(self)
-        for key in ("train_batch_size", "gradient_accumulation_steps", "max_train_steps", "n_critic", "r1_interval",
-                    "logging_steps", "sample_steps", "checkpointing_steps", "checkpoints_total_limit"):
+        for key in ("train_batch_size", "gradient_accumulation_steps", "max_train_steps", "logging_steps", "sample_steps",
+                    "checkpointing_steps", "checkpoints_total_limit"):
             if getattr(self, key) < 1:
                 raise ConfigError(f"{key} must be >= 1, got {getattr(self, key)}")
         if self.ema_start_step < 0:
@@ -175,18 +172,14 @@ def _validate_augment(cfg: TrainConfig) -> None:
         raise ConfigError(f"ada_interval must be >= 1, got {cfg.ada_interval}")
 
 
-# The range of every float key: (low, high, low included, high included); None leaves that side open. Optional keys
-# may also be unset (None).
+# The range of every float key (:mod:`.ranges`); optional keys may also be unset (None).
 FLOAT_RANGES = {
-    "gp_weight": (0.0, None, True, False), "r1_gamma": (0.0, None, True, False),
-    "label_smoothing": (0.0, 0.5, True, False), "feature_matching_weight": (0.0, None, True, False),
-    "orthogonal_reg_weight": (0.0, None, True, False), "max_train_minutes": (0.0, None, False, False),
-    "learning_rate_g": (0.0, None, False, False), "learning_rate_d": (0.0, None, False, False),
+    "max_train_minutes": POSITIVE, "learning_rate_g": POSITIVE, "learning_rate_d": POSITIVE,
     "adam_beta1": (0.0, 1.0, True, False), "adam_beta2": (0.0, 1.0, True, False),
-    "adam_weight_decay": (0.0, None, True, False), "max_grad_norm": (0.0, None, False, False),
-    "ema_decay": (0.0, 1.0, True, False), "ema_halflife_kimg": (0.0, None, False, False),
-    "ema_rampup": (0.0, None, False, False), "augment_p": (0.0, 1.0, True, True),
-    "ada_target": (-1.0, 1.0, True, True), "ada_kimg": (0.0, None, False, False),
+    "adam_weight_decay": NONNEGATIVE, "max_grad_norm": POSITIVE,
+    "ema_decay": (0.0, 1.0, True, False), "ema_halflife_kimg": POSITIVE,
+    "ema_rampup": POSITIVE, "augment_p": (0.0, 1.0, True, True),
+    "ada_target": (-1.0, 1.0, True, True), "ada_kimg": POSITIVE,
 }
 MAX_TRAIN_STEPS = 10**9
 MAX_EVAL_SAMPLES = 10**7  # per in-run evaluation, as `hfgan evaluate --num-samples`
@@ -194,24 +187,10 @@ MAX_SAMPLE_IMAGES = 1024  # per sample grid: one pipeline call (GANPipeline.max_
 ASSUMED_STEPS_PER_SECOND = 10  # a small model on a GPU; what the time of an over-long run is stated at
 
 
-def _range_text(low, high, low_included: bool, high_included: bool) -> str:
-    if high is None:
-        return f"{'>=' if low_included else '>'} {low:g}"
-    return f"in {'[' if low_included else '('}{low:g}, {high:g}{']' if high_included else ')'}"
-
-
 def _validate_floats(cfg: TrainConfig) -> None:
     """Every float key finite and in its :data:`FLOAT_RANGES` range, or a one-line error naming the key."""
-    for key, (low, high, low_included, high_included) in FLOAT_RANGES.items():
-        value = getattr(cfg, key)
-        if value is None and key in _OPTIONAL:
-            continue
-        above = value >= low if low_included else value > low
-        below = high is None or (value <= high if high_included else value < high)
-        if not (math.isfinite(value) and above and below):
-            unset = " (or unset)" if key in _OPTIONAL else ""
-            raise ConfigError(f"{key} must be a finite number {_range_text(low, high, low_included, high_included)}"
-                              f"{unset}, got {value!r}")
+    for key, bounds in FLOAT_RANGES.items():
+        check_range(key, getattr(cfg, key), bounds, optional=key in _OPTIONAL)
 
 
 def format_duration(seconds: float) -> str:
@@ -250,9 +229,9 @@ def _check_step_rules(rules: str) -> None:
         raise ConfigError(f"lr_step_rules needs multipliers > 0 and increasing steps >= 1, got {rules!r}")
 
 
-def _coerce(key: str, value: Any) -> Any:
-    """Convert a string (or a loaded YAML value) to the type of field ``key``."""
-    hint = _HINTS[key]
+def _coerce(key: str, value: Any, hint: Any = None) -> Any:
+    """Convert a string (or a loaded YAML value) to the type of field ``key`` (or to ``hint``)."""
+    hint = hint or _HINTS[key]
     origin = typing.get_origin(hint)
     args = [a for a in typing.get_args(hint) if a is not type(None)]
     optional = origin is typing.Union and type(None) in typing.get_args(hint)
@@ -309,15 +288,72 @@ def _integer(key: str, text: str) -> int:
     return int(number)
 
 
+# Keys that were top-level config keys before each task took its own recipe: name -> (type, old default). Presets,
+# config files, saved configs and command lines that spell them at the top level still load: config_from_dict moves
+# them into task_kwargs, where the tasks that read them validate them.
+MOVED_TO_TASK_KWARGS: Dict[str, Tuple[type, Any]] = {
+    "gp_weight": (float, 0.0), "r1_gamma": (float, 0.0), "r1_interval": (int, 1), "n_critic": (int, 1),
+    "label_smoothing": (float, 0.0), "feature_matching_weight": (float, 0.0), "orthogonal_reg_weight": (float, 0.0),
+}
+TASK_KEY = "task_kwargs."  # --task_kwargs.KEY value: one key of the task's recipe
+
+
 def config_from_dict(values: Dict[str, Any], base: Optional[TrainConfig] = None) -> TrainConfig:
+    """``base`` (default: the defaults) with ``values`` set.
+
+    ``task_kwargs.KEY`` sets one key of the task's recipe, and so does a key of :data:`MOVED_TO_TASK_KWARGS` under its
+    old top-level name (at its old default it leaves the task's default, which is the same). A ``task_kwargs`` object
+    replaces the task's settings, except the moved keys that it does not name, which stay as when they were top-level;
+    single keys apply after it, whatever their order.
+    """
     cfg = dataclasses.replace(base) if base is not None else TrainConfig()
+    cfg.task_kwargs = dict(cfg.task_kwargs)
     names = {f.name for f in dataclasses.fields(TrainConfig)}
+    single = []
     for key, value in values.items():
         key = key.replace("-", "_")
+        if key.startswith(TASK_KEY) or key in MOVED_TO_TASK_KWARGS:
+            single.append((key, value))
+            continue
         if key not in names:
             raise ConfigError(f"unknown config key {key!r}; see `hfgan train --help-config`")
-        setattr(cfg, key, _coerce(key, value))
+        value = _coerce(key, value)
+        if key == "task_kwargs":
+            value = {**{k: v for k, v in cfg.task_kwargs.items() if k in MOVED_TO_TASK_KWARGS}, **value}
+        setattr(cfg, key, value)
+    for key, value in single:
+        _set_task_key(cfg.task_kwargs, key, value)
     return cfg
+
+
+def _set_task_key(task_kwargs: Dict[str, Any], key: str, value: Any) -> None:
+    """Set ``task_kwargs.KEY`` (a string parsed as JSON, else as a number, else kept) or a moved top-level key."""
+    if key in MOVED_TO_TASK_KWARGS:
+        kind, default = MOVED_TO_TASK_KWARGS[key]
+        value = _coerce(key, value, kind)
+        if value == default:
+            task_kwargs.pop(key, None)
+        else:
+            task_kwargs[key] = value
+        return
+    name = key[len(TASK_KEY):]
+    if not name.isidentifier():
+        raise ConfigError(f"--{key}: name one key of the task's settings, as --task_kwargs.pl_weight 2")
+    if isinstance(value, str):
+        for parse in (json.loads, float):
+            try:
+                value = parse(value)
+                break
+            except ValueError:
+                continue
+    task_kwargs[name] = value
+
+
+def saved_config(values: Dict[str, Any]) -> TrainConfig:
+    """The config a run recorded (a checkpoint's ``trainer_state.json``, a published ``training_config.json``) in this
+    version's keys: keys it no longer has are left out, those that moved into task_kwargs are moved there."""
+    names = {f.name for f in dataclasses.fields(TrainConfig)}
+    return config_from_dict({k: v for k, v in values.items() if k in names or k in MOVED_TO_TASK_KWARGS})
 
 
 def parse_overrides(args: Sequence[str]) -> Dict[str, str]:

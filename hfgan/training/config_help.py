@@ -1,13 +1,17 @@
-"""``hfgan train --help-config``: every config key with its type, default and a one-line meaning.
+"""``hfgan train --help-config``: every config key with its type, default and a one-line meaning, then each task's
+``task_kwargs`` (its recipe: ``--task_kwargs.KEY value``).
 
 The meaning is the key's comment in :class:`~hfgan.training.config.TrainConfig` (``key: type = default  # ...``),
-else the line below; keys without a comment fall back to their section's heading. Reads the source text, so
-it imports neither torch nor diffusers and answers at once.
+else the line below; keys without a comment fall back to their section's heading. A task's keys are the fields of
+its ``TaskKwargs`` dataclass, with their comments. Reads the source text, so it imports neither torch nor diffusers
+and answers at once.
 """
 
+import ast
 import dataclasses
 import inspect
 import json
+import os
 import re
 from typing import Dict, List, Tuple
 
@@ -43,7 +47,8 @@ _MEANINGS: Dict[str, str] = {
     "eval_metric": "metric of in-run evaluation (fid | kid | is | ...)",
     "eval_num_samples": "generated images per in-run evaluation",
     "eval_features": "feature extractor of in-run evaluation (fashion-mnist-classifier | inception)",
-    "task_kwargs": "the task's own settings (lambda_l1, pool_size, ...), a JSON object",
+    "task_kwargs": "the task's recipe (gp_weight, r1_gamma, lambda_l1, ...; see below), a JSON object; "
+                   "--task_kwargs.KEY value sets one key",
     "train_batch_size": "images per device per micro-batch",
     "max_train_steps": "generator steps of the whole run",
     "learning_rate_d": "discriminator learning rate (Adam; TTUR: differs from learning_rate_g)",
@@ -100,10 +105,57 @@ def config_help() -> List[Tuple[str, str, str, str]]:
     return rows
 
 
+def _classes(module: str) -> Tuple[Dict[str, ast.ClassDef], List[str]]:
+    """The classes of task module ``module`` (``".latent"``) by name, and its source lines, read without importing."""
+    from .. import tasks
+
+    path = os.path.join(os.path.dirname(tasks.__file__), module.lstrip(".") + ".py")
+    with open(path, encoding="utf-8") as f:
+        source = f.read()
+    return {node.name: node for node in ast.parse(source).body if isinstance(node, ast.ClassDef)}, source.splitlines()
+
+
+def _kwargs_rows(cls: ast.ClassDef, lines: List[str]) -> List[Tuple[str, str, str, str]]:
+    """``(key, type, default, meaning)`` of each field of a ``TaskKwargs`` class (its ``ClassVar`` s are no fields)."""
+    rows = []
+    for node in cls.body:
+        if not (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)) or node.value is None:
+            continue
+        kind = ast.unparse(node.annotation)
+        if kind.startswith("ClassVar"):
+            continue
+        comment = lines[node.lineno - 1].partition("#")[2].strip()
+        rows.append((node.target.id, kind, json.dumps(ast.literal_eval(node.value)), comment or "-"))
+    return rows
+
+
+def task_kwargs_help() -> Dict[str, List[Tuple[str, str, str, str]]]:
+    """``{task: [(key, type, default, meaning), ...]}``: each task's ``task_kwargs``, the fields of the dataclass its
+    class names as ``kwargs_class``."""
+    from ..tasks import list_tasks, task_class_path
+
+    shown = {}
+    for task in list_tasks():
+        module, class_name = task_class_path(task)
+        classes, lines = _classes(module)
+        kwargs_class = next(ast.unparse(node.value) for node in classes[class_name].body
+                            if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "kwargs_class")
+        shown[task] = _kwargs_rows(classes[kwargs_class], lines)
+    return shown
+
+
 def format_config_help() -> str:
     rows = config_help()
+    tasks = task_kwargs_help()
     width = max(len(f"--{k} {t}") for k, t, _, _ in rows)
     lines = ["Config keys (`--key value`, or in a YAML/JSON config file); default, then meaning:"]
     for key, kind, default, meaning in rows:
         lines.append(f"  {f'--{key} {kind}'.ljust(width)}  [{default}]  {meaning}")
+    lines += ["", "Task keys (`--task_kwargs.KEY value`, or in the task_kwargs of a config file), per task "
+                  "(`--task`, else the model's own); default, then meaning:"]
+    width = max(len(f"--task_kwargs.{k} {t}") for task_rows in tasks.values() for k, t, _, _ in task_rows)
+    for task, task_rows in tasks.items():
+        lines.append(f"  {task}:")
+        for key, kind, default, meaning in task_rows:
+            lines.append(f"    {f'--task_kwargs.{key} {kind}'.ljust(width)}  [{default}]  {meaning}")
     return "\n".join(lines)

@@ -55,26 +55,19 @@ class EMAModel:
         return self
 
 
-# Standing statistics (BigGAN): forward passes per truncation level, each of one ``sample_inputs()`` batch (256 in
-# the generation task), so 256 samples per level (BigGAN-PyTorch averages 16 batches of its G batch size). The
-# biggan-deep-28 preset's generator took 54 CPU-s for 2 passes at each of its 51 levels on the 2-core development
-# machine (shared), so about half that for 1; the pipeline is built for each in-training evaluation.
-STANDING_STATS_BATCHES = 1
-
-
 @torch.no_grad()
 def recalibrate_batchnorm(model: nn.Module, sample_inputs, num_batches: int = 20) -> bool:
     """Re-estimate batch-norm running statistics of ``model`` with its own weights.
 
     The EMA generator's copied statistics belong to the raw weights; averaging them again over
     ``num_batches`` forward passes of ``sample_inputs()`` (``(latents, class_labels)``) fixes that.
-    A model with standing statistics per truncation (BigGAN-deep: ``accumulate_standing_stats``) measures
-    them instead, every level from ``STANDING_STATS_BATCHES`` batches of ``sample_inputs()``.
+    A model whose statistics are its own to estimate (BigGAN-deep's standing statistics per truncation) has a
+    ``recalibrate_batchnorm(sample_inputs)`` method, which does it instead.
     Returns False when the model has no batch norm.
     """
-    accumulate = getattr(model, "accumulate_standing_stats", None)
-    if callable(accumulate):
-        accumulate(sample_inputs, num_batches=STANDING_STATS_BATCHES)
+    own = getattr(model, "recalibrate_batchnorm", None)
+    if callable(own):
+        own(sample_inputs)
         return True
     norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     if not norms:

@@ -104,7 +104,7 @@ class OutputsMixin:
         ``output_dir``) and the loss plot into ``folder``."""
         from PIL import Image
 
-        from ..hub import write_model_card
+        from ..cards import write_model_card
         from ..viz import plot_losses, save_gif
 
         cfg = self.config

@@ -4,10 +4,10 @@ config file, plus ``--key value`` overrides."""
 import dataclasses
 import fnmatch
 import os
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ..errors import ConfigError
-from .config import TrainConfig, config_from_dict
+from .config import TrainConfig, config_from_dict, saved_config
 
 _PRESETS: Dict[str, Dict] = {
     # The seeds' fully connected GAN with SNGAN's recipe: hinge loss, spectral norm in the discriminator,
@@ -21,19 +21,19 @@ _PRESETS: Dict[str, Dict] = {
     ),
     # DCGAN with the paper's recipe (Adam 2e-4, beta1 0.5), batch 64, EMA generator, label smoothing.
     "dcgan-fashion-mnist": dict(
-        model="dcgan-28", loss="nonsaturating", label_smoothing=0.1, train_batch_size=64,
+        model="dcgan-28", loss="nonsaturating", task_kwargs={"label_smoothing": 0.1}, train_batch_size=64,
         max_train_steps=7000, sample_steps=250, checkpointing_steps=250,
         generator_kwargs={"base_channels": 32}, discriminator_kwargs={"base_channels": 32},
     ),
     # Class-conditional DCGAN: class embedding in G, projection discriminator.
     "cdcgan-fashion-mnist": dict(
-        model="cdcgan-28", loss="nonsaturating", label_smoothing=0.1, train_batch_size=64,
+        model="cdcgan-28", loss="nonsaturating", task_kwargs={"label_smoothing": 0.1}, train_batch_size=64,
         max_train_steps=4500, sample_steps=250, checkpointing_steps=250,
         generator_kwargs={"base_channels": 32}, discriminator_kwargs={"base_channels": 32},
     ),
     # WGAN-GP: Wasserstein loss, gradient penalty 10, 5 critic steps, no batch norm in the critic.
     "wgan-gp-fashion-mnist": dict(
-        model="dcgan-28", loss="wasserstein", gp_weight=10.0, n_critic=5, train_batch_size=64,
+        model="dcgan-28", loss="wasserstein", task_kwargs={"gp_weight": 10.0, "n_critic": 5}, train_batch_size=64,
         learning_rate_g=1e-4, learning_rate_d=1e-4, adam_beta1=0.0, adam_beta2=0.9, max_train_steps=4000,
         generator_kwargs={"base_channels": 32}, discriminator_kwargs={"base_channels": 32, "norm_type": "layer"},
     ),
@@ -73,9 +73,9 @@ _PRESETS: Dict[str, Dict] = {
     # At 28 px about 1.45 s/step on 1 thread of this 2-core CPU and 0.8 on 2; the published run recorded 6.8 h
     # (1 thread to step 13400, 2 after).
     "progan-fashion-mnist": dict(
-        model="progan-28", loss="wasserstein", gp_weight=10.0, n_critic=1, train_batch_size=64,
+        model="progan-28", loss="wasserstein", train_batch_size=64,
         learning_rate_g=1e-3, learning_rate_d=1e-3, adam_beta1=0.0, adam_beta2=0.99, ema_decay=0.999,
-        task_kwargs={"stabilize_images": 100_000, "fade_images": 100_000}, max_train_steps=23000,
+        task_kwargs={"stabilize_images": 100_000, "fade_images": 100_000, "gp_weight": 10.0}, max_train_steps=23000,
         lr_scheduler="constant_then_linear", lr_decay_start_step=19000,
         generator_kwargs={"base_channels": 32, "max_channels": 128},
         discriminator_kwargs={"base_channels": 32, "max_channels": 128},
@@ -89,7 +89,7 @@ _PRESETS: Dict[str, Dict] = {
     # the shared machine; 4000 steps see 1.28M real images. FID (classifier features, 5k samples, train split) every
     # 250 steps selects the published checkpoint.
     "sngan-resnet-fashion-mnist": dict(
-        model="sngan-resnet-28", loss="hinge", n_critic=5, train_batch_size=64, max_train_steps=4000,
+        model="sngan-resnet-28", loss="hinge", task_kwargs={"n_critic": 5}, train_batch_size=64, max_train_steps=4000,
         learning_rate_g=2e-4, learning_rate_d=2e-4, adam_beta1=0.0, adam_beta2=0.9, ema_decay=0.999,
         generator_kwargs={"base_channels": 64}, discriminator_kwargs={"base_channels": 32},
         sample_steps=100, checkpointing_steps=250, eval_steps=250,
@@ -102,9 +102,10 @@ _PRESETS: Dict[str, Dict] = {
     # trained with the generator widened (--generator_kwargs '{"channel_width": 64}'), 9000 steps and a linear lr
     # decay from step 6000: its card has the exact commands.
     "biggan-fashion-mnist": dict(
-        model="biggan-deep-28", loss="hinge", n_critic=2, train_batch_size=64, max_train_steps=4000,
-        learning_rate_g=1e-4, learning_rate_d=4e-4, adam_beta1=0.0, adam_beta2=0.999, orthogonal_reg_weight=1e-4,
-        ema_decay=0.999, ema_start_step=500, sample_steps=100, checkpointing_steps=250, eval_steps=250,
+        model="biggan-deep-28", loss="hinge", task_kwargs={"n_critic": 2, "orthogonal_reg_weight": 1e-4},
+        train_batch_size=64, max_train_steps=4000, learning_rate_g=1e-4, learning_rate_d=4e-4, adam_beta1=0.0,
+        adam_beta2=0.999, ema_decay=0.999, ema_start_step=500, sample_steps=100, checkpointing_steps=250,
+        eval_steps=250,
     ),
     # StyleGAN2 (Karras et al. 2020) with stylegan2-ada-pytorch's recipe (task "stylegan2"): non-saturating logistic
     # loss, lazy R1 every 16 D steps (gamma 0.0002 * 32^2 / batch = 0.0064, the reference's "auto" rule), path-length
@@ -113,7 +114,7 @@ _PRESETS: Dict[str, Dict] = {
     # half-life 10k images (the "auto" rule, batch * 10/32 kimg; ema_halflife_kimg, so the decay per step follows
     # the global batch: 0.997784 at 32) with ramp-up 0.05. Unconditional, rendered at 32 and
     # cropped to 28. Narrowed (channel_base 1024, channel_max 64: 0.33M + 0.29M parameters) for this 2-core CPU:
-    # measured 0.50 s of CPU time per step on 1 thread (scripts/benchmark_stylegan2_train.py, G_reg and D_reg
+    # measured 0.50 s of CPU time per step on 1 thread (benchmarks/benchmark_stylegan2_train.py, G_reg and D_reg
     # included), i.e. about 2 steps/s on a free core; on the shared machine (load 5-14, two training runs) the wall
     # clock was 2.3-5 s/step. Under such load give it --num_threads 1 (2 threads ran 10x slower there).
     # 20000 steps (640k images, DCGAN's preset sees 448k) is several hours here: train it in parts with
@@ -122,8 +123,9 @@ _PRESETS: Dict[str, Dict] = {
     "stylegan2-fashion-mnist": dict(
         model="stylegan2-28", task="stylegan2", loss="nonsaturating", train_batch_size=32, max_train_steps=20000,
         learning_rate_g=0.0025, learning_rate_d=0.0025, adam_beta1=0.0, adam_beta2=0.99,
-        r1_gamma=0.0064, r1_interval=16, ema_halflife_kimg=10.0, ema_rampup=0.05,
-        task_kwargs={"style_mixing_prob": 0.9, "pl_weight": 2.0, "pl_interval": 4, "pl_batch_shrink": 2},
+        ema_halflife_kimg=10.0, ema_rampup=0.05,
+        task_kwargs={"style_mixing_prob": 0.9, "pl_weight": 2.0, "pl_interval": 4, "pl_batch_shrink": 2,
+                     "r1_gamma": 0.0064, "r1_interval": 16},
         generator_kwargs={"channel_base": 1024, "channel_max": 64}, discriminator_kwargs={"channel_base": 1024, "channel_max": 64},
         sample_steps=250, checkpointing_steps=250, eval_steps=500, checkpoints_total_limit=100,
     ),
@@ -172,32 +174,37 @@ def load_config(name_or_path: str, overrides: Optional[Dict[str, Any]] = None) -
 
 
 def load_run_config(name_or_path: str, overrides: Optional[Dict[str, Any]] = None) -> TrainConfig:
-    """:func:`load_config` for the command line: a resume continues the run it finds.
+    """:func:`load_config` for the command line: a resume continues the run it finds (:func:`load_run`)."""
+    return load_run(name_or_path, overrides, log=lambda message: None)[0]
+
+
+def load_run(name_or_path: str, overrides: Optional[Dict[str, Any]] = None,
+             log: Callable[[str], None] = print) -> Tuple[TrainConfig, Optional[str]]:
+    """The config of a run and the checkpoint it resumes from (None: a fresh start), resolved once here: give it to
+    ``GANTrainer(config, checkpoint=...)``.
 
     When ``resume_from_checkpoint`` finds a checkpoint (``latest``, ``auto`` or a folder), the config that run
     trained with is the default, so ``hfgan train PRESET --output_dir D --resume latest`` keeps the run's own
     ``max_train_steps`` and every other key; the keys given explicitly (``--key value``, or written in a config
     file) still apply. ``output_dir`` is always the one given now. Without a checkpoint, this is ``load_config``.
+    A checkpoint's config of an earlier version loads as :func:`~.config.saved_config` reads it.
     """
     from . import checkpoint as ckpt
 
     cfg = load_config(name_or_path, overrides)
-    found = ckpt.resolve_checkpoint(cfg.output_dir, cfg.resume_from_checkpoint, log=lambda message: None)
-    if found is None:
-        return cfg
-    saved = ckpt.read_trainer_state(found).get("config")
+    found = ckpt.resolve_checkpoint(cfg.output_dir, cfg.resume_from_checkpoint, log=log)
+    saved = ckpt.read_trainer_state(found).get("config") if found else None
     if not isinstance(saved, dict):
-        return cfg
-    names = {f.name for f in dataclasses.fields(TrainConfig)}
+        return cfg, found
     explicit = dict(overrides or {})
     if os.path.isfile(name_or_path):
         explicit = {**{k: v for k, v in _read_config_file(name_or_path).items() if k != "preset"}, **explicit}
     explicit = {k.replace("-", "_"): v for k, v in explicit.items()}
-    base = config_from_dict({k: v for k, v in saved.items() if k in names})
+    base = saved_config(saved)
     if "model" not in explicit and base.model != cfg.model:
         raise ConfigError(f"{found} is a checkpoint of a {base.model!r} run, not of {name_or_path!r} "
                           f"({cfg.model!r}): resume it with its own preset or config, or choose another --output_dir")
     resumed = config_from_dict(explicit, base)
     resumed.output_dir, resumed.resume_from_checkpoint = cfg.output_dir, cfg.resume_from_checkpoint
     resumed.overwrite_output_dir = cfg.overwrite_output_dir
-    return resumed.validate()
+    return resumed.validate(), found

@@ -248,7 +248,7 @@ def _stale_after(output_dir: str, step: int, owned: List[str]) -> List[str]:
                 stale.append(os.path.join(samples, name))
     best = os.path.join(output_dir, "best")
     if "best" in owned and os.path.lexists(best):
-        from ..hub import read_card_data
+        from ..cards import read_card_data
 
         best_step = read_card_data(best).get("best_step") if _real_dir(best) else None
         if not isinstance(best_step, int) or best_step > step:

@@ -23,6 +23,7 @@ from typing import Dict, List, Optional
 import torch
 from torch import nn
 
+from ..data.base import ReadAheadData
 from ..errors import HFGANError
 from . import checkpoint as ckpt
 from . import rundir
@@ -35,6 +36,17 @@ from .outputs import OutputsMixin, _init_from_card  # noqa: F401 - _init_from_ca
 
 class NonFiniteLossError(HFGANError):
     """A loss became NaN or infinite; the last good checkpoint is kept."""
+
+
+RESOLVE = object()  # GANTrainer(checkpoint=RESOLVE): find the checkpoint from the config's resume_from_checkpoint
+
+
+def lazy_ratio(phases, optimizer: str) -> float:
+    """``mb_ratio = interval / (interval + 1)`` of ``optimizer``'s lazy regularization phase (1 without one): its
+    learning rate is multiplied by it and its Adam betas raised to its power, as stylegan2-ada's training loop does,
+    so that the optimizer's moments keep their span although the phase steps it every ``interval`` steps only."""
+    intervals = [phase.interval for phase in phases if phase.optimizer == optimizer and phase.lazy]
+    return intervals[0] / (intervals[0] + 1) if intervals else 1.0
 
 
 def _seed_value(seed: int, *keys: int) -> int:
@@ -66,10 +78,11 @@ class GANTrainer(CheckpointMixin, OutputsMixin):
     ```
     """
 
-    def __init__(self, config: TrainConfig, data=None, command: Optional[str] = None):
+    def __init__(self, config: TrainConfig, data=None, command: Optional[str] = None, checkpoint=RESOLVE):
         self.config = config.validate()
         self.data = data
         self.command = command
+        self.checkpoint = checkpoint  # the checkpoint to resume from, None, or RESOLVE (from resume_from_checkpoint)
         self.history: Dict[str, List[float]] = {"step": []}
         self.step_end_times: List[float] = []  # wall clock after each step of this process (benchmarks)
         self.scratch: Dict = {}
@@ -79,11 +92,11 @@ class GANTrainer(CheckpointMixin, OutputsMixin):
         from accelerate import Accelerator
         from accelerate.utils import DistributedDataParallelKwargs, ProjectConfiguration, set_seed
 
-        from ..data_fit import fit_config_to_data
+        from ..data import fit_config_to_data
         from ..models import create_components, get_model_entry
         from ..tasks import get_task_class
 
-        # the registry variant for cfg.resolution, a conditional model's classes from the data (hfgan.data_fit)
+        # the registry variant for cfg.resolution, a conditional model's classes from the data (hfgan.data.fit)
         # (no accelerate state may exist before the Accelerator below: one made without cpu=True would leave every
         # CPU process believing it is the main one)
         cfg = self.config = fit_config_to_data(self.config, self.data, log=_print_on_rank0)
@@ -107,7 +120,8 @@ class GANTrainer(CheckpointMixin, OutputsMixin):
         if cfg.mixed_precision is None:  # recorded as run, so that a resume keeps it
             cfg.mixed_precision = str(acc.mixed_precision)
         self.resume_path = self._prepare_output_dir()
-        self.task = task_class(cfg, lambda *keys: _rng(cfg.seed, *keys))
+        self.global_batch = cfg.train_batch_size * acc.num_processes * cfg.gradient_accumulation_steps
+        self.task = task_class(cfg, lambda *keys: _rng(cfg.seed, *keys), self.global_batch)
         nets = create_components(cfg.model, {"generator": cfg.generator_kwargs, "discriminator": cfg.discriminator_kwargs})
         self.task.check_networks(nets)
         self.init_from_components: List[str] = []
@@ -122,20 +136,23 @@ class GANTrainer(CheckpointMixin, OutputsMixin):
             raise HFGANError(f"eval_steps: periodic evaluation is for generation tasks; score a {self.task.name} run "
                              "with `hfgan evaluate OUTPUT_DIR` when it ends")
         self.data = self.task.load_data(nets, self.data)
-        self.global_batch = cfg.train_batch_size * acc.num_processes * cfg.gradient_accumulation_steps
         if len(self.data) < self.global_batch:
             raise HFGANError(f"the dataset has {len(self.data)} images, fewer than one global batch ({self.global_batch})")
         self.batches_per_epoch = len(self.data) // self.global_batch
         self._perms: Dict[int, torch.Tensor] = {}  # epoch -> permutation, the last two epochs
         self._next_counter = 0  # the next global data batch (checkpointed as the data position)
-        if getattr(self.data, "reads_ahead", False):  # rows read by DataLoader workers, ahead, in the counters' order
+        self.reads_ahead = isinstance(self.data, ReadAheadData)  # rows read ahead in the counters' order
+        if self.reads_ahead:
             self.data.set_plan(self._read_plan)
 
+        self.phases = self.task.phases()
         optimizers = {}
         for opt_name, members in self.task.optimizers.items():
             params = [p for name in members for p in nets[name].parameters()]
-            optimizers[opt_name] = torch.optim.Adam(params, lr=self.task.learning_rate(opt_name),
-                                                    betas=self.task.adam_betas(opt_name), weight_decay=cfg.adam_weight_decay)
+            ratio = lazy_ratio(self.phases, opt_name)  # stylegan2-ada's mb_ratio for a lazy regularization phase
+            betas = tuple(beta ** ratio for beta in self.task.adam_betas(opt_name))
+            optimizers[opt_name] = torch.optim.Adam(params, lr=self.task.learning_rate(opt_name) * ratio, betas=betas,
+                                                    weight_decay=cfg.adam_weight_decay)
         names, opt_names = list(nets), list(optimizers)
         prepared = acc.prepare(*[nets[n] for n in names], *[optimizers[n] for n in opt_names])
         self.nets: Dict[str, nn.Module] = dict(zip(names, prepared[:len(names)]))
@@ -149,7 +166,6 @@ class GANTrainer(CheckpointMixin, OutputsMixin):
             self.emas = {name: EMAModel(acc.unwrap_model(self.nets[name]), self.ema_decay, cfg.ema_rampup,
                                         cfg.ema_start_step).to(acc.device)
                          for name in self.task.ema}
-        self.phases = self.task.phases()
         self.step = 0
         self.best_metric: Optional[float] = None
         self.train_seconds = 0.0  # wall clock of the training loop, resumes included
@@ -168,7 +184,9 @@ class GANTrainer(CheckpointMixin, OutputsMixin):
         acc, cfg = self.accelerator, self.config
         error, resume, stale = None, None, []
         try:
-            resume = ckpt.resolve_checkpoint(cfg.output_dir, cfg.resume_from_checkpoint, log=acc.print)
+            resume = self.checkpoint
+            if resume is RESOLVE:
+                resume = ckpt.resolve_checkpoint(cfg.output_dir, cfg.resume_from_checkpoint, log=acc.print)
             step = int(ckpt.read_trainer_state(resume)["step"]) if resume else None
             stale = rundir.plan(cfg.output_dir, resume, cfg.resume_from_checkpoint, cfg.overwrite_output_dir, step)
         except HFGANError as err:
@@ -231,9 +249,10 @@ class GANTrainer(CheckpointMixin, OutputsMixin):
                 "permutation_seed": _seed_value(self.config.seed, 0, epoch), "dataset_size": len(self.data),
                 "global_batch": self.global_batch}
 
-    def slice(self, tensor: torch.Tensor, micro: int) -> torch.Tensor:
-        """This rank's part of micro-batch ``micro`` of a global-batch tensor."""
-        b, p = self.config.train_batch_size, self.accelerator.num_processes
+    def slice(self, tensor: torch.Tensor, micro: int, rows: Optional[int] = None) -> torch.Tensor:
+        """This rank's part of micro-batch ``micro`` of a global-batch tensor: ``train_batch_size`` rows, or ``rows``
+        when the tensor holds that many per process and micro-batch."""
+        b, p = rows or self.config.train_batch_size, self.accelerator.num_processes
         start = (micro * p + self.accelerator.process_index) * b
         return tensor[start:start + b]
 
@@ -241,7 +260,7 @@ class GANTrainer(CheckpointMixin, OutputsMixin):
         """This rank's rows of global data batch ``counter``, micro-batch ``micro`` (``data.batch``'s output)."""
         self._next_counter = max(self._next_counter, counter + 1)
         flip = self.slice(flips, micro) if flips is not None else None
-        if getattr(self.data, "reads_ahead", False):
+        if self.reads_ahead:
             return self.data.batch_at(counter * self.config.gradient_accumulation_steps + micro, self.accelerator.device, flip)
         idx = self.slice(self._indices(counter), micro)
         return self.data.batch(idx, self.accelerator.device, flip)
@@ -423,7 +442,7 @@ class GANTrainer(CheckpointMixin, OutputsMixin):
                               "continue with --resume latest")
                     break
         progress.close()
-        if getattr(self.data, "reads_ahead", False):
+        if self.reads_ahead:
             self.data.close()
         self._check_finite()
         self.check_ranks_in_sync()

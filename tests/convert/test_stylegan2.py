@@ -1,5 +1,6 @@
-"""`hfgan convert stylegan2-ada`: the fixture made by NVlabs' stylegan2-ada-pytorch (scripts/make_stylegan2_fixture.py)
-converts, from every accepted source, to a pipeline whose images and logits are the reference's; the errors."""
+"""`hfgan convert stylegan2-ada`: the fixture made by NVlabs' stylegan2-ada-pytorch
+(tests/fixtures/stylegan2/make_fixture.py) converts, from every accepted source, to a pipeline whose images and logits
+are the reference's; the errors."""
 
 import json
 import os

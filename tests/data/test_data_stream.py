@@ -14,7 +14,7 @@ import torch
 from safetensors.torch import load_file
 
 from hfgan.data import load_image_tensor_data
-from hfgan.data_stream import ArrowImageData, choose_in_memory, load_image_data
+from hfgan.data import ArrowImageData, choose_in_memory, load_image_data
 from hfgan.errors import ConfigError
 from hfgan.training import GANTrainer
 from hfgan.training.checkpoint import STATE_FILE, list_checkpoints

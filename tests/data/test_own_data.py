@@ -13,9 +13,9 @@ from PIL import Image
 
 from hfgan import GANPipeline
 from hfgan.cli import main
-from hfgan.data_fit import describe_data, fit_config_to_data
+from hfgan.data import describe_data, fit_config_to_data
 from hfgan.errors import ConfigError, HFGANError
-from hfgan.hub import card_metadata
+from hfgan.cards import card_metadata
 from hfgan.models.registry import resolve_model_name
 from hfgan.training import load_config
 from hfgan.training.recipes import config_for_model, recipe
@@ -42,7 +42,8 @@ def test_a_model_that_cannot_fit_says_what_would(model, resolution, says):
 
 def test_recipe_comes_from_the_family_preset_without_its_widths():
     values = recipe("dcgan")
-    assert values["loss"] == "nonsaturating" and values["label_smoothing"] == 0.1 and values["train_batch_size"] == 64
+    assert values["loss"] == "nonsaturating" and values["task_kwargs"]["label_smoothing"] == 0.1
+    assert values["train_batch_size"] == 64
     assert "base_channels" not in values["generator_kwargs"]
     assert recipe("mlp-gan")["discriminator_kwargs"] == {"spectral_norm": True}
 

@@ -86,13 +86,14 @@ def test_reporter_card_states_its_test_accuracy(test_split):
     assert accuracy >= 0.88 and f"**Test accuracy: {accuracy * 100:.2f}%**" in read_card(REPORTER)
 
 
-def test_training_script_presets_differ_in_network_seed_and_half(load_script):
-    script = load_script("train_classifier")
-    selection, reporting = script.parse_args([]), script.parse_args(["--extractor", REPORTER])
+def test_training_presets_differ_in_network_seed_and_half():
+    from hfgan.metrics.extractor_training import EXTRACTORS, ExtractorTraining
+
+    selection, reporting = ExtractorTraining(), ExtractorTraining(extractor=REPORTER)
     assert (selection.seed, selection.train_start, selection.train_end) == (0, 0, 60000)
     assert (reporting.seed, reporting.train_start, reporting.train_end) == (1, 30000, 60000)
     assert reporting.out.endswith(os.path.join("assets", REPORTER))
-    assert script.EXTRACTORS[REPORTER]["model"] is FashionMNISTResNet
+    assert EXTRACTORS[REPORTER]["model"] is FashionMNISTResNet
 
 
 # -- fitting the data ------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import torch
 import yaml
 
 import hfgan
-from hfgan.hub import read_card_data
+from hfgan.cards import read_card_data
 from hfgan.cli import main
 from hfgan.errors import HFGANError
 from hfgan.metrics import (
@@ -111,7 +111,7 @@ def test_pix2pix_paired_metrics_from_the_card(cache_dir):
     assert set(report.metrics[CLASSIFIER]) == {"fid", "kid", "kid_std"} and set(report.metrics["pixels"]) == {"l1", "psnr", "ssim"}
 
     # the pixel metrics are those of the pipeline's 8-bit outputs against the first 64 test garments
-    from hfgan.data_translation import load_paired_tensor_data
+    from hfgan.data import load_paired_tensor_data
 
     data = load_paired_tensor_data("fashion_mnist_edges", "test", max_samples=64)
     outputs = (pipe(image=data.sources, output_type="pt").images * 255).round() / 255

@@ -6,8 +6,8 @@ import torch
 
 from hfgan import GANPipeline, HFGANError, StyleGAN2Discriminator, StyleGAN2Generator
 from hfgan.errors import ConfigError
-from hfgan.models.stylegan2.modeling_stylegan2 import MinibatchStdLayer
 from hfgan.models.stylegan2 import layers as stylegan2_layers
+from hfgan.models.stylegan2.layers import MinibatchStdLayer
 
 TINY = dict(latent_dim=8, w_dim=8, channel_base=64, channel_max=8, mapping_layers=2)
 TINY_D = dict(channel_base=64, channel_max=8, mapping_layers=2)

@@ -246,7 +246,7 @@ def test_model_card(tmp_path):
 def test_push_folder_checks_an_image_to_image_folder(tmp_path, monkeypatch):
     from huggingface_hub import HfApi
 
-    from hfgan.hub import push_folder
+    from hfgan.pipelines.publishing import push_folder
 
     uploads = []
     monkeypatch.setattr(HfApi, "create_repo", lambda self, repo_id, **kw: types.SimpleNamespace(repo_id=repo_id))

@@ -11,8 +11,8 @@ from hfgan.data import (
     load_fashion_mnist,
     load_fashion_mnist_arrays,
     load_image_tensor_data,
-    preprocess_image,
     read_idx,
+    resize_and_crop,
 )
 from hfgan.errors import HFGANError
 
@@ -57,7 +57,7 @@ def test_imagefolder_with_labels_from_subfolders(tmp_path):
 def test_preprocess_center_crops_the_long_side():
     image = Image.new("L", (60, 30), 0)
     image.paste(255, (0, 0, 15, 30))  # a white band on the far left is cropped away
-    array = preprocess_image(image, 16, 1)
+    array = resize_and_crop(image, 16, 1)
     assert array.shape == (1, 16, 16) and array.max() < 128
 
 
@@ -77,9 +77,9 @@ def test_bad_data_gives_clear_errors(tmp_path):
     with pytest.raises(HFGANError, match="no image column"):
         import datasets
 
-        from hfgan.data import _find_column
+        from hfgan.data.rows import find_column
 
-        _find_column(datasets.Dataset.from_dict({"text": ["a"]}), None, ("image",), "image")
+        find_column(datasets.Dataset.from_dict({"text": ["a"]}), None, ("image",), "image")
     with pytest.raises(HFGANError, match="empty"):
         ImageTensorData(np.zeros((0, 1, 8, 8), np.uint8))
     with pytest.raises(HFGANError, match="splits"):

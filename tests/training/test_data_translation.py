@@ -7,9 +7,9 @@ import pytest
 import torch
 from PIL import Image
 
-import hfgan.data_translation as translation
+import hfgan.data.translation as translation
 from hfgan.data import FASHION_MNIST_LABELS, load_fashion_mnist_arrays, load_image_dataset, load_image_tensor_data
-from hfgan.data_translation import (
+from hfgan.data import (
     PairedTensorData,
     edge_map,
     load_domain_tensor_data,

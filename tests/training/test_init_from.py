@@ -94,7 +94,7 @@ def test_init_from_a_folder_that_is_no_pipeline_is_a_clear_error(tmp_path):
 
 
 def test_a_hub_source_is_the_cards_base_model(source):
-    from hfgan.hub import card_metadata
+    from hfgan.cards import card_metadata
     from hfgan.training.trainer import _init_from_card
 
     pipe = hfgan.load_pipeline(str(source / "full"))

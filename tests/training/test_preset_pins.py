@@ -24,10 +24,11 @@ CASES = {
     "wgan-gp-fashion-mnist": ("wgan-gp-fashion-mnist", {}),
     "lsgan-fashion-mnist": ("lsgan-fashion-mnist", {}),
     "sngan-fashion-mnist": ("sngan-fashion-mnist", {}),
-    "r1-accumulation-flip": ("dcgan-fashion-mnist", {"r1_gamma": 1.0, "r1_interval": 2, "gradient_accumulation_steps": 2,
-                                                     "random_flip": True}),
-    "feature-matching-minimax": ("mlp-gan-fashion-mnist", {"loss": "minimax", "feature_matching_weight": 1.0,
-                                                           "lr_scheduler": "linear"}),
+    "r1-accumulation-flip": ("dcgan-fashion-mnist", {
+        "task_kwargs": {"label_smoothing": 0.1, "r1_gamma": 1.0, "r1_interval": 2}, "gradient_accumulation_steps": 2,
+        "random_flip": True}),
+    "feature-matching-minimax": ("mlp-gan-fashion-mnist", {
+        "loss": "minimax", "task_kwargs": {"feature_matching_weight": 1.0}, "lr_scheduler": "linear"}),
 }
 
 

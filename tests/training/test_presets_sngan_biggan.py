@@ -39,7 +39,8 @@ def test_preset_trains_and_ema_copies_until_its_start(tmp_path, preset):
 
 def test_orthogonal_regularization_is_added_to_the_generator_loss_only(tmp_path):
     with_reg = _train(tmp_path / "reg", "biggan-fashion-mnist", max_train_steps=1)
-    without = _train(tmp_path / "none", "biggan-fashion-mnist", max_train_steps=1, orthogonal_reg_weight=0.0)
+    without = _train(tmp_path / "none", "biggan-fashion-mnist", max_train_steps=1,
+                     task_kwargs={**get_preset("biggan-fashion-mnist").task_kwargs, "orthogonal_reg_weight": 0.0})
     assert with_reg.history["loss_d"] == without.history["loss_d"]  # the D step comes first and is unchanged
     penalty = with_reg.history["orthogonal_penalty"][0]
     assert penalty > 0

@@ -33,8 +33,9 @@ def _config(output_dir, **extra):
 def test_preset_is_the_reference_recipe():
     cfg = load_config("stylegan2-fashion-mnist")
     assert (cfg.task, cfg.loss, cfg.model) == ("stylegan2", "nonsaturating", "stylegan2-28")
-    assert (cfg.adam_beta1, cfg.adam_beta2, cfg.r1_interval) == (0.0, 0.99, 16)
-    assert cfg.task_kwargs == {"style_mixing_prob": 0.9, "pl_weight": 2.0, "pl_interval": 4, "pl_batch_shrink": 2}
+    assert (cfg.adam_beta1, cfg.adam_beta2, cfg.task_kwargs["r1_interval"]) == (0.0, 0.99, 16)
+    assert cfg.task_kwargs == {"style_mixing_prob": 0.9, "pl_weight": 2.0, "pl_interval": 4, "pl_batch_shrink": 2,
+                               "r1_gamma": 0.0064, "r1_interval": 16}
     assert cfg.augment == "none" and cfg.init_from is None
     assert cfg.ema_halflife_kimg == 10.0
 

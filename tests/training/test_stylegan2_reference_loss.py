@@ -1,6 +1,6 @@
 """The ``stylegan2`` task's training objectives against NVlabs' stylegan2-ada-pytorch.
 
-``tests/fixtures/stylegan2/<name>_loss.*`` (scripts/make_stylegan2_loss_fixture.py) holds the gradients that the
+``tests/fixtures/stylegan2/<name>_loss.*`` (tests/fixtures/stylegan2/make_loss_fixture.py) holds the gradients that the
 reference's ``StyleGAN2Loss.accumulate_gradients`` left on its networks in each phase (``Gmain``, ``Greg``,
 ``Dmain``, ``Dreg``, with the training loop's gains: the phase intervals) for fixed reals, latents and path-length
 noise, style mixing off and the synthesis on its constant noise. Here the same weights, converted, train through

@@ -36,8 +36,10 @@ from diffusers.models.modeling_utils import ModelMixin
 from torch import nn
 
 from ...errors import ConfigError, HFGANError
-from ..validation import (check_class_embeddings, check_class_labels, check_class_labels_alone, check_latents,
-                          check_pixel_values, validate_config)
+from ..capabilities import TRUNCATION_STANDING_STATS
+from ..layers import add_projection, apply_spectral_norm
+from ..validation import (check_class_inputs, check_class_labels, check_class_labels_alone, check_latents,
+                          check_pixel_values, is_int, validate_config)
 
 BOTTLENECK_REDUCTION = 4  # a block's middle width is its input width / 4
 RUNNING_STATS_MOMENTUM = 0.1
@@ -63,71 +65,6 @@ REFERENCE_CONFIGS = {
 }
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-class SpectralNorm(nn.Module):
-    """Parametrization ``weight / sigma`` with ``sigma = u . (W v)``, ``W`` the weight as ``[out, -1]``: one power
-    iteration on ``u``, ``v`` per training forward, none in eval mode (the stored ``_u`` and ``_v`` fix sigma).
-
-    The arithmetic of ``torch.nn.utils.parametrizations.spectral_norm``, with one difference: the weight is copied
-    to freshly allocated memory before the matrix-vector product, since BLAS results depend on the alignment of
-    the data and weights loaded from a file would otherwise give images that differ in the last bit. In eval mode
-    under ``torch.no_grad()`` the normalized weight is computed once and reused while the weight and ``u``, ``v``
-    stay the same tensors, unchanged (generation then costs what a plain layer costs; it holds one more copy of
-    the weights).
-    """
-
-    def __init__(self, weight: torch.Tensor, eps: float = 1e-12, n_power_iterations: int = 1):
-        super().__init__()
-        self.eps = eps
-        self.n_power_iterations = n_power_iterations
-        self._cached = None  # (what it was computed from, the normalized weight): eval mode, no autograd
-        matrix = weight.detach().flatten(1)
-        self.register_buffer("_u", F.normalize(matrix.new_empty(matrix.shape[0]).normal_(0, 1), dim=0, eps=eps))
-        self.register_buffer("_v", F.normalize(matrix.new_empty(matrix.shape[1]).normal_(0, 1), dim=0, eps=eps))
-        if not matrix.is_meta:  # a network built on the meta device (to measure it) has no values to iterate on
-            self._power_iteration(matrix, 15)
-
-    @torch.no_grad()
-    def _power_iteration(self, matrix: torch.Tensor, iterations: int) -> None:
-        for _ in range(iterations):
-            self._u = F.normalize(torch.mv(matrix, self._v), dim=0, eps=self.eps, out=self._u)
-            self._v = F.normalize(torch.mv(matrix.t(), self._u), dim=0, eps=self.eps, out=self._v)
-
-    def train(self, mode: bool = True):
-        self._cached = None
-        return super().train(mode)
-
-    def forward(self, weight: torch.Tensor) -> torch.Tensor:
-        # In eval mode without autograd the result depends on the weight and the stored u, v alone: it is kept and
-        # reused until one of them changes (another tensor, other memory, or an in-place update of its version).
-        reusable = not self.training and not torch.is_grad_enabled()
-        if reusable:
-            key = (weight, weight.data_ptr(), weight._version, self._u, self._u._version, self._v, self._v._version)
-            cached = getattr(self, "_cached", None)
-            if cached is not None and len(cached[0]) == len(key) and all(
-                    a is b if isinstance(a, torch.Tensor) else a == b for a, b in zip(cached[0], key)):
-                return cached[1]
-        matrix = weight.flatten(1).clone(memory_format=torch.contiguous_format)  # [out, in * k * k], aligned
-        if self.training:
-            self._power_iteration(matrix.detach(), self.n_power_iterations)
-        u = self._u.clone(memory_format=torch.contiguous_format)
-        v = self._v.clone(memory_format=torch.contiguous_format)
-        sigma = torch.vdot(u, torch.mv(matrix, v))
-        normalized = weight / sigma
-        self._cached = (key, normalized) if reusable else None
-        return normalized
-
-
-def _spectral_norm(module: nn.Module, eps: float) -> nn.Module:
-    """``module`` with spectral normalization of its ``weight`` (state dict keys ``parametrizations.weight.original``,
-    ``parametrizations.weight.0._u`` and ``._v``)."""
-    nn.utils.parametrize.register_parametrization(module, "weight", SpectralNorm(module.weight, eps))
-    return module
-
-
 def _layer_list(name: str, layers, width: int) -> List[list]:
     """``layers`` as a list of ``[flag, int, ...]`` lists of ``width`` entries, or a ConfigError."""
     if not isinstance(layers, (list, tuple)) or not layers:
@@ -135,7 +72,7 @@ def _layer_list(name: str, layers, width: int) -> List[list]:
     out = []
     for layer in layers:
         ok = isinstance(layer, (list, tuple)) and len(layer) == width and isinstance(layer[0], bool) \
-            and all(_is_int(m) and m > 0 for m in layer[1:])
+            and all(is_int(m) and m > 0 for m in layer[1:])
         if not ok:
             shape = "[upsample, in_multiplier, out_multiplier]" if width == 3 else "[downsample, out_multiplier]"
             raise ConfigError(f"{name}: config 'layers' entries must be {shape} (a bool, then positive integers), "
@@ -146,10 +83,10 @@ def _layer_list(name: str, layers, width: int) -> List[list]:
 
 def _check_common(model, name: str) -> None:
     cfg = model.config
-    if not (_is_int(cfg.channel_width) and cfg.channel_width > 0):
+    if not (is_int(cfg.channel_width) and cfg.channel_width > 0):
         raise ConfigError(f"{name}: config 'channel_width' must be a positive integer, got {cfg.channel_width!r}")
     position = cfg.attention_layer_position
-    if position is not None and not (_is_int(position) and 0 <= position <= len(cfg.layers)):
+    if position is not None and not (is_int(position) and 0 <= position <= len(cfg.layers)):
         raise ConfigError(f"{name}: config 'attention_layer_position' must be None or in [0, {len(cfg.layers)}], "
                           f"got {position!r}")
 
@@ -160,10 +97,10 @@ class SelfAttention(nn.Module):
 
     def __init__(self, channels: int, eps: float = 1e-4):
         super().__init__()
-        self.query = _spectral_norm(nn.Conv2d(channels, channels // 8, 1, bias=False), eps)
-        self.key = _spectral_norm(nn.Conv2d(channels, channels // 8, 1, bias=False), eps)
-        self.value = _spectral_norm(nn.Conv2d(channels, channels // 2, 1, bias=False), eps)
-        self.out = _spectral_norm(nn.Conv2d(channels // 2, channels, 1, bias=False), eps)
+        self.query = apply_spectral_norm(nn.Conv2d(channels, channels // 8, 1, bias=False), eps)
+        self.key = apply_spectral_norm(nn.Conv2d(channels, channels // 8, 1, bias=False), eps)
+        self.value = apply_spectral_norm(nn.Conv2d(channels, channels // 2, 1, bias=False), eps)
+        self.out = apply_spectral_norm(nn.Conv2d(channels // 2, channels, 1, bias=False), eps)
         self.gamma = nn.Parameter(torch.zeros(1))  # starts as the identity
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -195,8 +132,8 @@ class StandingStatsBatchNorm(nn.Module):
         self.register_buffer("running_means", torch.zeros(n_stats, num_features))
         self.register_buffer("running_vars", torch.ones(n_stats, num_features))
         if condition_dim is not None:
-            self.scale = _spectral_norm(nn.Linear(condition_dim, num_features, bias=False), eps)
-            self.offset = _spectral_norm(nn.Linear(condition_dim, num_features, bias=False), eps)
+            self.scale = apply_spectral_norm(nn.Linear(condition_dim, num_features, bias=False), eps)
+            self.offset = apply_spectral_norm(nn.Linear(condition_dim, num_features, bias=False), eps)
         else:
             self.weight = nn.Parameter(torch.ones(num_features))
             self.bias = nn.Parameter(torch.zeros(num_features))
@@ -280,13 +217,13 @@ class BigGANDeepBlock(nn.Module):
         self.upsample = upsample
         self.out_channels = out_channels
         self.norm0 = StandingStatsBatchNorm(in_channels, condition_dim, n_stats, eps)
-        self.conv0 = _spectral_norm(nn.Conv2d(in_channels, middle, 1), eps)
+        self.conv0 = apply_spectral_norm(nn.Conv2d(in_channels, middle, 1), eps)
         self.norm1 = StandingStatsBatchNorm(middle, condition_dim, n_stats, eps)
-        self.conv1 = _spectral_norm(nn.Conv2d(middle, middle, 3, padding=1), eps)
+        self.conv1 = apply_spectral_norm(nn.Conv2d(middle, middle, 3, padding=1), eps)
         self.norm2 = StandingStatsBatchNorm(middle, condition_dim, n_stats, eps)
-        self.conv2 = _spectral_norm(nn.Conv2d(middle, middle, 3, padding=1), eps)
+        self.conv2 = apply_spectral_norm(nn.Conv2d(middle, middle, 3, padding=1), eps)
         self.norm3 = StandingStatsBatchNorm(middle, condition_dim, n_stats, eps)
-        self.conv3 = _spectral_norm(nn.Conv2d(middle, out_channels, 1), eps)
+        self.conv3 = apply_spectral_norm(nn.Conv2d(middle, out_channels, 1), eps)
 
     def forward(self, x: torch.Tensor, condition: torch.Tensor, truncation: float) -> torch.Tensor:
         inplace = not torch.is_grad_enabled()  # generation: ReLU in the batch norm's fresh output
@@ -333,7 +270,7 @@ class BigGANDeepGenerator(ModelMixin, ConfigMixin):
         class_names (`List[str]`, *optional*): Human-readable class names, index = class label.
     """
 
-    truncation = "standing_stats"  # how GANPipeline truncates: it passes truncation_psi here, latents unscaled
+    truncation = TRUNCATION_STANDING_STATS  # how GANPipeline truncates: it passes truncation_psi here, latents unscaled
 
     @register_to_config
     def __init__(
@@ -357,14 +294,14 @@ class BigGANDeepGenerator(ModelMixin, ConfigMixin):
         self.register_to_config(layers=layers)  # lists, as they come back from config.json
         validate_config(self, image=True, conditional=True)
         _check_common(self, name)
-        if not (_is_int(num_classes) and num_classes >= 2):
+        if not (is_int(num_classes) and num_classes >= 2):
             raise ConfigError(f"{name}: config 'num_classes' must be an integer >= 2, got {num_classes!r}")
-        if not (_is_int(n_stats) and n_stats >= 2):
+        if not (is_int(n_stats) and n_stats >= 2):
             raise ConfigError(f"{name}: config 'n_stats' must be an integer >= 2, got {n_stats!r}")
         if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps > 0:
             raise ConfigError(f"{name}: config 'eps' must be a positive number, got {eps!r}")
         conv_channels = out_channels if image_conv_channels is None else image_conv_channels
-        if not (_is_int(conv_channels) and conv_channels >= out_channels):
+        if not (is_int(conv_channels) and conv_channels >= out_channels):
             raise ConfigError(f"{name}: config 'image_conv_channels' must be None or an integer >= out_channels, "
                               f"got {image_conv_channels!r}")
         for i, (_, m_in, m_out) in enumerate(layers):
@@ -391,7 +328,7 @@ class BigGANDeepGenerator(ModelMixin, ConfigMixin):
         self.top_channels = channel_width * layers[0][1]
         # an embedding lookup: the same numbers as a bias-free linear layer on one-hot labels
         self.class_embedding = nn.Embedding(num_classes, class_embed_dim)
-        self.project = _spectral_norm(nn.Linear(condition_dim, self.base_size**2 * self.top_channels), eps)
+        self.project = apply_spectral_norm(nn.Linear(condition_dim, self.base_size**2 * self.top_channels), eps)
         blocks: List[nn.Module] = []
         for i, (upsample, m_in, m_out) in enumerate(layers):
             if i == attention_layer_position:
@@ -402,7 +339,7 @@ class BigGANDeepGenerator(ModelMixin, ConfigMixin):
         self.blocks = nn.ModuleList(blocks)
         final_channels = channel_width * layers[-1][2]
         self.norm_out = StandingStatsBatchNorm(final_channels, None, n_stats, eps)
-        self.to_image = _spectral_norm(nn.Conv2d(final_channels, conv_channels, 3, padding=1), eps)
+        self.to_image = apply_spectral_norm(nn.Conv2d(final_channels, conv_channels, 3, padding=1), eps)
 
     def embed_classes(self, class_labels: torch.Tensor) -> torch.Tensor:
         """``class_labels [N]`` -> ``class_embeddings [N, class_embed_dim]``, what :meth:`forward` concatenates to
@@ -421,12 +358,9 @@ class BigGANDeepGenerator(ModelMixin, ConfigMixin):
         check_latents(latents, cfg.latent_dim)
         if isinstance(truncation_psi, bool) or not isinstance(truncation_psi, (int, float)) or not 0 < truncation_psi <= 1:
             raise HFGANError(f"truncation_psi of a BigGAN-deep generator must be a number in (0, 1], got {truncation_psi!r}")
-        if class_embeddings is not None:
-            if class_labels is not None:
-                raise HFGANError("class_embeddings are for conditional models, in place of class_labels (not both)")
-            check_class_embeddings(class_embeddings, cfg.class_embed_dim, latents.shape[0])
-        else:
-            class_labels = check_class_labels(class_labels, cfg.num_classes, latents.shape[0])
+        class_labels = check_class_inputs(class_labels, class_embeddings, cfg.num_classes, cfg.class_embed_dim,
+                                          latents.shape[0])
+        if class_labels is not None:
             class_embeddings = self.class_embedding(class_labels)
         truncation = float(truncation_psi)
         condition = torch.cat([latents, class_embeddings.to(latents.dtype)], dim=1)  # [N, Z + E]
@@ -468,7 +402,7 @@ class BigGANDeepGenerator(ModelMixin, ConfigMixin):
             generator (`torch.Generator`, *optional*): Randomness of the default ``sample_inputs``.
             progress (`bool`, defaults to False): Show a progress bar over the slots.
         """
-        if isinstance(num_batches, bool) or not isinstance(num_batches, int) or num_batches < 1:
+        if not is_int(num_batches) or num_batches < 1:
             raise HFGANError(f"num_batches must be an integer >= 1, got {num_batches!r}")
         cfg = self.config
         device = self.class_embedding.weight.device
@@ -501,6 +435,18 @@ class BigGANDeepGenerator(ModelMixin, ConfigMixin):
                 norm._standing = None
             self.train(was_training)
 
+    # Standing statistics after training: forward passes per truncation level, each of one ``sample_inputs()`` batch
+    # (256 in the generation task), so 256 samples per level (BigGAN-PyTorch averages 16 batches of its G batch size).
+    # The biggan-deep-28 preset's generator took 54 CPU-s for 2 passes at each of its 51 levels on the 2-core
+    # development machine (shared), so about half that for 1; the pipeline is built for each in-training evaluation.
+    recalibration_batches = 1
+
+    def recalibrate_batchnorm(self, sample_inputs: Callable[[], Tuple[torch.Tensor, torch.Tensor]]) -> None:
+        """Re-estimate the statistics after training changed (or averaged) the weights, as
+        :func:`hfgan.training.ema.recalibrate_batchnorm` asks a model that keeps its own: the standing statistics,
+        every level from ``recalibration_batches`` batches of ``sample_inputs()``."""
+        self.accumulate_standing_stats(sample_inputs, num_batches=self.recalibration_batches)
+
 
 def truncate_normal_draws(latents: torch.Tensor, bound: float = TRUNCATION_BOUND) -> torch.Tensor:
     """Draws from N(0, 1) mapped one to one onto N(0, 1) truncated to [-bound, bound] (through the normal CDF:
@@ -520,10 +466,10 @@ class BigGANDiscriminatorBlock(nn.Module):
         super().__init__()
         self.downsample = downsample
         self.preactivation = preactivation
-        self.conv0 = _spectral_norm(nn.Conv2d(in_channels, out_channels, 3, padding=1), eps)
-        self.conv1 = _spectral_norm(nn.Conv2d(out_channels, out_channels, 3, padding=1), eps)
+        self.conv0 = apply_spectral_norm(nn.Conv2d(in_channels, out_channels, 3, padding=1), eps)
+        self.conv1 = apply_spectral_norm(nn.Conv2d(out_channels, out_channels, 3, padding=1), eps)
         needs_shortcut = in_channels != out_channels or downsample
-        self.shortcut = _spectral_norm(nn.Conv2d(in_channels, out_channels, 1), eps) if needs_shortcut else None
+        self.shortcut = apply_spectral_norm(nn.Conv2d(in_channels, out_channels, 1), eps) if needs_shortcut else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = F.relu(x) if self.preactivation else x
@@ -585,8 +531,8 @@ class BigGANDiscriminator(ModelMixin, ConfigMixin):
             blocks.append(BigGANDiscriminatorBlock(channels, channel_width * m_out, downsample, i > 0, eps))
             size, channels = size // 2 if downsample else size, channel_width * m_out
         self.blocks = nn.Sequential(*blocks)
-        self.to_logit = _spectral_norm(nn.Linear(channels, 1), eps)
-        self.class_embedding = _spectral_norm(nn.Embedding(num_classes, channels), eps) if num_classes else None
+        self.to_logit = apply_spectral_norm(nn.Linear(channels, 1), eps)
+        self.class_embedding = apply_spectral_norm(nn.Embedding(num_classes, channels), eps) if num_classes else None
 
     def forward(self, pixel_values: torch.Tensor, class_labels: Optional[torch.Tensor] = None) -> torch.Tensor:
         """``pixel_values [N, C, H, W]`` (+ ``class_labels [N]``) -> logits ``[N]``."""
@@ -595,6 +541,4 @@ class BigGANDiscriminator(ModelMixin, ConfigMixin):
         class_labels = check_class_labels(class_labels, cfg.num_classes, pixel_values.shape[0])
         features = F.relu(self.blocks(pixel_values)).sum(dim=(2, 3))  # [N, F]
         logits = self.to_logit(features).squeeze(1)  # [N]
-        if self.class_embedding is not None:
-            logits = logits + (self.class_embedding(class_labels) * features).sum(dim=1)
-        return logits
+        return add_projection(logits, features, self.class_embedding, class_labels)

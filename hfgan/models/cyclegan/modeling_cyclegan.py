@@ -24,16 +24,10 @@ from diffusers.configuration_utils import ConfigMixin, register_to_config
 from diffusers.models.modeling_utils import ModelMixin
 from torch import nn
 
-from ..pix2pix.modeling_pix2pix import (
-    DROPOUT,
-    check_image_tensor,
-    crop,
-    gan_init_,
-    norm_layer,
-    pad_to_multiple,
-    validate_translation_config,
-)
+from ..layers import crop, gan_init_, norm_layer, pad_to_multiple
+from ..validation import check_image_tensor, validate_translation_config
 
+DROPOUT = 0.5  # the paper's dropout in the residual blocks (off by default: use_dropout)
 NUM_DOWNSAMPLINGS = 2  # two stride-2 convolutions: the bottleneck is at 1/4 resolution
 MIN_INPUT_SIZE = 5  # reflection padding of 3 needs a side > 3; padded to a multiple of 4 that makes 8, bottleneck 2x2
 

@@ -23,8 +23,9 @@ from diffusers.configuration_utils import ConfigMixin, register_to_config
 from diffusers.models.modeling_utils import ModelMixin
 from torch import nn
 
-from ...errors import ConfigError, HFGANError
-from ..validation import (check_class_embeddings, check_class_labels, check_class_labels_alone, check_latents,
+from ...errors import ConfigError
+from ..layers import add_projection, gan_init_, norm_layer, spectral_norm_wrapper
+from ..validation import (check_class_inputs, check_class_labels, check_class_labels_alone, check_latents,
                           check_pixel_values, num_upsamplings, validate_config)
 
 NORM_TYPES = ("batch", "instance", "layer", "none")
@@ -33,29 +34,6 @@ NORM_TYPES = ("batch", "instance", "layer", "none")
 def _channels(level: int, base_channels: int, max_channels: int) -> int:
     """Width at ``level`` halvings below full resolution."""
     return min(base_channels * 2**level, max_channels)
-
-
-def _norm2d(norm_type: str, channels: int) -> nn.Module:
-    if norm_type == "batch":
-        return nn.BatchNorm2d(channels)
-    if norm_type == "instance":
-        return nn.InstanceNorm2d(channels, affine=True)
-    if norm_type == "layer":
-        return nn.GroupNorm(1, channels)
-    return nn.Identity()
-
-
-def dcgan_init_(module: nn.Module) -> None:
-    """The DCGAN paper's initialization: N(0, 0.02) weights, N(1, 0.02) norm scales, zero biases."""
-    for m in module.modules():
-        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear, nn.Embedding)):
-            weight = m.parametrizations.weight.original if hasattr(m, "parametrizations") else m.weight
-            nn.init.normal_(weight, 0.0, 0.02)
-            if getattr(m, "bias", None) is not None:
-                nn.init.zeros_(m.bias)
-        elif isinstance(m, (nn.BatchNorm2d, nn.InstanceNorm2d, nn.GroupNorm)) and m.weight is not None:
-            nn.init.normal_(m.weight, 1.0, 0.02)
-            nn.init.zeros_(m.bias)
 
 
 class DCGANGenerator(ModelMixin, ConfigMixin):
@@ -106,7 +84,7 @@ class DCGANGenerator(ModelMixin, ConfigMixin):
             ]
         self.blocks = nn.Sequential(*blocks)
         self.to_image = nn.Conv2d(_channels(0, base_channels, max_channels), out_channels, 3, padding=1)
-        dcgan_init_(self)
+        gan_init_(self)
 
     def embed_classes(self, class_labels: torch.Tensor) -> torch.Tensor:
         """``class_labels [N]`` -> ``class_embeddings [N, class_embed_dim]`` (conditional models), what
@@ -120,12 +98,8 @@ class DCGANGenerator(ModelMixin, ConfigMixin):
         """``latents [N, latent_dim]`` (+ ``class_labels [N]``, or ``class_embeddings [N, class_embed_dim]`` from
         :meth:`embed_classes`) -> images in [-1, 1], ``[N, C, H, W]``."""
         check_latents(latents, self.config.latent_dim)
-        if class_embeddings is not None:
-            if class_labels is not None or self.class_embedding is None:
-                raise HFGANError("class_embeddings are for conditional models, in place of class_labels (not both)")
-            check_class_embeddings(class_embeddings, self.config.class_embed_dim, latents.shape[0])
-        else:
-            class_labels = check_class_labels(class_labels, self.config.num_classes, latents.shape[0])
+        class_labels = check_class_inputs(class_labels, class_embeddings, self.config.num_classes,
+                                          self.config.class_embed_dim, latents.shape[0])
         hidden_states = latents
         if self.class_embedding is not None:
             if class_embeddings is None:
@@ -172,7 +146,7 @@ class DCGANDiscriminator(ModelMixin, ConfigMixin):
         if norm_type not in NORM_TYPES:
             raise ConfigError(f"DCGANDiscriminator: config 'norm_type' must be one of {NORM_TYPES}, got {norm_type!r}")
         base_size, num_ups = num_upsamplings(sample_size)
-        wrap = nn.utils.parametrizations.spectral_norm if spectral_norm else (lambda m: m)
+        wrap = spectral_norm_wrapper(spectral_norm)
         layers: List[nn.Module] = [
             wrap(nn.Conv2d(in_channels, base_channels, 3, padding=1)),
             nn.LeakyReLU(negative_slope, inplace=True),
@@ -182,7 +156,7 @@ class DCGANDiscriminator(ModelMixin, ConfigMixin):
             c_out = _channels(level + 1, base_channels, max_channels)
             layers += [
                 wrap(nn.Conv2d(c_in, c_out, 4, stride=2, padding=1, bias=norm_type == "none")),
-                _norm2d(norm_type, c_out),
+                norm_layer(norm_type, c_out),
                 nn.LeakyReLU(negative_slope, inplace=True),
             ]
         layers.append(nn.Flatten())
@@ -191,7 +165,7 @@ class DCGANDiscriminator(ModelMixin, ConfigMixin):
         self.feature_dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         self.to_logit = wrap(nn.Linear(feature_dim, 1))
         self.class_embedding = wrap(nn.Embedding(num_classes, feature_dim)) if num_classes else None
-        dcgan_init_(self)
+        gan_init_(self)
 
     def forward(
         self,
@@ -205,6 +179,5 @@ class DCGANDiscriminator(ModelMixin, ConfigMixin):
         class_labels = check_class_labels(class_labels, cfg.num_classes, pixel_values.shape[0])
         features = self.features(pixel_values)  # [N, C_k * b * b]
         logits = self.to_logit(self.feature_dropout(features)).squeeze(1)  # [N]
-        if self.class_embedding is not None:
-            logits = logits + (self.class_embedding(class_labels) * features).sum(dim=1)
+        logits = add_projection(logits, features, self.class_embedding, class_labels)
         return (logits, features) if return_features else logits

@@ -16,6 +16,7 @@ from diffusers.models.modeling_utils import ModelMixin
 from torch import nn
 
 from ...errors import HFGANError
+from ..layers import add_projection, spectral_norm_wrapper
 from ..validation import check_class_labels, check_latents, check_pixel_values, validate_config
 
 
@@ -101,7 +102,7 @@ class MLPGANDiscriminator(ModelMixin, ConfigMixin):
     ):
         super().__init__()
         validate_config(self, image=True, conditional=True, in_channels=True)
-        wrap = nn.utils.parametrizations.spectral_norm if spectral_norm else (lambda m: m)
+        wrap = spectral_norm_wrapper(spectral_norm)
         layers: List[nn.Module] = [nn.Flatten()]
         in_features = in_channels * sample_size * sample_size
         for width in hidden_dims:
@@ -113,7 +114,6 @@ class MLPGANDiscriminator(ModelMixin, ConfigMixin):
         self.to_logit = wrap(nn.Linear(in_features, 1))
         self.class_embedding = wrap(nn.Embedding(num_classes, in_features)) if num_classes else None
 
-    # Copied from hfgan.models.dcgan.modeling_dcgan.DCGANDiscriminator.forward (without the feature dropout)
     def forward(
         self,
         pixel_values: torch.Tensor,
@@ -126,6 +126,5 @@ class MLPGANDiscriminator(ModelMixin, ConfigMixin):
         class_labels = check_class_labels(class_labels, cfg.num_classes, pixel_values.shape[0])
         features = self.features(pixel_values)  # [N, F]
         logits = self.to_logit(features).squeeze(1)  # [N]
-        if self.class_embedding is not None:
-            logits = logits + (self.class_embedding(class_labels) * features).sum(dim=1)
+        logits = add_projection(logits, features, self.class_embedding, class_labels)
         return (logits, features) if return_features else logits

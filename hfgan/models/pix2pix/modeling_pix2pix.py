@@ -27,110 +27,16 @@ Both networks are fully convolutional: ``sample_size`` picks the default depth (
 from typing import List, Optional, Tuple, Union
 
 import torch
-import torch.nn.functional as F
 from diffusers.configuration_utils import ConfigMixin, register_to_config
 from diffusers.models.modeling_utils import ModelMixin
 from torch import nn
 
 from ...errors import ConfigError, HFGANError
-from ..validation import validate_config
+from ..layers import crop, gan_init_, norm_layer, pad_to_multiple, spectral_norm_wrapper
+from ..validation import check_image_tensor, is_int, validate_translation_config
 
-NORM_TYPES = ("batch", "instance", "none")
 NEGATIVE_SLOPE = 0.2  # LeakyReLU slope of the U-Net encoder and of the PatchGAN
 DROPOUT = 0.5  # the paper's dropout, which also serves as the generator's noise
-
-
-# ---------------------------------------------------------------------------------------------------------------------
-# Shared pieces (also used by hfgan.models.cyclegan)
-# ---------------------------------------------------------------------------------------------------------------------
-
-
-def norm_layer(norm_type: str, channels: int) -> nn.Module:
-    """``"batch"`` -> BatchNorm, ``"instance"`` -> InstanceNorm with a learned scale and shift, ``"none"`` -> identity."""
-    if norm_type == "batch":
-        return nn.BatchNorm2d(channels)
-    if norm_type == "instance":
-        return nn.InstanceNorm2d(channels, affine=True)
-    return nn.Identity()
-
-
-# Copied from hfgan.models.dcgan.modeling_dcgan.dcgan_init_ (Pix2Pix and CycleGAN use the same initialization)
-def gan_init_(module: nn.Module) -> None:
-    """N(0, 0.02) weights, N(1, 0.02) norm scales, zero biases."""
-    for m in module.modules():
-        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear, nn.Embedding)):
-            weight = m.parametrizations.weight.original if hasattr(m, "parametrizations") else m.weight
-            nn.init.normal_(weight, 0.0, 0.02)
-            if getattr(m, "bias", None) is not None:
-                nn.init.zeros_(m.bias)
-        elif isinstance(m, (nn.BatchNorm2d, nn.InstanceNorm2d, nn.GroupNorm)) and m.weight is not None:
-            nn.init.normal_(m.weight, 1.0, 0.02)
-            nn.init.zeros_(m.bias)
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def validate_translation_config(
-    model,
-    channel_keys: Tuple[str, ...] = (),
-    optional_ints: Tuple[Tuple[str, int], ...] = (),
-    bools: Tuple[str, ...] = (),
-) -> None:
-    """Config checks of the image-to-image families, each error naming the field (:class:`ConfigError`).
-
-    On top of :func:`hfgan.models.validation.validate_config`: every key in ``channel_keys`` is 1 or 3,
-    ``norm_type`` is one of :data:`NORM_TYPES`, each ``(key, minimum)`` in ``optional_ints`` is None or an
-    integer >= minimum, and every key in ``bools`` is a bool.
-    """
-    cfg = model.config
-    name = type(model).__name__
-    validate_config(model, image=True, in_channels="out_channels" not in cfg)
-    for key in channel_keys:
-        if cfg[key] not in (1, 3) or isinstance(cfg[key], bool):
-            raise ConfigError(f"{name}: config '{key}' must be 1 or 3, got {cfg[key]!r}")
-    if cfg.norm_type not in NORM_TYPES:
-        raise ConfigError(f"{name}: config 'norm_type' must be one of {NORM_TYPES}, got {cfg.norm_type!r}")
-    for key, minimum in optional_ints:
-        value = cfg[key]
-        if value is not None and not (_is_int(value) and value >= minimum):
-            raise ConfigError(f"{name}: config '{key}' must be None or an integer >= {minimum}, got {value!r}")
-    for key in bools:
-        if not isinstance(cfg[key], bool):
-            raise ConfigError(f"{name}: config '{key}' must be true or false, got {cfg[key]!r}")
-
-
-def check_image_tensor(name: str, images, channels: int, min_size: int) -> None:
-    """``images`` must be a floating-point ``[N, channels, H, W]`` tensor with ``H, W >= min_size``."""
-    if not isinstance(images, torch.Tensor) or not images.is_floating_point():
-        got = f"a {images.dtype} tensor" if isinstance(images, torch.Tensor) else type(images).__name__
-        raise HFGANError(f"{name} must be a floating-point torch.Tensor in [-1, 1], got {got}")
-    if images.ndim != 4 or images.shape[1] != channels:
-        raise HFGANError(f"{name} must have shape [batch_size, {channels}, height, width], got {list(images.shape)}")
-    if min(images.shape[2:]) < min_size:
-        raise HFGANError(f"{name} must be at least {min_size}x{min_size} pixels for this model, got {list(images.shape[2:])}")
-
-
-def pad_to_multiple(images: torch.Tensor, multiple: int) -> Tuple[torch.Tensor, Tuple[int, int, int, int]]:
-    """Pad ``[N, C, H, W]`` symmetrically so H and W are multiples of ``multiple``.
-
-    Reflection padding where it fits (each pad smaller than the side), zeros otherwise. Returns the padded
-    images and the crop box ``(top, left, H, W)`` that :func:`crop` takes to undo it.
-    """
-    height, width = images.shape[-2:]
-    pad_h, pad_w = -height % multiple, -width % multiple
-    top, left = pad_h // 2, pad_w // 2
-    if pad_h or pad_w:
-        pads = (left, pad_w - left, top, pad_h - top)
-        mode = "reflect" if max(pads[:2]) < width and max(pads[2:]) < height else "constant"
-        images = F.pad(images, pads, mode=mode)
-    return images, (top, left, height, width)
-
-
-def crop(images: torch.Tensor, box: Tuple[int, int, int, int]) -> torch.Tensor:
-    top, left, height, width = box
-    return images[..., top : top + height, left : left + width]
 
 
 def default_num_downs(sample_size: int) -> int:
@@ -279,12 +185,12 @@ class PatchGANDiscriminator(ModelMixin, ConfigMixin):
     ):
         super().__init__()
         validate_translation_config(self, (), (("num_layers", 1),), ("spectral_norm",))
-        if not (_is_int(conditioning_channels) and conditioning_channels >= 0):
+        if not (is_int(conditioning_channels) and conditioning_channels >= 0):
             raise ConfigError(f"{type(self).__name__}: config 'conditioning_channels' must be an integer >= 0, "
                               f"got {conditioning_channels!r}")
         self.num_layers = num_layers if num_layers is not None else default_num_layers(sample_size)
         widths = [min(base_channels * 2**n, max_channels) for n in range(self.num_layers + 1)]
-        wrap = nn.utils.parametrizations.spectral_norm if spectral_norm else (lambda m: m)
+        wrap = spectral_norm_wrapper(spectral_norm)
         normed_bias = norm_type == "none"
         layers: List[nn.Module] = [
             wrap(nn.Conv2d(in_channels + conditioning_channels, widths[0], 4, stride=2, padding=1)),

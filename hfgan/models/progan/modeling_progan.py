@@ -38,7 +38,7 @@ from diffusers.models.modeling_utils import ModelMixin
 from torch import nn
 
 from ...errors import ConfigError, HFGANError
-from ..validation import check_latents, validate_config
+from ..validation import check_latents, is_int, validate_config
 
 
 # ------------------------------------------------------------------------------------------------ layers
@@ -119,9 +119,10 @@ def resolution_ladder(start_resolution: int, sample_size: int) -> List[int]:
     return ladder
 
 
-def _level_channels(level_from_top: int, base_channels: int, max_channels: int) -> int:
-    """Width ``level_from_top`` halvings below the final resolution (doubling per halving, capped)."""
-    return min(base_channels * 2**level_from_top, max_channels)
+# Copied from hfgan.models.dcgan.modeling_dcgan._channels
+def _channels(level: int, base_channels: int, max_channels: int) -> int:
+    """Width at ``level`` halvings below full resolution."""
+    return min(base_channels * 2**level, max_channels)
 
 
 def _level(model, resolution: Optional[int], alpha: float) -> Tuple[int, float]:
@@ -182,7 +183,7 @@ class ProGANGenerator(ModelMixin, ConfigMixin):
         super().__init__()
         ladder = _check_progan_config(self, "out_channels")
         top = len(ladder) - 1
-        widths = [_level_channels(top - k, base_channels, max_channels) for k in range(len(ladder))]  # per level
+        widths = [_channels(top - k, base_channels, max_channels) for k in range(len(ladder))]  # per level
         self.norm = PixelNorm()
         self.act = nn.LeakyReLU(negative_slope)
         r0 = start_resolution
@@ -196,7 +197,7 @@ class ProGANGenerator(ModelMixin, ConfigMixin):
 
     @property
     def resolutions(self) -> List[int]:
-        """Every resolution this generator renders at, lowest first (its last is ``sample_size``)."""
+        """Every resolution of this network's ladder, lowest first (its last is ``sample_size``)."""
         return resolution_ladder(self.config.start_resolution, self.config.sample_size)
 
     def _block(self, k: int, h: torch.Tensor) -> torch.Tensor:
@@ -254,10 +255,10 @@ class ProGANDiscriminator(ModelMixin, ConfigMixin):
     ):
         super().__init__()
         ladder = _check_progan_config(self, "in_channels")
-        if not (isinstance(mbstd_group_size, int) and not isinstance(mbstd_group_size, bool) and mbstd_group_size >= 1):
+        if not (is_int(mbstd_group_size) and mbstd_group_size >= 1):
             raise ConfigError(f"ProGANDiscriminator: config 'mbstd_group_size' must be an integer >= 1, got {mbstd_group_size!r}")
         top = len(ladder) - 1
-        widths = [_level_channels(top - k, base_channels, max_channels) for k in range(len(ladder))]
+        widths = [_channels(top - k, base_channels, max_channels) for k in range(len(ladder))]
         self.act = nn.LeakyReLU(negative_slope)
         self.from_rgb = nn.ModuleList([EqualizedConv2d(in_channels, w, 1) for w in widths])
         # block k > 0 takes level k to level k - 1: two convolutions, then a 2x2 average pooling
@@ -271,9 +272,10 @@ class ProGANDiscriminator(ModelMixin, ConfigMixin):
         self.final_dense = EqualizedLinear(c0 * r0 * r0, c0)
         self.to_logit = EqualizedLinear(c0, 1, gain=1.0)
 
+    # Copied from hfgan.models.progan.modeling_progan.ProGANGenerator.resolutions
     @property
     def resolutions(self) -> List[int]:
-        """Every resolution this discriminator takes, lowest first (its last is ``sample_size``)."""
+        """Every resolution of this network's ladder, lowest first (its last is ``sample_size``)."""
         return resolution_ladder(self.config.start_resolution, self.config.sample_size)
 
     def _block(self, k: int, h: torch.Tensor) -> torch.Tensor:

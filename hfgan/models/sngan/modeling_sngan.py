@@ -34,10 +34,10 @@ from diffusers.configuration_utils import ConfigMixin, register_to_config
 from diffusers.models.modeling_utils import ModelMixin
 from torch import nn
 
-from ...errors import ConfigError, HFGANError
-from ..biggan.modeling_biggan import _spectral_norm
-from ..validation import (check_class_embeddings, check_class_labels, check_class_labels_alone, check_latents,
-                          check_pixel_values, num_upsamplings, validate_config)
+from ...errors import ConfigError
+from ..layers import add_projection, apply_spectral_norm
+from ..validation import (check_class_inputs, check_class_labels, check_class_labels_alone, check_latents,
+                          check_pixel_values, is_int, num_upsamplings, validate_config)
 
 SN_EPS = 1e-12  # torch.nn.utils.parametrizations.spectral_norm's default
 
@@ -53,7 +53,7 @@ def _init(module: nn.Module, gain: float = 1.0) -> nn.Module:
 
 def _sn(module: nn.Module, gain: float = 1.0) -> nn.Module:
     """``module`` initialized, then spectrally normalized (the power iteration starts from the initial weight)."""
-    return _spectral_norm(_init(module, gain), SN_EPS)
+    return apply_spectral_norm(_init(module, gain), SN_EPS)
 
 
 def _num_downsamplings(sample_size: int) -> int:
@@ -67,7 +67,7 @@ def _num_downsamplings(sample_size: int) -> int:
 
 def _check_positive_int(model, key: str, minimum: int = 1) -> None:
     value = model.config[key]
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+    if not is_int(value) or value < minimum:
         raise ConfigError(f"{type(model).__name__}: config '{key}' must be an integer >= {minimum}, got {value!r}")
 
 
@@ -178,14 +178,10 @@ class SNGANGenerator(ModelMixin, ConfigMixin):
         :meth:`embed_classes`) -> images in [-1, 1], ``[N, C, H, W]``."""
         cfg = self.config
         check_latents(latents, cfg.latent_dim)
-        if class_embeddings is not None:
-            if class_labels is not None or not cfg.num_classes:
-                raise HFGANError("class_embeddings are for conditional models, in place of class_labels (not both)")
-            check_class_embeddings(class_embeddings, self.class_embed_dim, latents.shape[0])
-        else:
-            class_labels = check_class_labels(class_labels, cfg.num_classes, latents.shape[0])
-            if cfg.num_classes:
-                class_embeddings = self.embed_classes(class_labels)
+        class_labels = check_class_inputs(class_labels, class_embeddings, cfg.num_classes, self.class_embed_dim,
+                                          latents.shape[0])
+        if class_labels is not None:
+            class_embeddings = self.embed_classes(class_labels)
         per_block = [None] * len(self.blocks)
         if class_embeddings is not None:  # [N, sum of 2C] -> one ([N, 2C_0], [N, 2C_1]) pair per block
             sizes = [2 * norm.num_features for block in self.blocks for norm in (block.norm0, block.norm1)]
@@ -275,6 +271,5 @@ class SNGANDiscriminator(ModelMixin, ConfigMixin):
         class_labels = check_class_labels(class_labels, cfg.num_classes, pixel_values.shape[0])
         features = F.relu(self.blocks(pixel_values)).sum(dim=(2, 3))  # [N, C]
         logits = self.to_logit(features).squeeze(1)  # [N]
-        if self.class_embedding is not None:
-            logits = logits + (self.class_embedding(class_labels) * features).sum(dim=1)
+        logits = add_projection(logits, features, self.class_embedding, class_labels)
         return (logits, features) if return_features else logits

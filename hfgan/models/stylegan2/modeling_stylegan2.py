@@ -41,24 +41,16 @@ from diffusers.configuration_utils import ConfigMixin, register_to_config
 from diffusers.models.modeling_utils import ModelMixin
 
 from ...errors import ConfigError, HFGANError
-from ..validation import check_class_labels, check_latents, check_pixel_values, validate_config
-# the building blocks (importable from here as before)
-from .layers import (  # noqa: F401
-    LRELU_GAIN, LRELU_SLOPE, RESAMPLE_FILTER, Conv2dLayer, DiscriminatorBlock, DiscriminatorEpilogue,
-    FullyConnectedLayer, MappingNetwork, MinibatchStdLayer, SynthesisBlock, SynthesisLayer, SynthesisNetwork,
-    ToRGBLayer, bias_act, conv2d_resample, make_filter, modulated_conv2d, normalize_2nd_moment, upfirdn2d, upsample2d,
-)
+from ..capabilities import TRUNCATION_W_SPACE
+from ..validation import check_class_labels, check_latents, check_pixel_values, is_int, validate_config
+from .layers import RESAMPLE_FILTER, DiscriminatorBlock, DiscriminatorEpilogue, MappingNetwork, SynthesisNetwork
 
 NOISE_MODES = ("random", "const", "none")
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _resolution_for(name: str, sample_size) -> int:
     """The power-of-two resolution (>= 8) a ``sample_size`` renders at: itself, or the next one with an even margin."""
-    if not (_is_int(sample_size) and sample_size >= 4):
+    if not (is_int(sample_size) and sample_size >= 4):
         raise ConfigError(f"{name}: config 'sample_size' must be an integer >= 4, got {sample_size!r}")
     resolution = 4
     while resolution < sample_size:
@@ -71,7 +63,7 @@ def _resolution_for(name: str, sample_size) -> int:
 
 def _channels(name: str, resolution: int, channel_base, channel_max) -> Dict[int, int]:
     for key, value in (("channel_base", channel_base), ("channel_max", channel_max)):
-        if not (_is_int(value) and value > 0):
+        if not (is_int(value) and value > 0):
             raise ConfigError(f"{name}: config '{key}' must be a positive integer, got {value!r}")
     channels = {res: min(channel_base // res, channel_max) for res in [2**i for i in range(1, int(math.log2(resolution)) + 1)]}
     if channels[resolution] < 1:
@@ -134,7 +126,7 @@ class StyleGAN2Generator(ModelMixin, ConfigMixin):
         resample_filter (`List[float]`, defaults to `[1, 3, 3, 1]`): Taps of the separable FIR up-sampling filter.
     """
 
-    truncation = "w_space"  # how GANPipeline truncates: towards w_avg, through truncation_psi (latents unscaled)
+    truncation = TRUNCATION_W_SPACE  # a W space (map / synthesize); GANPipeline truncates towards w_avg (latents unscaled)
     clamps_output = True  # images are clamped unless forward / synthesize get clamp=False (what training passes)
 
     @register_to_config
@@ -161,10 +153,10 @@ class StyleGAN2Generator(ModelMixin, ConfigMixin):
         name = type(self).__name__
         self.register_to_config(resample_filter=[float(t) for t in resample_filter])
         validate_config(self, image=True, conditional=True)
-        if not (_is_int(w_dim) and w_dim > 0):
+        if not (is_int(w_dim) and w_dim > 0):
             raise ConfigError(f"{name}: config 'w_dim' must be a positive integer, got {w_dim!r}")
         for key, value in (("embed_features", embed_features), ("layer_features", layer_features)):
-            if value is not None and not (_is_int(value) and value > 0):
+            if value is not None and not (is_int(value) and value > 0):
                 raise ConfigError(f"{name}: config '{key}' must be None or a positive integer, got {value!r}")
         if isinstance(mapping_lr_multiplier, bool) or not isinstance(mapping_lr_multiplier, (int, float)) \
                 or mapping_lr_multiplier <= 0:
@@ -197,7 +189,7 @@ class StyleGAN2Generator(ModelMixin, ConfigMixin):
         class_labels = check_class_labels(class_labels, cfg.num_classes, latents.shape[0])
         if isinstance(truncation_psi, bool) or not isinstance(truncation_psi, (int, float, np.floating)):
             raise HFGANError(f"truncation_psi must be a number, got {truncation_psi!r}")
-        if truncation_cutoff is not None and not (_is_int(truncation_cutoff) and truncation_cutoff >= 0):
+        if truncation_cutoff is not None and not (is_int(truncation_cutoff) and truncation_cutoff >= 0):
             raise HFGANError(f"truncation_cutoff must be None or an integer >= 0, got {truncation_cutoff!r}")
         w = self.mapping(latents, _one_hot(class_labels, cfg.num_classes), update_w_avg=update_w_avg)  # [N, w_dim]
         ws = w.unsqueeze(1).repeat(1, self.num_ws, 1)  # [N, num_ws, w_dim]
@@ -282,11 +274,11 @@ class StyleGAN2Discriminator(ModelMixin, ConfigMixin):
         name = type(self).__name__
         self.register_to_config(resample_filter=[float(t) for t in resample_filter])
         validate_config(self, image=True, conditional=True, in_channels=True)
-        if mbstd_group_size is not None and not (_is_int(mbstd_group_size) and mbstd_group_size > 0):
+        if mbstd_group_size is not None and not (is_int(mbstd_group_size) and mbstd_group_size > 0):
             raise ConfigError(f"{name}: config 'mbstd_group_size' must be None or a positive integer, got {mbstd_group_size!r}")
-        if not (_is_int(mbstd_num_channels) and mbstd_num_channels >= 0):
+        if not (is_int(mbstd_num_channels) and mbstd_num_channels >= 0):
             raise ConfigError(f"{name}: config 'mbstd_num_channels' must be an integer >= 0, got {mbstd_num_channels!r}")
-        if cmap_dim is not None and not (_is_int(cmap_dim) and cmap_dim > 0):
+        if cmap_dim is not None and not (is_int(cmap_dim) and cmap_dim > 0):
             raise ConfigError(f"{name}: config 'cmap_dim' must be None or a positive integer, got {cmap_dim!r}")
         _check_clamp(name, conv_clamp)
         self.resolution = _resolution_for(name, sample_size)

@@ -2,7 +2,7 @@
 
 Each example set is a folder of small PNGs named ``<test index>-<class>.png``:
 
-* ``fashion_mnist_edges/``: the edge maps (:func:`hfgan.data_translation.edge_map`) of Fashion-MNIST test
+* ``fashion_mnist_edges/``: the edge maps (:func:`hfgan.data.edge_map`) of Fashion-MNIST test
   garments, one per class: the source domain of the ``fashion_mnist_edges`` dataset (edges -> garment).
 * ``fashion_mnist_sneaker/`` and ``fashion_mnist_ankle_boot/``: Fashion-MNIST test Sneakers and Ankle boots,
   the two domains of sneaker <-> boot models.
@@ -123,7 +123,7 @@ def write_examples(examples_dir=None, per_class_edges: Sequence[int] = tuple(ran
     from PIL import Image
 
     from hfgan.data import load_fashion_mnist_arrays
-    from hfgan.data_translation import edge_map
+    from hfgan.data import edge_map
     from hfgan.models import FASHION_MNIST_CLASSES
 
     root = Path(examples_dir) if examples_dir else EXAMPLES_DIR

@@ -11,6 +11,7 @@ import torch
 from diffusers.utils import logging as diffusers_logging
 
 import hfgan
+import hfgan.cards
 from hfgan.errors import HFGANError
 
 from .errors import SpaceError, one_line
@@ -104,7 +105,7 @@ def load_pipeline(source: str, hub: bool = False):
     if hub and not getattr(pipe, "card_data", None):
         # from_pretrained reads the card of local folders only; read the Hub card the same way.
         try:
-            pipe.card_data = hfgan.hub.read_card_data(os.path.dirname(hub_file(source, "README.md")))
+            pipe.card_data = hfgan.cards.read_card_data(os.path.dirname(hub_file(source, "README.md")))
         except SpaceError:
             pipe.card_data = {}
     return pipe

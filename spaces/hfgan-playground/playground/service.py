@@ -72,7 +72,7 @@ class Playground:
                 "standing_stats": generator and generation.standing_stats(pipe),
                 "class_blend": generator and generation.can_blend_classes(pipe),
                 "w_space": generator and style_mixing.w_space(pipe),
-                "style_layers": style_mixing.layer_presets(pipe) if generator and style_mixing.can_mix_styles(pipe) else None,
+                "style_layers": style_mixing.layer_presets(pipe) if generator and style_mixing.w_space(pipe) else None,
                 "resolutions": (list(getattr(pipe, "resolutions", None) or []) or None) if generator else None}
 
     def _truncation(self, pipe, truncation, notes: List[str]) -> float:
@@ -198,7 +198,7 @@ class Playground:
         name = model_name(model)
         pipe = self.pipeline(name)
         generation.require_generator(pipe, name)
-        if not style_mixing.can_mix_styles(pipe):
+        if not style_mixing.w_space(pipe):
             raise SpaceError(f"style mixing needs a StyleGAN2 model (a W space): {name} has none")
         psi = self._truncation(pipe, psi, notes)
         top = pipe.generator.num_ws - 1

@@ -9,25 +9,18 @@ import torch
 from PIL import Image
 
 from hfgan.errors import HFGANError
+from hfgan.models import has_w_space
 
 from .errors import SpaceError, one_line
 from .generation import class_labels_for, require_generator, seed_latents
 from .inputs import text as checked_text
 from .settings import MAX_MIX_SEEDS, MAX_SEED, NOISE_MODES, STYLE_CUSTOM, STYLE_PRESETS
 
-W_SPACE = "w_space"  # GANPipeline.truncation_kind of generators with a mapping network (StyleGAN2)
-
-
-def can_mix_styles(pipe) -> bool:
-    """Whether the model's generator has a W space to mix (``map`` / ``synthesize``, e.g. StyleGAN2)."""
-    generator = getattr(pipe, "generator", None)
-    return callable(getattr(generator, "map", None)) and callable(getattr(generator, "synthesize", None)) \
-        and isinstance(getattr(generator, "num_ws", None), int)
-
 
 def w_space(pipe) -> bool:
-    """Whether the model's truncation moves ws towards the average w (StyleGAN2) rather than scaling latents."""
-    return getattr(pipe, "truncation_kind", None) == W_SPACE
+    """Whether the model's generator has a W space (StyleGAN2): ws to mix, and truncation that moves them towards the
+    average w rather than scaling latents."""
+    return has_w_space(getattr(pipe, "generator", None))
 
 
 def layer_resolutions(pipe) -> List[int]:
@@ -99,7 +92,7 @@ def style_mixing(pipe, row_seeds: List[int], column_seeds: List[int], layers: Li
     (so with ``noise_mode="const"`` the row and column sources are those images); random noise is drawn from a
     generator seeded with the first row seed."""
     require_generator(pipe)
-    if not can_mix_styles(pipe):
+    if not w_space(pipe):
         raise SpaceError(f"style mixing needs a generator with a W space (StyleGAN2); "
                          f"{type(pipe.generator).__name__} has none")
     if noise_mode not in NOISE_MODES:
