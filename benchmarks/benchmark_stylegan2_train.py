@@ -67,9 +67,9 @@ class HFGANProgram:
 
     def check(self, cfg) -> None:
         """The configuration is the one compared (a changed preset would make the comparison unfair)."""
-        g, d = self.trainer.generator.config, self.trainer.discriminator.config
+        g, d = self.trainer.nets["generator"].config, self.trainer.nets["discriminator"].config
         k = cfg.task_kwargs
-        got = dict(resolution=self.trainer.generator.resolution, channel_base=g.channel_base, channel_max=g.channel_max,
+        got = dict(resolution=self.trainer.nets["generator"].resolution, channel_base=g.channel_base, channel_max=g.channel_max,
                    latent_dim=g.latent_dim, w_dim=g.w_dim, mapping_layers=g.mapping_layers,
                    mbstd_group_size=d.mbstd_group_size, lr=cfg.learning_rate_g, betas=(cfg.adam_beta1, cfg.adam_beta2),
                    r1_gamma=k["r1_gamma"], r1_interval=k["r1_interval"], pl_weight=k["pl_weight"],

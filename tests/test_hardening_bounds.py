@@ -19,8 +19,8 @@ from hfgan.cli import main
 from hfgan.commands import evaluate as evaluate_command
 from hfgan.commands import generate as generate_command
 from hfgan.commands import translate as translate_command
-from hfgan.metrics import evaluate as evaluate_module
-from hfgan.pipelines import folder_checks
+from hfgan.metrics import bounds as metrics_bounds
+from hfgan.pipelines import memory
 from hfgan.training.config import TrainConfig
 
 GiB = 2**30
@@ -40,12 +40,12 @@ def huge_image_folder(tmp_path_factory):
 @pytest.fixture
 def sixteen_gib(monkeypatch):
     """A machine with 16 GiB of memory available, whatever this one has."""
-    monkeypatch.setattr(folder_checks, "_available_memory", lambda: 16 * GiB)
+    monkeypatch.setattr(memory, "_available_memory", lambda: 16 * GiB)
 
 
 # -- activations -------------------------------------------------------------------------------------------------
 def test_loading_refuses_a_generator_whose_one_image_does_not_fit(huge_image_folder, sixteen_gib):
-    weights = sum(size for _, size in folder_checks.estimate_size(str(huge_image_folder), ["generator"]).values())
+    weights = sum(size for _, size in memory.estimate_size(str(huge_image_folder), ["generator"]).values())
     assert weights < 2**14  # the parameter count alone lets it through
     start = time.perf_counter()
     with pytest.raises(CheckpointError) as info:
@@ -64,12 +64,12 @@ def test_the_cli_refuses_it_in_one_line_before_allocating(huge_image_folder, six
 
 
 def test_the_estimate_follows_the_image_size_and_is_cheap():
-    small = folder_checks.estimate_activations(DCGANGenerator, dict(latent_dim=8, base_channels=8, sample_size=56))
-    large = folder_checks.estimate_activations(DCGANGenerator, dict(latent_dim=8, base_channels=8, sample_size=112))
+    small = memory.estimate_activations(DCGANGenerator, dict(latent_dim=8, base_channels=8, sample_size=56))
+    large = memory.estimate_activations(DCGANGenerator, dict(latent_dim=8, base_channels=8, sample_size=112))
     assert small.output_bytes == 56 * 56 * 4 and large.output_bytes == 112 * 112 * 4
     assert small.first >= small.output_bytes and small.per_image >= small.output_bytes
     assert 3 < large.per_image / small.per_image < 5  # activations grow with the pixels
-    half = folder_checks.estimate_activations(DCGANGenerator, dict(latent_dim=8, base_channels=8, sample_size=56),
+    half = memory.estimate_activations(DCGANGenerator, dict(latent_dim=8, base_channels=8, sample_size=56),
                                               dtype=torch.float16)
     assert half.output_bytes == small.output_bytes // 2 and half.per_image < small.per_image
     assert small.bytes_for(10) == small.first + 9 * small.per_image
@@ -80,8 +80,8 @@ def test_a_generator_the_meta_device_cannot_run_is_bounded_by_its_image_size(mon
     def cannot_run(*args, **kwargs):
         raise NotImplementedError("no meta kernel")
 
-    monkeypatch.setattr(folder_checks, "_peak_bytes", cannot_run)
-    estimate = folder_checks.estimate_activations(DCGANGenerator, dict(latent_dim=8, base_channels=8, sample_size=56,
+    monkeypatch.setattr(memory, "_peak_bytes", cannot_run)
+    estimate = memory.estimate_activations(DCGANGenerator, dict(latent_dim=8, base_channels=8, sample_size=56,
                                                                        out_channels=3))
     assert estimate.output_shape == (3, 56, 56) and estimate.first == estimate.per_image > 8 * estimate.output_bytes
 
@@ -98,36 +98,36 @@ def shipped_generators():
 def test_every_shipped_generator_is_measured_on_meta_in_milliseconds(folder, name):
     """The loader's check adds one meta-device pass of the generator (it builds every component there already)."""
     config = json.loads((folder / name / "config.json").read_text())
-    meta = folder_checks._meta_models(str(folder), [name])[name]
-    folder_checks.first_image_bytes(meta)  # imports and first-call costs
-    meta = folder_checks._meta_models(str(folder), [name])[name]
+    meta = memory._meta_models(str(folder), [name])[name]
+    memory.first_image_bytes(meta)  # imports and first-call costs
+    meta = memory._meta_models(str(folder), [name])[name]
     start = time.perf_counter()
-    first, shape = folder_checks.first_image_bytes(meta)
+    first, shape = memory.first_image_bytes(meta)
     assert time.perf_counter() - start < 0.5
     assert shape == (config["out_channels"], config["sample_size"], config["sample_size"])
-    estimate = folder_checks.estimate_activations(type(meta), config)
+    estimate = memory.estimate_activations(type(meta), config)
     assert estimate.first == first and estimate.output_bytes == math.prod(shape) * 4
     assert estimate.first >= estimate.output_bytes and estimate.per_image >= estimate.output_bytes
 
 
 def test_a_loaded_generator_is_sized_by_its_activations(make_tiny_pipeline, monkeypatch):
     pipe = make_tiny_pipeline(sample_size=16)
-    estimate = folder_checks.generator_activations(pipe.generator)
-    assert folder_checks.generator_activations(pipe.generator) is estimate  # measured once per model
+    estimate = memory.generator_activations(pipe.generator)
+    assert memory.generator_activations(pipe.generator) is estimate  # measured once per model
     budget = estimate.bytes_for(5)
-    monkeypatch.setattr(folder_checks, "_available_memory", lambda: int(budget / folder_checks.MEMORY_FRACTION) + 1)
-    assert folder_checks.max_images_in_memory(pipe.generator) == 5
-    folder_checks.check_images_fit(pipe.generator, 5)
+    monkeypatch.setattr(memory, "_available_memory", lambda: int(budget / memory.MEMORY_FRACTION) + 1)
+    assert memory.max_images_in_memory(pipe.generator) == 5
+    memory.check_images_fit(pipe.generator, 5)
     with pytest.raises(HFGANError, match=r"^6 images of 16x16 need about .* of memory, but at most .* may be used now "
                                          r"\(half of the .* available\): ask for at most 5$"):
-        folder_checks.check_images_fit(pipe.generator, 6)
+        memory.check_images_fit(pipe.generator, 6)
 
 
 def test_generate_chooses_chunks_that_fit(saved_pipeline_dir, tmp_path, monkeypatch):
     pipe = GANPipeline.from_pretrained(saved_pipeline_dir)
-    estimate = folder_checks.generator_activations(pipe.generator)
-    budget = int(estimate.bytes_for(5) / folder_checks.MEMORY_FRACTION) + 1
-    monkeypatch.setattr(folder_checks, "_available_memory", lambda: budget)
+    estimate = memory.generator_activations(pipe.generator)
+    budget = int(estimate.bytes_for(5) / memory.MEMORY_FRACTION) + 1
+    monkeypatch.setattr(memory, "_available_memory", lambda: budget)
     assert generate_command.chunk_size(pipe, torch.device("cpu")) == 5
     calls = []
     original = GANPipeline.__call__
@@ -142,11 +142,11 @@ def test_generate_chooses_chunks_that_fit(saved_pipeline_dir, tmp_path, monkeypa
 
 
 def test_evaluation_generates_in_batches_that_fit(tiny_pipeline, monkeypatch):
-    from hfgan.metrics.evaluate import generate_batches
+    from hfgan.metrics.sampling import generate_batches
 
-    estimate = folder_checks.generator_activations(tiny_pipeline.generator)
-    monkeypatch.setattr(folder_checks, "_available_memory",
-                        lambda: int(estimate.bytes_for(4) / folder_checks.MEMORY_FRACTION) + 1)
+    estimate = memory.generator_activations(tiny_pipeline.generator)
+    monkeypatch.setattr(memory, "_available_memory",
+                        lambda: int(estimate.bytes_for(4) / memory.MEMORY_FRACTION) + 1)
     sizes = [len(images) for images, _ in generate_batches(tiny_pipeline, 10, batch_size=500)]
     assert sizes == [4, 4, 2]
 
@@ -259,7 +259,7 @@ def test_evaluate_bounds_the_number_of_samples_before_loading(saved_pipeline_dir
     assert main(["evaluate", str(saved_pipeline_dir), "--num-samples", "1000000000000"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--num-samples must be at most 10000000" in err and "years" in err
-    assert evaluate_command.MAX_NUM_SAMPLES == evaluate_module.MAX_NUM_SAMPLES
+    assert evaluate_command.MAX_NUM_SAMPLES == metrics_bounds.MAX_NUM_SAMPLES
 
 
 def test_the_library_bounds_the_number_of_samples(tiny_pipeline, monkeypatch):
@@ -271,16 +271,16 @@ def test_the_library_bounds_the_number_of_samples(tiny_pipeline, monkeypatch):
 
 
 def test_evaluation_refuses_samples_that_cannot_be_kept_in_memory(tiny_pipeline, monkeypatch):
-    from hfgan.metrics.evaluate import generate_uint8
+    from hfgan.metrics.sampling import generate_uint8
 
-    monkeypatch.setattr(folder_checks, "_available_memory", lambda: 10 * 2**20)
+    monkeypatch.setattr(memory, "_available_memory", lambda: 10 * 2**20)
     message = r"^10000000 generated images of 1x8x8 take 0.6 GiB, but only 10.0 MiB of memory is available: lower num_samples$"
     with pytest.raises(HFGANError, match=message):
         generate_uint8(tiny_pipeline, 10**7, 500, 0, progress=False)
 
 
 def test_evaluation_shows_a_progress_bar_while_it_generates(tiny_pipeline, capsys):
-    from hfgan.metrics.evaluate import generate_uint8
+    from hfgan.metrics.sampling import generate_uint8
 
     images, labels = generate_uint8(tiny_pipeline, 30, 8, 0, progress=True)
     assert images.shape == (30, 1, 8, 8) and images.dtype == torch.uint8 and labels is None

@@ -27,7 +27,7 @@ def _plain(value: Any) -> Any:
     return json.loads(json.dumps(value, default=lambda obj: obj.tolist() if hasattr(obj, "tolist") else str(obj)))
 
 
-def is_local_path(value: str) -> bool:
+def looks_like_local_path(value: str) -> bool:
     """A path on this machine by its shape: absolute, home-relative, or ``./``, ``../``, ``.``, ``..``."""
     return os.path.isabs(value) or value.startswith(("~", "./", "../")) or value in (".", "..")
 
@@ -36,7 +36,7 @@ def _is_local_dataset(value: str) -> bool:
     """A folder on this machine rather than a Hub id or a built-in name (``fashion_mnist:Sneaker`` is built in)."""
     if value == LOCAL_DATASET:
         return False
-    return is_local_path(value) or os.path.isdir(value) or os.path.isdir(value.rsplit(":", 1)[0])
+    return looks_like_local_path(value) or os.path.isdir(value) or os.path.isdir(value.rsplit(":", 1)[0])
 
 
 def _public_value(key: str, value: Any) -> Any:
@@ -48,7 +48,7 @@ def _public_value(key: str, value: Any) -> Any:
         return value
     if key in _DATASET_KEYS and _is_local_dataset(value):
         return LOCAL_DATASET
-    if is_local_path(value):
+    if looks_like_local_path(value):
         return os.path.basename(os.path.normpath(os.path.expanduser(value))) or "."
     return value
 
@@ -69,7 +69,7 @@ def public_command(command: str) -> str:
             name = (key or previous).lstrip("-").replace("-", "_")
             if name in _DATASET_KEYS and _is_local_dataset(value):
                 value = f"<{LOCAL_DATASET}>"
-            elif is_local_path(value):
+            elif looks_like_local_path(value):
                 value = _public_value("", value)
             out.append(f"{key}={value}" if eq else value)
         previous = token if token.startswith("--") and not eq else ""

@@ -87,7 +87,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 TRANSLATION_ONLY = ("dataset_a", "dataset_b", "source_column", "target_column")
-MAX_NUM_SAMPLES = 10**7  # hfgan.metrics.evaluate.MAX_NUM_SAMPLES, named here so that --help imports no torch
+MAX_NUM_SAMPLES = 10**7  # hfgan.metrics.bounds.MAX_NUM_SAMPLES, named here so that --help imports no torch
 DTYPES = {"float32": "float32", "fp32": "float32", "float16": "float16", "fp16": "float16", "bfloat16": "bfloat16",
           "bf16": "bfloat16"}
 def default_features(fashion_mnist: bool, inception_weights) -> list:
@@ -141,7 +141,7 @@ def _check(args) -> None:
     if args.num_samples is not None and args.num_samples < 2:
         raise HFGANError(f"--num-samples must be >= 2, got {args.num_samples}")
     if args.num_samples is not None and args.num_samples > MAX_NUM_SAMPLES:
-        from ..metrics.evaluate import time_to_generate
+        from ..metrics.bounds import time_to_generate
 
         raise HFGANError(f"--num-samples must be at most {MAX_NUM_SAMPLES} (the reporting protocol uses 10000), got "
                          f"{args.num_samples:.3g}: {time_to_generate(args.num_samples)}")
@@ -243,7 +243,7 @@ def update_card(pipe, folder: str, reports) -> str:
     ``folder/README.md``; the note says how the numbers were measured and how the weights were chosen."""
     from ..cards import write_model_card
     from ..metrics import merge_card_metrics
-    from ..metrics.evaluate import features_note
+    from ..metrics.evaluation_report import features_note
 
     reports = reports if isinstance(reports, (list, tuple)) else [reports]
     data = dict(getattr(pipe, "card_data", None) or {})

@@ -61,9 +61,9 @@ def _check_arguments(args) -> None:
 
 def chunk_size(pipe, device) -> int:
     """Images per pipeline call: at most :data:`CHUNK_SIZE` and ``pipe.max_batch_size``, and no more than fit in
-    the memory available on ``device`` (:func:`hfgan.pipelines.folder_checks.max_images_in_memory`); a one-line
+    the memory available on ``device`` (:func:`hfgan.pipelines.memory.max_images_in_memory`); a one-line
     error when not even one image fits."""
-    from ..pipelines.folder_checks import check_images_fit, max_images_in_memory
+    from ..pipelines.memory import check_images_fit, max_images_in_memory
 
     check_images_fit(pipe.generator, 1, device)
     return max(1, min(CHUNK_SIZE, pipe.max_batch_size, max_images_in_memory(pipe.generator, device)))

@@ -43,12 +43,6 @@ def _give_back_value(config, extras):
     return config, extras
 
 
-def _print_on_rank0(message: str) -> None:
-    """``print`` on the global main process only (every process of a launched run reads the config)."""
-    if os.environ.get("RANK", "0") == "0":
-        print(message)
-
-
 def run(args) -> int:
     import json
 
@@ -77,7 +71,9 @@ def run(args) -> int:
     if args.config:
         from ..training.presets import load_run
 
-        log = (lambda message: None) if args.print_config else _print_on_rank0  # stdout is the config's alone
+        from ..training.launch import print_on_rank0
+
+        log = (lambda message: None) if args.print_config else print_on_rank0  # stdout is the config's alone
         cfg, resume["checkpoint"] = load_run(args.config, overrides, log=log)
     else:
         from ..training.recipes import config_for_model
@@ -86,7 +82,8 @@ def run(args) -> int:
     if args.print_config:
         print(json.dumps(cfg.to_dict(), indent=2))
         return 0
-    from ..training.trainer import GANTrainer, command_line
+    from ..training.launch import command_line
+    from ..training.trainer import GANTrainer
 
     output = GANTrainer(cfg, command=command_line(), **resume).train()
     print(f"saved the pipeline to {output}")

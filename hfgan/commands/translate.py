@@ -154,7 +154,7 @@ def run(args) -> int:
 
     from ..errors import HFGANError
     from ..pipelines import GANImageToImagePipeline
-    from ..pipelines.folder_checks import MEMORY_FRACTION, available_memory, check_images_fit, max_images_in_memory
+    from ..pipelines.memory import MEMORY_FRACTION, available_memory, check_images_fit, max_images_in_memory
     from ..pipelines.image_processor import MAX_INPUT_PIXELS
     from ._common import check_loading, load_pipeline_quietly, loading_kwargs, resolve_device
 

@@ -156,7 +156,7 @@ def convert_state_dict(state: Dict[str, torch.Tensor], model, path: str = "weigh
 def check_fits_in_memory(meta_model: torch.nn.Module, config_path: str) -> None:
     """A one-line error when the parameters and buffers of ``meta_model`` (built on the ``meta`` device from
     ``config_path``) would not fit, twice over (the weights read, the network built), in the memory available."""
-    from ..pipelines.folder_checks import available_memory
+    from ..pipelines.memory import available_memory
 
     tensors = list(meta_model.parameters()) + list(meta_model.buffers())
     values = sum(t.numel() for t in tensors)

@@ -13,21 +13,16 @@ The trainer's entry point is :func:`evaluate_pipeline` (with :func:`is_better` t
 """
 
 from .classifier import CLASSIFIER_DIR, FashionMNISTClassifier, load_fashion_mnist_classifier
-from .evaluate import (
+from .batch_scoring import evaluate_batches
+from .evaluate import compute_fid, evaluate_images, evaluate_pipeline, evaluate_pipeline_features, evaluate_real_vs_real
+from .evaluation_report import EvaluationReport, merge_card_metrics
+from .scores import (
     DEFAULT_METRICS,
     HIGHER_IS_BETTER,
     METRIC_GROUPS,
-    EvaluationReport,
-    compute_fid,
-    compute_metrics,
-    evaluate_batches,
-    evaluate_images,
     REPORT_FEATURES,
-    evaluate_pipeline,
-    evaluate_pipeline_features,
-    evaluate_real_vs_real,
+    compute_metrics,
     is_better,
-    merge_card_metrics,
     parse_metrics,
 )
 from .features import (

@@ -21,7 +21,7 @@ from diffusers.models.modeling_utils import ModelMixin
 from torch import nn
 
 from ..errors import ConfigError
-from .shipped import ASSETS_DIR, FeatureNetworkMixin, asset_dir, load_network  # noqa: F401 - ASSETS_DIR: its old path
+from .shipped import FeatureNetworkMixin, asset_dir, load_network
 
 CLASSIFIER_DIR = asset_dir("fashion-mnist-classifier")
 

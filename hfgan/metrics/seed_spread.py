@@ -12,7 +12,7 @@ import statistics
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from ..errors import HFGANError
-from .evaluate import REPORT_FEATURES
+from .scores import REPORT_FEATURES
 
 
 def _summary(values: List[float]) -> Dict[str, object]:

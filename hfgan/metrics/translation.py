@@ -32,7 +32,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 import torch
 
 from ..errors import HFGANError
-from .evaluate import CLASSIFIER, compute_metrics
+from .scores import CLASSIFIER, compute_metrics
 from .features import FASHION_MNIST_FEATURES, FeatureExtractor, get_feature_extractor, list_feature_extractors, to_channels
 from .reference import get_reference_stats
 from .translation_data import TranslationSet, is_fashion_mnist, paired_sets, resolve_translation_data, unpaired_sets

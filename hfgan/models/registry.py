@@ -104,14 +104,20 @@ def registered_classes(package: str) -> Dict[str, str]:
     return dict(sorted(classes.items()))
 
 
-def family_of(module) -> Optional[str]:
-    """The registered family whose entries use ``type(module)`` as a generator, else None. When several do (a U-Net
-    serves Pix2Pix and a CycleGAN variant), the family whose package defines the class."""
-    families = []
-    for name in list(_REGISTRY):
-        entry = get_model_entry(name)
-        if type(module) is entry.generator_cls and entry.family not in families:
-            families.append(entry.family)
+def family_of(module, two_way: Optional[bool] = None) -> Optional[str]:
+    """The registered family whose entries build ``module``'s class as their generator (a subclass counts when no
+    entry builds the class itself), else None.
+
+    One class can serve two families: a U-Net is Pix2Pix's generator one way and a CycleGAN variant's with a
+    reverse generator. ``two_way`` (whether the pipeline has a reverse generator) picks the entry that agrees;
+    without it, or when that leaves a tie, the family whose package defines the class wins.
+    """
+    entries = [get_model_entry(name) for name in list(_REGISTRY)]
+    exact = [e for e in entries if type(module) is e.generator_cls]
+    matches = exact or [e for e in entries if isinstance(module, e.generator_cls)]
+    if two_way is not None:
+        matches = [e for e in matches if ("generator_reverse" in e.components) == two_way] or matches
+    families = list(dict.fromkeys(e.family for e in matches))
     home = [family for family in families if type(module).__module__.startswith(f"{__package__}.{family}.")]
     return (home or families or [None])[0]
 

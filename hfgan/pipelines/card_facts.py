@@ -5,18 +5,11 @@ from ..cards import CardFacts, ComponentFacts
 
 
 def generator_family(generator, two_way: bool) -> str:
-    """The registered family of ``generator``'s class (``dcgan``, ``mlp_gan``), else its lower-cased class name.
+    """The registered family of ``generator`` (:func:`hfgan.models.family_of`; ``two_way``: the pipeline has a
+    reverse generator, which tells CycleGAN's U-Net from Pix2Pix's), else its lower-cased class name."""
+    from ..models import family_of
 
-    One generator class can serve two families (a U-Net: Pix2Pix one way, CycleGAN with a reverse generator, which
-    ``two_way`` says): the entry whose components have a reverse generator exactly when the pipeline does wins.
-    """
-    from ..models import get_model_entry, list_models
-
-    entries = [get_model_entry(name) for name in list_models()]
-    matches = [entry for entry in entries if isinstance(generator, entry.generator_cls)]
-    for entry in sorted(matches, key=lambda e: ("generator_reverse" in e.components) != two_way):
-        return entry.family
-    return type(generator).__name__.lower().replace("generator", "") or "gan"
+    return family_of(generator, two_way) or type(generator).__name__.lower().replace("generator", "") or "gan"
 
 
 def component_facts(name: str, module) -> ComponentFacts:

@@ -15,16 +15,8 @@ from diffusers.utils.torch_utils import randn_tensor
 from ..cards import CardFacts
 from ..errors import HFGANError
 from ..models.capabilities import TRUNCATION_STANDING_STATS, has_w_space, truncation_kind
-from .pipeline_utils import _LoadingMixin, eval_mode, placement, postprocess_image
-# Re-exported from their old home, so that imports from this module keep working.
-from .pipeline_utils import (  # noqa: F401
-    OUTPUT_TYPES,
-    WEIGHTS_NAME,
-    _resolve_dtype,
-    check_pipeline_folder,
-    download_pipeline,
-    to_pil,
-)
+from .image_processor import OUTPUT_TYPES, postprocess_image
+from .pipeline_utils import _LoadingMixin, eval_mode, placement
 
 ClassLabels = Union[int, str, Sequence[Union[int, str]], torch.Tensor, None]
 

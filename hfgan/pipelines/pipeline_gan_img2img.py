@@ -12,8 +12,8 @@ import torch
 from diffusers.pipelines.pipeline_utils import DiffusionPipeline, ImagePipelineOutput
 
 from ..errors import HFGANError
-from .image_processor import OUTPUT_TYPES, ImageInput
-from .pipeline_utils import _LoadingMixin, eval_mode, placement, postprocess_image, preprocess_image
+from .image_processor import OUTPUT_TYPES, ImageInput, postprocess_image, preprocess_image
+from .pipeline_utils import _LoadingMixin, eval_mode, placement
 
 DIRECTIONS = ("forward", "reverse")
 

@@ -1,7 +1,7 @@
 """What every hfgan pipeline shares: loading, saving and publishing (``_LoadingMixin``), folder checks,
 ``load_pipeline`` (the class from ``model_index.json``), and running a module in eval mode on its device.
 
-Image pre/post-processing lives in :mod:`hfgan.pipelines.image_processor` and is re-exported here.
+Image pre/post-processing lives in :mod:`hfgan.pipelines.image_processor`.
 """
 
 import contextlib
@@ -16,17 +16,13 @@ from ..cards import CardFacts, read_card_data, write_model_card
 from ..errors import ArgumentError, CheckpointError, HFGANError, one_line
 from ..folder_safety import link_refusal, refuse_links_out
 from .card_facts import pipeline_card_facts
-from .folder_checks import PICKLE_SUFFIXES, WEIGHTS_NAME, check_memory, check_pipeline_folder  # noqa: F401
+from .folder_checks import check_pipeline_folder
 from .folder_checks import index_class_name
-from .folder_checks import read_json as _read_json  # noqa: F401
 from .folder_checks import read_model_index as _read_model_index
 from .hub_errors import hub_error
-from .image_processor import OUTPUT_TYPES, postprocess_image, preprocess_image, to_pil
+from .memory import check_memory
 
-__all__ = [
-    "OUTPUT_TYPES", "check_pipeline_folder", "download_pipeline", "eval_mode", "load_pipeline", "pipeline_classes",
-    "postprocess_image", "preprocess_image", "to_pil",
-]
+__all__ = ["download_pipeline", "eval_mode", "load_pipeline", "pipeline_classes", "placement"]
 
 HUB_PATTERNS = ["model_index.json", "*/config.json", "*.safetensors", "*.safetensors.index.json", "README.md"]
 
@@ -122,7 +118,7 @@ def _use_public_import_paths(model_index_path: str) -> None:
         f.write("\n")
 
 
-def _is_local_path(path: str) -> bool:
+def _cannot_be_repo_id(path: str) -> bool:
     """True for what can only be a local path: it exists, or it has the shape of a path, not of a repo id."""
     return os.path.exists(path) or path.startswith((".", "/", "~")) or "\\" in path or path.count("/") > 1
 
@@ -184,7 +180,7 @@ def _resolve_folder(path: str, kwargs: dict) -> str:
     subfolder = kwargs.pop("subfolder", None)
     if os.path.isdir(path):
         return os.path.join(path, subfolder) if subfolder else path
-    if _is_local_path(path):
+    if _cannot_be_repo_id(path):
         raise CheckpointError(f"{path} is not a pipeline folder" + (" (it is a file)" if os.path.exists(path) else " (no such folder)"))
     return download_pipeline(path, subfolder, **kwargs)
 

@@ -6,7 +6,8 @@ _LAZY = {
     **dict.fromkeys(["TrainConfig", "config_fields", "parse_overrides"], ".config"),
     **dict.fromkeys(["EMAModel", "recalibrate_batchnorm"], ".ema"),
     **dict.fromkeys(["get_preset", "list_presets", "load_config", "load_run_config"], ".presets"),
-    **dict.fromkeys(["GANTrainer", "NonFiniteLossError"], ".trainer"),
+    **dict.fromkeys(["NonFiniteLossError"], ".guards"),
+    **dict.fromkeys(["GANTrainer"], ".trainer"),
 }
 
 __all__ = [

@@ -1,6 +1,7 @@
 """The trainer's side of checkpoints: what a run saves and how a resume restores it.
 
-The folder format (atomic writes, manifests, plain-data loading) is :mod:`.checkpoint`'s; this mixin of
+The folder format (atomic writes, manifests) is :mod:`.checkpoint`'s, plain-data loading :mod:`.pickles`'s, the
+trainer state :mod:`.trainer_state`'s and the RNG states :mod:`.rng_state`'s; this mixin of
 :class:`~hfgan.training.trainer.GANTrainer` decides what goes in: Accelerate's ``save_state`` (weights, optimizers)
 plus what hfgan owns (EMA and task state as safetensors, RNG, learning-rate schedules and trainer state as JSON).
 """
@@ -9,10 +10,16 @@ import json
 import os
 from typing import Dict, Optional
 
+import torch
+
 from ..errors import CheckpointError, HFGANError, one_line
 from . import checkpoint as ckpt
 from .config import TrainConfig
 from .ema import EMAModel
+from .pickles import accelerate_view, check_pickles
+from .rng_state import load_rng_state, save_rng_state
+from .save_errors import write_failure
+from .trainer_state import load_schedule_states, read_trainer_state, schedule_states
 
 
 class CheckpointMixin:
@@ -34,19 +41,20 @@ class CheckpointMixin:
         try:
             self.run_record.add("checkpoints")
             acc.save_state(tmp)
-            ckpt.save_rng_state(tmp, acc.process_index)
+            save_rng_state(tmp, acc.process_index)
         except Exception as err:  # noqa: BLE001 - a full disk, mostly: reported below, on every rank
             error = err
         if not self._any_rank(error is not None) and acc.is_main_process:
             try:
                 for name, ema in self.emas.items():
-                    ckpt.save_tensors(ema.shadow.state_dict(), os.path.join(tmp, self._ema_file(name)))
+                    save_tensors(ema.shadow.state_dict(), os.path.join(tmp, self._ema_file(name)))
                 task_state = self.task.state_dict()
                 if task_state:
-                    ckpt.save_tensors(task_state, os.path.join(tmp, ckpt.TASK_STATE_FILE))
-                state = {"step": self.step, "ema_updates": self.ema.num_updates if self.ema else 0,
+                    save_tensors(task_state, os.path.join(tmp, ckpt.TASK_STATE_FILE))
+                ema = self.emas.get("generator")
+                state = {"step": self.step, "ema_updates": ema.num_updates if ema else 0,
                          "ema_networks": sorted(self.emas), "best_metric": self.best_metric,
-                         "train_seconds": self._elapsed(), "lr_schedules": ckpt.schedule_states(self.schedulers),
+                         "train_seconds": self._elapsed(), "lr_schedules": schedule_states(self.schedulers),
                          "data_position": self.data_position(),
                          "manifest": True, "history": self.history, "config": cfg.to_dict(),
                          "invocations": self.invocations}
@@ -57,32 +65,32 @@ class CheckpointMixin:
                 error = err
         if self._any_rank(error is not None):
             if acc.is_main_process:
-                raise ckpt.write_failure(error or RuntimeError("another process could not write its part"),
+                raise write_failure(error or RuntimeError("another process could not write its part"),
                                          tmp, cfg.output_dir, self.step) from None
             raise HFGANError(f"checkpoint {self.step} not written (see the main process)")
         acc.wait_for_everyone()
         return final
 
     def load_checkpoint(self, path: str) -> None:
-        """Resume from ``path``: its pickle files are checked first (:func:`.checkpoint.check_pickles`)."""
+        """Resume from ``path``: its pickle files are checked first (:func:`.pickles.check_pickles`)."""
         from safetensors.torch import load_file
 
         acc = self.accelerator
-        ckpt.check_pickles(path, ckpt.read_manifest(path))
-        state = ckpt.read_trainer_state(path)
+        check_pickles(path, ckpt.read_manifest(path))
+        state = read_trainer_state(path)
         schedules = state["lr_schedules"]
         if schedules and not self.schedulers:
             raise HFGANError(f"{path} was saved with a learning-rate schedule; resume it with an lr_scheduler "
                              "other than 'constant' (e.g. the run's own, see its training_config.json)")
         try:
-            with ckpt.accelerate_view(path) as view:
+            with accelerate_view(path) as view:
                 acc.load_state(view, load_kwargs={"weights_only": True})
         except Exception as err:  # noqa: BLE001 - a damaged file that the manifest could not catch
             raise CheckpointError(f"{path} could not be loaded ({one_line(err)})") from None
-        ckpt.load_rng_state(path, acc.process_index, acc.print)
+        load_rng_state(path, acc.process_index, acc.print)
         self.step = int(state["step"])
         if schedules:
-            ckpt.load_schedule_states(self.schedulers, schedules, path)
+            load_schedule_states(self.schedulers, schedules, path)
         elif self.schedulers:  # a run saved with a constant learning rate: the schedule starts at its step
             for scheduler in self.schedulers:
                 _fast_forward(scheduler, self.step)
@@ -133,3 +141,10 @@ def _fast_forward(scheduler, step: int) -> None:
     for group, lr in zip(scheduler.optimizer.param_groups, lrs):
         group["lr"] = lr
     scheduler._last_lr = lrs
+
+
+def save_tensors(tensors: Dict[str, torch.Tensor], path: str) -> None:
+    """Write ``tensors`` (detached, contiguous, on the CPU) as safetensors to ``path``."""
+    from safetensors.torch import save_file
+
+    save_file({k: v.detach().contiguous().cpu() for k, v in tensors.items()}, path)

@@ -7,7 +7,7 @@ is assembled here too.
 The final pipeline folder and ``best/`` are written whole or not at all: everything goes into a staging folder
 inside ``output_dir`` (:func:`staging`), then moves into place by renames (:func:`move_into_place`), which write no
 data. A failure while writing (a full disk, a broken writer) leaves ``output_dir`` as it was, with nothing partial
-beside it; the error is one line, as a failed checkpoint's (:func:`.checkpoint.save_failure`).
+beside it; the error is one line, as a failed checkpoint's (:func:`.save_errors.save_failure`).
 """
 
 import copy
@@ -21,9 +21,9 @@ import torch
 from torch import nn
 
 from ..errors import HFGANError
-from . import checkpoint as ckpt
 from . import rundir
 from .ema import recalibrate_batchnorm
+from .save_errors import intact_checkpoint, is_disk_full, save_failure
 
 
 class OutputsMixin:
@@ -171,9 +171,9 @@ class OutputsMixin:
         if self._any_rank(error is not None):
             if error is None:
                 raise HFGANError(f"best/ of step {self.step} not written (see the main process)")
-            how = "free some space, then continue" if ckpt.is_disk_full(error) else "continue"
-            raise ckpt.save_failure(error, f"best/ of step {self.step}", f"the previous best/ is kept, "
-                                    f"{ckpt.intact_checkpoint(cfg.output_dir)}: {how} with --resume latest") from None
+            how = "free some space, then continue" if is_disk_full(error) else "continue"
+            raise save_failure(error, f"best/ of step {self.step}", f"the previous best/ is kept, "
+                               f"{intact_checkpoint(cfg.output_dir)}: {how} with --resume latest") from None
         acc.wait_for_everyone()
         return results
 

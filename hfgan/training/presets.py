@@ -190,10 +190,11 @@ def load_run(name_or_path: str, overrides: Optional[Dict[str, Any]] = None,
     A checkpoint's config of an earlier version loads as :func:`~.config.saved_config` reads it.
     """
     from . import checkpoint as ckpt
+    from .trainer_state import read_trainer_state
 
     cfg = load_config(name_or_path, overrides)
     found = ckpt.resolve_checkpoint(cfg.output_dir, cfg.resume_from_checkpoint, log=log)
-    saved = ckpt.read_trainer_state(found).get("config") if found else None
+    saved = read_trainer_state(found).get("config") if found else None
     if not isinstance(saved, dict):
         return cfg, found
     explicit = dict(overrides or {})

@@ -6,8 +6,8 @@ import torch
 
 from hfgan import GANPipeline, HFGANError, StyleGAN2Discriminator, StyleGAN2Generator
 from hfgan.errors import ConfigError
-from hfgan.models.stylegan2 import layers as stylegan2_layers
-from hfgan.models.stylegan2.layers import MinibatchStdLayer
+from hfgan.models.stylegan2 import resample as stylegan2_resample
+from hfgan.models.stylegan2.discriminator_blocks import MinibatchStdLayer
 
 TINY = dict(latent_dim=8, w_dim=8, channel_base=64, channel_max=8, mapping_layers=2)
 TINY_D = dict(channel_base=64, channel_max=8, mapping_layers=2)
@@ -101,7 +101,7 @@ def test_channels_last_cpu_convolutions_match_the_default_layout(generator, monk
     latents, reals = torch.randn(4, 8), torch.randn(4, 3, 16, 16)
 
     def grads(channels_last):
-        monkeypatch.setattr(stylegan2_layers, "CPU_CHANNELS_LAST", channels_last)
+        monkeypatch.setattr(stylegan2_resample, "CPU_CHANNELS_LAST", channels_last)
         params = list(generator.parameters()) + list(disc.parameters())
         ws = generator.map(latents, update_w_avg=False)
         images = generator.synthesis(ws, noise_mode="const")

@@ -76,3 +76,15 @@ def test_listing_imports_no_network_code():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     count, heavy = result.stdout.split(" ", 1)
     assert int(count) == len(list_models()) and heavy.strip() == "[]"
+
+
+def test_family_of_tells_a_two_way_unet_from_pix2pix_and_counts_subclasses():
+    from hfgan.models.pix2pix import Pix2PixGenerator
+
+    unet = Pix2PixGenerator(base_channels=4, max_channels=8)
+    assert family_of(unet, two_way=False) == "pix2pix" and family_of(unet, two_way=True) == "cyclegan"
+
+    class MyDCGAN(type(create_model("dcgan-28", {"base_channels": 4, "max_channels": 8})[0])):
+        pass
+
+    assert family_of(MyDCGAN(base_channels=4, max_channels=8)) == "dcgan"

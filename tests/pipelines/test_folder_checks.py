@@ -12,7 +12,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from hfgan import CheckpointError, GANImageToImagePipeline, GANPipeline, load_pipeline
-from hfgan.pipelines import folder_checks
+from hfgan.pipelines import folder_checks, memory
 
 WEIGHTS = "diffusion_pytorch_model.safetensors"
 
@@ -124,18 +124,18 @@ def test_a_huge_config_is_measured_before_anything_is_allocated(folder):
 
 
 def test_memory_check_counts_every_component_at_the_loading_dtype(folder, monkeypatch):
-    sizes = folder_checks.estimate_size(str(folder), ["generator", "discriminator"])
+    sizes = memory.estimate_size(str(folder), ["generator", "discriminator"])
     reference = GANPipeline.from_pretrained(folder)
     for name, (values, size) in sizes.items():
         module = getattr(reference, name)
         expected = list(module.parameters()) + list(module.buffers())
         assert values == sum(t.numel() for t in expected) and size == sum(t.numel() * t.element_size() for t in expected)
     total = sum(size for _, size in sizes.values())
-    monkeypatch.setattr(folder_checks, "_available_memory", lambda: total - 1)
+    monkeypatch.setattr(memory, "_available_memory", lambda: total - 1)
     assert "but only" in load_error(folder)
-    meta = folder_checks._meta_models(str(folder), ["generator"])["generator"]
-    one_image, _ = folder_checks.first_image_bytes(meta, torch.float16)  # the activations of one image count too
-    monkeypatch.setattr(folder_checks, "_available_memory", lambda: total // 2 + one_image + 1000)
+    meta = memory._meta_models(str(folder), ["generator"])["generator"]
+    one_image, _ = memory.first_image_bytes(meta, torch.float16)  # the activations of one image count too
+    monkeypatch.setattr(memory, "_available_memory", lambda: total // 2 + one_image + 1000)
     GANPipeline.from_pretrained(folder, torch_dtype=torch.float16)  # half the bytes fit
 
 

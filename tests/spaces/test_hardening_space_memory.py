@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from hfgan import DCGANGenerator, GANPipeline
-from hfgan.pipelines import folder_checks
+from hfgan.pipelines import memory
 
 GiB = 2**30
 HUGE_SIZE = 7 * 2**14  # 114688 px: one image is 49 GiB as float32
@@ -15,7 +15,7 @@ HUGE_SIZE = 7 * 2**14  # 114688 px: one image is 49 GiB as float32
 
 @pytest.fixture
 def sixteen_gib(monkeypatch):
-    monkeypatch.setattr(folder_checks, "_available_memory", lambda: 16 * GiB)
+    monkeypatch.setattr(memory, "_available_memory", lambda: 16 * GiB)
 
 
 @pytest.fixture
@@ -46,9 +46,9 @@ def test_a_model_whose_images_do_not_fit_is_refused_at_once(app_module, play, si
 
 def test_a_request_for_more_images_than_fit_names_how_many_do(app_module, play, monkeypatch):
     generator = play.pipeline("small").generator
-    estimate = folder_checks.generator_activations(generator)
-    monkeypatch.setattr(folder_checks, "_available_memory",
-                        lambda: int(estimate.bytes_for(3) / folder_checks.MEMORY_FRACTION) + 1)
+    estimate = memory.generator_activations(generator)
+    monkeypatch.setattr(memory, "_available_memory",
+                        lambda: int(estimate.bytes_for(3) / memory.MEMORY_FRACTION) + 1)
     with pytest.raises(app_module.SpaceError, match="16 images of 16x16 need about .*: ask for at most 3$"):
         play.generate("small", 16)
     grid, caption, notes = play.generate("small", 3)

@@ -13,6 +13,7 @@ from hfgan.errors import CheckpointError, HFGANError
 from hfgan.training import GANTrainer, load_config, parse_overrides
 from hfgan.training import checkpoint as ckpt
 from hfgan.training.checkpoint import list_checkpoints
+from hfgan.training.trainer_state import check_trainer_state, read_trainer_state
 from hfgan.viz import caption_image, label_columns, make_image_grid
 
 
@@ -102,7 +103,7 @@ def test_a_forged_trainer_state_is_a_one_line_error_naming_file_and_key(tmp_path
     shutil.copytree(checkpoint, folder)
     _forge(folder, **changes)
     with pytest.raises(CheckpointError) as excinfo:
-        ckpt.read_trainer_state(str(folder))
+        read_trainer_state(str(folder))
     message = str(excinfo.value)
     key = next(iter(changes))
     assert "\n" not in message and ckpt.STATE_FILE in message and repr(key) in message, message
@@ -119,6 +120,6 @@ def test_a_resume_from_a_forged_step_stops_before_anything_is_written(tmp_path, 
 
 
 def test_the_real_trainer_state_reads(checkpoint):
-    assert ckpt.read_trainer_state(checkpoint)["step"] == 2
+    assert read_trainer_state(checkpoint)["step"] == 2
     position = {"batch_counter": 2, "epoch": 0, "permutation_seed": 2**62 - 1}  # a seed's permutation: any size
-    ckpt.check_trainer_state({"step": 2, "data_position": position}, os.path.join(checkpoint, ckpt.STATE_FILE))
+    check_trainer_state({"step": 2, "data_position": position}, os.path.join(checkpoint, ckpt.STATE_FILE))

@@ -50,8 +50,8 @@ def test_init_from_loads_generator_ema_and_discriminator_and_is_recorded(tmp_pat
     trainer = GANTrainer(_config(tmp_path / "run", init_from=source / "full", max_train_steps=2))
     trainer._setup()
     unwrap = trainer.accelerator.unwrap_model
-    assert _same(unwrap(trainer.generator), src.generator) and _same(unwrap(trainer.discriminator), src.discriminator)
-    assert _same(trainer.ema.shadow, src.generator)
+    assert _same(unwrap(trainer.nets["generator"]), src.generator) and _same(unwrap(trainer.nets["discriminator"]), src.discriminator)
+    assert _same(trainer.emas["generator"].shadow, src.generator)
     assert trainer.init_from_components == ["generator", "discriminator"]
 
     GANTrainer(_config(tmp_path / "run", init_from=source / "full", max_train_steps=2)).train()
@@ -69,7 +69,7 @@ def test_init_from_a_pipeline_without_discriminator_loads_the_generator(tmp_path
     trainer = GANTrainer(_config(tmp_path / "run", init_from=source / "generator_only", max_train_steps=1))
     trainer._setup()
     assert trainer.init_from_components == ["generator"]
-    assert _same(trainer.accelerator.unwrap_model(trainer.generator), src.generator)
+    assert _same(trainer.accelerator.unwrap_model(trainer.nets["generator"]), src.generator)
 
 
 def test_shape_mismatch_is_a_one_line_error_naming_the_parameter(tmp_path, source):
@@ -95,7 +95,7 @@ def test_init_from_a_folder_that_is_no_pipeline_is_a_clear_error(tmp_path):
 
 def test_a_hub_source_is_the_cards_base_model(source):
     from hfgan.cards import card_metadata
-    from hfgan.training.trainer import _init_from_card
+    from hfgan.training.outputs import _init_from_card
 
     pipe = hfgan.load_pipeline(str(source / "full"))
     pipe.card_data = {"training_note": "Grown 7 -> 14.", **_init_from_card("org/tiny-gan", ["generator"], {"training_note": "Grown 7 -> 14."})}

@@ -48,9 +48,9 @@ def run_case(name, output_dir):
     trainer.train()
     acc = trainer.accelerator
     sums = {}
-    for label, module in (("generator", acc.unwrap_model(trainer.generator)),
-                          ("discriminator", acc.unwrap_model(trainer.discriminator)),
-                          ("ema", trainer.ema.shadow if trainer.ema is not None else None)):
+    for label, module in (("generator", acc.unwrap_model(trainer.nets["generator"])),
+                          ("discriminator", acc.unwrap_model(trainer.nets["discriminator"])),
+                          ("ema", trainer.emas["generator"].shadow if "generator" in trainer.emas else None)):
         if module is not None:
             sums[label] = [float(t.double().sum()) for t in module.state_dict().values()]
     return {"losses": trainer.history["loss_d"] + trainer.history["loss_g"], **sums}

@@ -32,9 +32,9 @@ def test_preset_trains_and_ema_copies_until_its_start(tmp_path, preset):
     history = trainer.history
     assert all(torch.isfinite(torch.tensor(history[k])).all() for k in ("loss_d", "loss_g"))
     assert ("orthogonal_penalty" in history) == (preset == "biggan-fashion-mnist")
-    generator = trainer.accelerator.unwrap_model(trainer.generator)
+    generator = trainer.accelerator.unwrap_model(trainer.nets["generator"])
     for name, param in generator.named_parameters():  # still a copy at step 2
-        assert torch.equal(param, dict(trainer.ema.shadow.named_parameters())[name]), name
+        assert torch.equal(param, dict(trainer.emas["generator"].shadow.named_parameters())[name]), name
 
 
 def test_orthogonal_regularization_is_added_to_the_generator_loss_only(tmp_path):
@@ -54,7 +54,7 @@ def test_channels_last_trains_like_the_default_layout_and_saves_plain_weights(tm
     nhwc = _train(tmp_path / "nhwc", "biggan-fashion-mnist", channels_last=True)
     for key in ("loss_d", "loss_g"):
         assert nhwc.history[key] == pytest.approx(plain.history[key], rel=1e-4, abs=1e-5)
-    conv = next(p for p in nhwc.accelerator.unwrap_model(nhwc.generator).parameters() if p.dim() == 4 and p.shape[-1] > 1)
+    conv = next(p for p in nhwc.accelerator.unwrap_model(nhwc.nets["generator"]).parameters() if p.dim() == 4 and p.shape[-1] > 1)
     assert conv.is_contiguous(memory_format=torch.channels_last) and not conv.is_contiguous()
     from hfgan import GANPipeline
 

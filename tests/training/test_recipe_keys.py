@@ -135,7 +135,7 @@ def test_a_familys_recipe_comes_from_its_registry_family():
 def test_lazy_regularization_settings_are_the_loops():
     from hfgan.tasks import Phase
     from hfgan.tasks.stylegan2 import StyleGAN2Task
-    from hfgan.training.trainer import lazy_ratio
+    from hfgan.training.build import lazy_ratio
 
     phases = [Phase("G_main", "G"), Phase("G_reg", "G", interval=4, lazy=True), Phase("D_main", "D")]
     assert lazy_ratio(phases, "G") == pytest.approx(0.8) and lazy_ratio(phases, "D") == 1.0

@@ -11,7 +11,7 @@ import pytest
 
 from hfgan.cli import main
 from hfgan.training.checkpoint import list_checkpoints
-from hfgan.training.trainer import only_cpu
+from hfgan.training.launch import only_cpu
 
 PRESET = "mlp-gan-fashion-mnist"
 

@@ -109,10 +109,10 @@ def test_recipe_trains_resumes_exactly_tracks_w_avg_and_checkpoints_pl_mean(tmp_
     assert float(full.task.pl_mean) == float(part.task.pl_mean) > 0
     state = load_file(os.path.join(list_checkpoints(tmp_path / "full")[-1], "task_state.safetensors"))
     assert float(state["pl_mean"]) == float(full.task.pl_mean)
-    generator = full.accelerator.unwrap_model(full.generator)
+    generator = full.accelerator.unwrap_model(full.nets["generator"])
     assert generator.w_avg.abs().sum() > 0  # the mapping network's mean w moved from its zero start
     pipe = hfgan.load_pipeline(str(tmp_path / "full"))
-    torch.testing.assert_close(pipe.generator.w_avg, full.ema.shadow.w_avg)
+    torch.testing.assert_close(pipe.generator.w_avg, full.emas["generator"].shadow.w_avg)
     card = open(tmp_path / "full" / "README.md", encoding="utf-8").read()
     assert "StyleGAN2 recipe: style mixing p=0.9, path-length regularization 2.0 every 2 steps" in card
     assert all(math.isfinite(v) for k, v in full.history.items() if k.startswith("loss") for v in v)

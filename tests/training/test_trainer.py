@@ -161,7 +161,7 @@ def test_linear_lr_schedule_decays_and_resumes_exactly(tmp_path, make_config):
     extra = dict(lr_scheduler="linear", lr_warmup_steps=2, checkpointing_steps=3, max_train_steps=6)
     full = GANTrainer(make_config("full", **extra))
     full.train()
-    assert full.opt_g.param_groups[0]["lr"] == 0.0  # linear decay reaches 0 at max_train_steps
+    assert full.optimizers["G"].param_groups[0]["lr"] == 0.0  # linear decay reaches 0 at max_train_steps
     middle = list_checkpoints(tmp_path / "full")[0]
     assert middle.endswith("checkpoint-3")
     resumed = GANTrainer(make_config("resumed", resume_from_checkpoint=middle, **extra))
@@ -175,11 +175,11 @@ def test_step_lr_schedule_continues_a_constant_run_exactly(tmp_path, make_config
     extra = dict(lr_scheduler="piecewise_constant", lr_step_rules="1:3,0.1", checkpointing_steps=3, max_train_steps=6)
     full = GANTrainer(make_config("full", **extra))
     full.train()
-    assert full.opt_g.param_groups[0]["lr"] == pytest.approx(0.1 * full.config.learning_rate_g)
+    assert full.optimizers["G"].param_groups[0]["lr"] == pytest.approx(0.1 * full.config.learning_rate_g)
     GANTrainer(make_config("part", max_train_steps=3, checkpointing_steps=3)).train()
     resumed = GANTrainer(make_config("part", resume_from_checkpoint="latest", **extra))
     resumed.train()
-    assert resumed.opt_d.param_groups[0]["lr"] == pytest.approx(0.1 * resumed.config.learning_rate_d)
+    assert resumed.optimizers["D"].param_groups[0]["lr"] == pytest.approx(0.1 * resumed.config.learning_rate_d)
     _assert_same(_weights(tmp_path / "full"), _weights(tmp_path / "part"))
 
 
@@ -199,8 +199,8 @@ def test_resume_with_new_ema_decay_keeps_the_saved_average(tmp_path, make_config
     trainer._setup()
     trainer.load_checkpoint(checkpoint)
     saved = load_file(os.path.join(checkpoint, "ema.safetensors"))
-    _assert_same(saved, {k: v for k, v in trainer.ema.shadow.state_dict().items() if k in saved})
-    assert trainer.ema.num_updates == 3 and trainer.ema.decay == 0.9
+    _assert_same(saved, {k: v for k, v in trainer.emas["generator"].shadow.state_dict().items() if k in saved})
+    assert trainer.emas["generator"].num_updates == 3 and trainer.emas["generator"].decay == 0.9
 
 
 def test_resuming_a_scheduled_run_at_a_constant_rate_is_a_clear_error(tmp_path, make_config):
@@ -217,9 +217,9 @@ def test_resume_of_a_run_without_ema_starts_the_average_from_the_loaded_weights(
     trainer = GANTrainer(make_config("run", max_train_steps=6, resume_from_checkpoint="latest"))
     trainer._setup()
     trainer.load_checkpoint(checkpoint)
-    generator = trainer.accelerator.unwrap_model(trainer.generator).state_dict()
-    _assert_same(generator, trainer.ema.shadow.state_dict())
-    assert trainer.ema.num_updates == 3
+    generator = trainer.accelerator.unwrap_model(trainer.nets["generator"]).state_dict()
+    _assert_same(generator, trainer.emas["generator"].shadow.state_dict())
+    assert trainer.emas["generator"].num_updates == 3
 
 
 def test_sigterm_stops_after_the_step_with_a_checkpoint_and_the_pipeline(tmp_path, tiny_args, procs):

@@ -27,8 +27,9 @@ Discriminator::
     -> b4: minibatch std (groups of 4) -> 3x3 conv -> FC -> FC to 1 (or to cmap_dim) -> logits [N]
        conditional: logits = <out, mapping(one_hot(class_labels))> / sqrt(cmap_dim)
 
-The building blocks (resampling, modulated convolution, equalized-lr layers, mapping and synthesis networks,
-discriminator blocks) are in :mod:`.layers`; this module holds the two models and their config checks.
+The building blocks are in :mod:`.resample` (FIR resampling), :mod:`.layers` (equalized-lr layers), :mod:`.mapping`,
+:mod:`.synthesis` (modulated convolution and the synthesis network) and :mod:`.discriminator_blocks`; this module
+holds the two models and their config checks.
 """
 
 import math
@@ -43,7 +44,10 @@ from diffusers.models.modeling_utils import ModelMixin
 from ...errors import ConfigError, HFGANError
 from ..capabilities import TRUNCATION_W_SPACE
 from ..validation import check_class_labels, check_latents, check_pixel_values, is_int, validate_config
-from .layers import RESAMPLE_FILTER, DiscriminatorBlock, DiscriminatorEpilogue, MappingNetwork, SynthesisNetwork
+from .discriminator_blocks import DiscriminatorBlock, DiscriminatorEpilogue
+from .mapping import MappingNetwork
+from .resample import RESAMPLE_FILTER
+from .synthesis import SynthesisNetwork
 
 NOISE_MODES = ("random", "const", "none")
 

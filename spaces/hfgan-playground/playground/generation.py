@@ -11,7 +11,7 @@ import torch
 from PIL import Image
 
 from hfgan.errors import HFGANError
-from hfgan.pipelines.folder_checks import check_images_fit
+from hfgan.pipelines.memory import check_images_fit
 from hfgan.pipelines.image_processor import to_pil
 
 from .errors import SpaceError, one_line

@@ -12,7 +12,7 @@ from typing import Tuple
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from hfgan.errors import HFGANError
-from hfgan.pipelines.folder_checks import check_images_fit
+from hfgan.pipelines.memory import check_images_fit
 
 from .errors import SpaceError, one_line
 from .settings import IMAGE_TO_IMAGE, MAX_INPUT_PIXELS

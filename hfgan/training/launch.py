@@ -1,0 +1,62 @@
+"""What the launching environment decides for a run: the device (an accelerator, else the CPU), the precision of
+``accelerate config`` when not started by ``accelerate launch``, the command line that started the process (for
+the model card), and printing on the main process before any Accelerate state exists."""
+
+import os
+import shlex
+import sys
+from typing import Optional
+
+
+def print_on_rank0(message: str) -> None:
+    """``print`` on the global main process only, usable before any Accelerate state exists."""
+    if os.environ.get("RANK", "0") == "0":
+        print(message)
+
+
+_ACCELERATORS = ("cuda", "mps", "xpu", "npu", "mlu", "musa", "sdaa", "hpu", "neuron")
+
+
+def only_cpu() -> bool:
+    """Whether Accelerate finds no accelerator of any kind: then the CPU is its device anyway, and saying so lets
+    launched processes train together over gloo (Accelerate's MULTI_CPU needs ``cpu=True``). With an accelerator
+    (CUDA, MPS, XPU, ...) Accelerate picks it, unless ``accelerate launch --cpu`` / ACCELERATE_USE_CPU says CPU."""
+    from accelerate import utils
+
+    for kind in _ACCELERATORS:
+        check = getattr(utils, f"is_{kind}_available", None)
+        try:
+            if check is not None and check():
+                return False
+        except Exception:  # noqa: BLE001 - a broken backend probe counts as absent
+            continue
+    return True
+
+
+def accelerate_mixed_precision() -> Optional[str]:
+    """The precision of ``accelerate config`` when this process was not started by ``accelerate launch`` (which
+    passes its own, flag or config file, as ACCELERATE_MIXED_PRECISION): None lets Accelerate decide."""
+    if os.environ.get("ACCELERATE_MIXED_PRECISION"):
+        return None
+    try:
+        from accelerate.commands.config.config_args import default_config_file, load_config_from_file
+
+        if not os.path.isfile(default_config_file):
+            return None
+        value = getattr(load_config_from_file(default_config_file), "mixed_precision", None)
+    except Exception:  # noqa: BLE001 - an unreadable accelerate config leaves the choice to Accelerate
+        return None
+    value = getattr(value, "value", value)
+    return str(value) if value in ("no", "fp16", "bf16") else None
+
+
+def command_line() -> str:
+    """The command that started this process, as a user types it, for the model card."""
+    program = os.path.basename(sys.argv[0])
+    if program in ("cli.py", "__main__.py"):  # python -m hfgan.cli
+        program = "hfgan"
+    elif program == "train.py" and os.path.basename(os.path.dirname(os.path.abspath(sys.argv[0]))) == "hfgan":
+        launched = "ACCELERATE_MIXED_PRECISION" in os.environ or "WORLD_SIZE" in os.environ
+        program = "accelerate launch -m hfgan.train" if launched else "python -m hfgan.train"
+        return " ".join([program, *(shlex.quote(a) for a in sys.argv[1:])])
+    return " ".join(shlex.quote(a) for a in [program, *sys.argv[1:]])
