@@ -17,7 +17,8 @@ __version__ = "0.1.0"
 # components as ModelMixin subclasses when it resolves ["hfgan", "<Class>"] entries of a model_index.json.
 _LAZY = {
     "ModelMixin": "diffusers.models.modeling_utils",
-    **dict.fromkeys(["FASHION_MNIST_CLASSES", "create_model", "get_model_entry", "list_models"], ".models"),
+    **dict.fromkeys(["FASHION_MNIST_CLASSES", "get_model_entry", "list_models"], ".models"),
+    "create_model": ".pipelines.pretrained",  # registered variants, and "hf-hub:org/name" published pipelines
     **dict.fromkeys(["GANImageToImagePipeline", "GANPipeline", "ImagePipelineOutput", "load_pipeline"], ".pipelines"),
 }
 _PUBLIC = [

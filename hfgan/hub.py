@@ -1,7 +1,8 @@
 """Publishing a saved pipeline folder to the Hub: exactly its repo's files, with its card.
 
 A push uploads exactly the Hub repo (:func:`files_to_upload`): ``model_index.json``, the components' configs and
-safetensors, the card, the images it shows, the loss plot and the training config; never checkpoints, optimizer or
+safetensors, the card, the images it shows, the loss plot and the training config (without local paths:
+:func:`hfgan.cards.public_config`); never checkpoints, optimizer or
 RNG state, pickles or logs. Only the folder's own regular files: a symlink that leads out of it, or a FIFO or device,
 stops the push (:func:`hfgan.folder_safety.link_refusal`), and ``pipeline_hfgan.py`` is always hfgan's own one-line
 module, whatever the folder holds. The card is merged into the repo's current one (:func:`hfgan.cards.merge_cards`).
@@ -20,12 +21,13 @@ import shutil
 import tempfile
 from typing import Any, Dict, List, Optional, Tuple
 
-from .cards import CardFacts, card_images, merge_cards, model_card_text
+from .cards import CardFacts, card_images, merge_cards, model_card_text, public_config
 from .errors import CheckpointError, HFGANError, one_line
 from .folder_safety import link_refusal, refuse_links_out
 
 _COMPONENT_FILE = re.compile(r"^[^/]+\.(json|safetensors)$")
-EXTRA_FILES = ("losses.png", "training_config.json")
+TRAINING_CONFIG = "training_config.json"  # uploaded without local paths (hfgan.cards.public_config)
+EXTRA_FILES = ("losses.png", TRAINING_CONFIG)
 SHOWN_FILES = {"samples": "samples/grid.png", "losses": "losses.png", "progress": "samples/progress.gif"}
 
 # diffusers' DiffusionPipeline.from_pretrained looks a pipeline class up in diffusers itself, unless model_index.json
@@ -130,16 +132,33 @@ def _remote_card(api, repo_id: str, revision: Optional[str]) -> Optional[str]:
         return None
 
 
+def _public_training_config(folder: str) -> str:
+    """The text of ``folder``'s ``training_config.json`` as a push uploads it: without local paths
+    (:func:`hfgan.cards.public_config`); the folder's own file is left as it is."""
+    path = os.path.join(folder, TRAINING_CONFIG)
+    try:
+        with open(os.path.realpath(path), encoding="utf-8") as f:
+            config = json.load(f)
+    except (OSError, ValueError) as err:
+        raise CheckpointError(f"{path} is not a readable JSON training config ({one_line(err)}): fix or remove it "
+                              "before pushing") from None
+    if not isinstance(config, dict):
+        raise CheckpointError(f"{path} holds a JSON {type(config).__name__}, not a training config: fix or remove it "
+                              "before pushing")
+    return json.dumps(public_config(config), indent=2, sort_keys=True) + "\n"
+
+
 def _stage(folder: str, files: List[str], card_text: Optional[str], target: str) -> None:
     """Put ``files`` of ``folder`` in ``target`` as regular files: ``README.md`` is ``card_text``, the
-    :data:`DIFFUSERS_MODULE` file hfgan's own text, every other file the content it resolves to, checked again."""
-    written = ("README.md", f"{DIFFUSERS_MODULE}.py")
-    refuse_links_out(folder, [rel for rel in files if rel not in written], "upload")
+    :data:`DIFFUSERS_MODULE` file hfgan's own text, ``training_config.json`` the folder's without local paths, every
+    other file the content it resolves to, checked again."""
+    written = ("README.md", f"{DIFFUSERS_MODULE}.py", TRAINING_CONFIG)
+    refuse_links_out(folder, [rel for rel in files if rel not in written[:2]], "upload")
     for rel in files:
         dest = os.path.join(target, rel)
         os.makedirs(os.path.dirname(dest), exist_ok=True)
         if rel in written:
-            text = card_text if rel == "README.md" else \
+            text = card_text if rel == "README.md" else _public_training_config(folder) if rel == TRAINING_CONFIG else \
                 DIFFUSERS_MODULE_TEXT.format(class_name=diffusers_module_class(_read_index(folder)))
             with open(dest, "w", encoding="utf-8") as f:
                 f.write(text)

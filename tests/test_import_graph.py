@@ -156,6 +156,17 @@ def test_no_cycle_runs_through_the_card_or_upload_modules():
     assert through == []
 
 
+def test_the_package_has_no_import_cycle():
+    """No cycle anywhere in hfgan, counting imports inside functions and importlib calls (ARCHITECTURE.md's layers)."""
+    assert cycles(import_graph()) == []
+
+
+def test_models_know_no_pipeline():
+    graph = import_graph()
+    models = [m for m in graph if _in(m, "hfgan.models")]
+    assert [m for m in models if any(_in(t, "hfgan.pipelines") for t in graph[m])] == []
+
+
 def test_cards_and_upload_know_no_pipeline_or_model():
     """The card is rendered from the facts a pipeline gives (``pipe.card_facts()``), and a push is handed the card:
     neither the card modules nor the upload module reach hfgan.pipelines or hfgan.models, even indirectly."""

@@ -13,11 +13,11 @@ is :mod:`hfgan.hub`'s.
 
 from .facts import CardFacts, ComponentFacts, facts_of
 from .merge import card_images, merge_cards, read_card_data
-from .render import card_metadata, card_title, model_card_text, write_model_card
-from .text import DATASET_IDS, LOCAL_DATASET, METRIC_NAMES, public_card_data, public_command
+from .render import card_metadata, card_title, model_card_text, shown_images, without_missing_images, write_model_card
+from .text import DATASET_IDS, LOCAL_DATASET, METRIC_NAMES, public_card_data, public_command, public_config
 
 __all__ = [
     "CardFacts", "ComponentFacts", "DATASET_IDS", "LOCAL_DATASET", "METRIC_NAMES", "card_images", "card_metadata",
-    "card_title", "facts_of", "merge_cards", "model_card_text", "public_card_data", "public_command", "read_card_data",
-    "write_model_card",
+    "card_title", "facts_of", "merge_cards", "model_card_text", "public_card_data", "public_command", "public_config",
+    "read_card_data", "shown_images", "without_missing_images", "write_model_card",
 ]

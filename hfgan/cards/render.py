@@ -11,7 +11,7 @@ import json
 import os
 from typing import Any, Dict, List, Optional
 
-from ..folder_safety import refuse_links_out
+from ..folder_safety import link_refusal, refuse_links_out
 from .facts import CardFacts, facts_of
 from .merge import CONFIG_MARK, merge_cards, section
 from .text import LOCAL_DATASET, METRIC_NAMES, code, code_block, dataset_id, md, prose, public_card_data, url
@@ -176,6 +176,31 @@ def _evaluation_lines(data: Dict[str, Any]) -> List[str]:
     if data.get("metrics_note"):
         rows += [prose(data["metrics_note"]), ""]
     return rows
+
+
+# ------------------------------------------------------------------------------------------- its images
+SHOWN_KEYS = ("samples", "losses", "progress")  # card_data keys whose value is an image path the card shows
+
+
+def shown_images(card_data: Dict[str, Any]) -> List[str]:
+    """The relative paths of the images ``card_data`` has the card show: samples, loss plot, progress, figures."""
+    paths = [card_data.get(key) for key in SHOWN_KEYS]
+    paths += [f.get("path") for f in card_data.get("figures") or [] if isinstance(f, dict)]
+    return list(dict.fromkeys(p for p in paths if isinstance(p, str) and p))
+
+
+def without_missing_images(card_data: Dict[str, Any], folder: str) -> Dict[str, Any]:
+    """``card_data`` without the images that are not files of ``folder`` (a card rendered from it links no image
+    that is not there: a push uploads the card and the images it shows)."""
+    def there(path: Any) -> bool:
+        return isinstance(path, str) and os.path.isfile(os.path.join(folder, path)) and not link_refusal(folder, path)
+
+    data = {k: v for k, v in card_data.items() if k not in SHOWN_KEYS or there(v)}
+    if isinstance(data.get("figures"), list):
+        data["figures"] = [f for f in data["figures"] if isinstance(f, dict) and there(f.get("path"))]
+        if not data["figures"]:
+            del data["figures"]
+    return data
 
 
 # ------------------------------------------------------------------------------------------- the card

@@ -99,6 +99,21 @@ def public_card_data(data: Dict[str, Any]) -> Dict[str, Any]:
     return data
 
 
+def public_config(config: Dict[str, Any]) -> Dict[str, Any]:
+    """A training config (``training_config.json``) as a push publishes it: no local path anywhere. Dataset folders
+    (``dataset``, ``dataset_a``, ``dataset_b``, ``train_data_dir``) become "local image folder", other paths their
+    last part, a command :func:`public_command`'s; every other value stays as it is."""
+    public = {}
+    for key, value in _plain(dict(config)).items():
+        if key == "train_data_dir" and isinstance(value, str) and value:
+            public[key] = LOCAL_DATASET
+        elif key == "command" and isinstance(value, str):
+            public[key] = public_command(value)
+        else:
+            public[key] = _public_value(key, value)
+    return public
+
+
 def dataset_id(dataset: Optional[str]) -> Optional[str]:
     """The dataset's Hub id, or None for a local folder."""
     if not dataset or dataset == LOCAL_DATASET:

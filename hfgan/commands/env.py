@@ -14,7 +14,8 @@ from typing import Dict, List, Tuple
 LIBRARIES = ("torch", "diffusers", "accelerate", "huggingface_hub", "safetensors", "datasets", "torchmetrics",
              "numpy", "Pillow", "scipy", "gradio")
 # Environment variables that change what hfgan, the Hub client or torch do.
-ENVIRONMENT = ("HFGAN_CACHE", "HFGAN_DEBUG", "HFGAN_INCEPTION_WEIGHTS", "HF_HOME", "HF_HUB_CACHE", "HF_HUB_OFFLINE",
+ENVIRONMENT = ("HFGAN_CACHE", "HFGAN_DEBUG", "HFGAN_INCEPTION_WEIGHTS", "HFGAN_INCEPTION_URL", "HFGAN_INCEPTION_SHA256",
+               "HF_HOME", "HF_HUB_CACHE", "HF_HUB_OFFLINE",
                "HF_ENDPOINT", "HF_HUB_DISABLE_PROGRESS_BARS", "CUDA_VISIBLE_DEVICES", "ACCELERATE_MIXED_PRECISION",
                "OMP_NUM_THREADS")
 

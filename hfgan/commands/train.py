@@ -82,9 +82,10 @@ def run(args) -> int:
     if args.print_config:
         print(json.dumps(cfg.to_dict(), indent=2))
         return 0
-    from ..training.launch import command_line
+    from ..training.launch import command_line, print_on_rank0, warn_one_of_several
     from ..training.trainer import GANTrainer
 
+    warn_one_of_several()
     output = GANTrainer(cfg, command=command_line(), **resume).train()
-    print(f"saved the pipeline to {output}")
+    print_on_rank0(f"saved the pipeline to {output}")
     return 0

@@ -80,6 +80,16 @@ def describe_data(cfg, data: Optional[ImageData] = None) -> DataInfo:
     return DataInfo(len(dataset), 1 if mode in _GRAY_MODES else 3, min(w, h), list(names) if names else None, num_classes)
 
 
+def _already_sized(cfg, resolution: Optional[int]) -> bool:
+    """Whether ``cfg`` names a registry variant that its own ``generator_kwargs.sample_size`` already sizes to
+    ``resolution``, as a fitted config records a resized variant (``model: cdcgan-28``, ``sample_size: 64``)."""
+    from ..models import list_models
+
+    return (resolution is not None and cfg.model in list_models()
+            and cfg.generator_kwargs.get("sample_size") == resolution
+            and cfg.discriminator_kwargs.get("sample_size", resolution) == resolution)
+
+
 def fit_config_to_data(cfg, data=None, log: Callable = print):
     """``cfg`` with a concrete registry model, sized to ``cfg.resolution`` (channels from the data when it is set),
     and a conditional model's classes from the data. Translation and progressive models keep their own configs."""
@@ -92,7 +102,13 @@ def fit_config_to_data(cfg, data=None, log: Callable = print):
         info = describe_data(cfg, data)  # a family name: the variant made for the data's image size, if any
         if info.size in variants_of(cfg.model):
             resolution = info.size
-    name, sample_size = resolve_model_name(cfg.model, resolution)
+    if _already_sized(cfg, resolution):  # a fitted config (a run's training_config.json): the variant it built
+        name, sample_size = cfg.model, None
+    else:
+        name, sample_size = resolve_model_name(cfg.model, resolution)
+        if sample_size is not None:
+            log(f"{cfg.model}: no variant is made for {sample_size} px; training {name} sized to {sample_size} px "
+                f"(generator_kwargs.sample_size {sample_size})")
     entry = get_model_entry(name)
     gen_defaults, disc_defaults = entry.generator_config, entry.discriminator_config if "discriminator" in entry.components else {}
     gen: Dict = {} if sample_size is None else {"sample_size": sample_size}

@@ -9,8 +9,9 @@ projects publish, so either weights file loads:
 - ``weights-inception-2015-12-05-6726825d.pth`` (torch-fidelity, also what torchmetrics uses),
 
 as a torch file read with ``torch.load(weights_only=True)`` (tensors only, nothing unpickled), or the same state
-dict converted to ``.safetensors``. Nothing is downloaded: hfgan runs offline, so the file is passed as
-``--inception-weights PATH`` (or ``HFGAN_INCEPTION_WEIGHTS``).
+dict converted to ``.safetensors``, passed as ``--inception-weights PATH`` (or ``HFGAN_INCEPTION_WEIGHTS``). Without
+either, the pytorch-fid file is downloaded on first use, checked by sha256 and cached under the Hugging Face cache,
+unless ``HF_HUB_OFFLINE=1`` (:mod:`hfgan.metrics.inception_weights`).
 
 Protocol (torch-fidelity's): images quantized to 8 bits, grayscale tiled to 3 channels, resized to 299x299 with
 TensorFlow-1 bilinear interpolation (``align_corners=False`` without half-pixel centers, no antialiasing),
@@ -224,15 +225,18 @@ class FIDInceptionV3(nn.Module):
 
 
 def resolve_inception_weights(weights: Optional[str]) -> str:
-    """The weights path to use (argument, else ``$HFGAN_INCEPTION_WEIGHTS``), checked to exist."""
+    """The weights path to use: the argument, else ``$HFGAN_INCEPTION_WEIGHTS`` (checked to exist), else the
+    pytorch-fid release file, downloaded on first use and cached (:mod:`hfgan.metrics.inception_weights`)."""
+    from .inception_weights import fetch_inception_weights
+
     weights = weights or os.environ.get(INCEPTION_WEIGHTS_ENV)
-    hint = (f"download {INCEPTION_WEIGHTS_FILES[0]} (pytorch-fid release) or {INCEPTION_WEIGHTS_FILES[1]} "
-            f"(torch-fidelity release) and pass --inception-weights PATH (or set {INCEPTION_WEIGHTS_ENV})")
     if not weights:
-        raise HFGANError(f"the 'inception' feature extractor needs the FID Inception weights, which hfgan never downloads: {hint}")
+        return fetch_inception_weights()
     weights = os.path.expanduser(os.fspath(weights))
     if not os.path.isfile(weights):
-        raise HFGANError(f"Inception weights file not found: {weights}; {hint}")
+        raise HFGANError(f"Inception weights file not found: {weights}; pass --inception-weights PATH to "
+                         f"{INCEPTION_WEIGHTS_FILES[0]} (pytorch-fid release) or {INCEPTION_WEIGHTS_FILES[1]} "
+                         f"(torch-fidelity release), or leave it and {INCEPTION_WEIGHTS_ENV} unset to download it")
     return weights
 
 

@@ -144,8 +144,16 @@ def create_components(name: str, overrides: Optional[Dict[str, Dict]] = None) ->
     return modules
 
 
-def create_model(name: str, generator_kwargs: Optional[Dict] = None, discriminator_kwargs: Optional[Dict] = None) -> Tuple[Any, Any]:
-    """Build ``(generator, discriminator)`` of a registered variant, with config overrides."""
+def create_model(name: str, generator_kwargs: Optional[Dict] = None, discriminator_kwargs: Optional[Dict] = None,
+                 pretrained: bool = False) -> Tuple[Any, Any]:
+    """Build ``(generator, discriminator)`` of a registered variant, with config overrides.
+
+    Registered variants have no pretrained weights: ``pretrained=True`` is a :class:`~hfgan.errors.ConfigError`
+    (``hfgan.create_model("hf-hub:org/name", pretrained=True)`` loads a published model's networks).
+    """
+    if pretrained:
+        raise ConfigError(f"{name}: registered variants have no pretrained weights; load a published model with "
+                          "create_model('hf-hub:org/repo', pretrained=True) or GANPipeline.from_pretrained('org/repo')")
     entry = get_model_entry(name)
     if "discriminator" not in entry.components:
         raise HFGANError(f"model '{name}' has no discriminator")

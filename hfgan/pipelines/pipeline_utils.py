@@ -5,14 +5,16 @@ Image pre/post-processing lives in :mod:`hfgan.pipelines.image_processor`.
 """
 
 import contextlib
+import dataclasses
 import json
 import os
+import shutil
 from typing import Dict, Iterator, Optional, Tuple, Union
 
 import torch
 
 from .. import hub
-from ..cards import CardFacts, read_card_data, write_model_card
+from ..cards import CardFacts, read_card_data, shown_images, without_missing_images, write_model_card
 from ..errors import ArgumentError, CheckpointError, HFGANError, one_line
 from ..folder_safety import link_refusal, refuse_links_out
 from .card_facts import pipeline_card_facts
@@ -20,6 +22,8 @@ from .folder_checks import check_pipeline_folder
 from .folder_checks import index_class_name
 from .folder_checks import read_model_index as _read_model_index
 from .hub_errors import hub_error
+from .loading_args import (LOADING_KWARGS, UPLOAD_KWARGS, check_dtype_components, check_kwargs,
+                           resolve_dtype)
 from .memory import check_memory
 
 __all__ = ["download_pipeline", "eval_mode", "load_pipeline", "pipeline_classes", "placement"]
@@ -31,39 +35,6 @@ HUB_PATTERNS = ["model_index.json", "*/config.json", "*.safetensors", "*.safeten
 # from a folder.
 DIFFUSERS_MODULE = hub.DIFFUSERS_MODULE
 DIFFUSERS_MODULE_TEXT = hub.DIFFUSERS_MODULE_TEXT
-
-# Keyword arguments of from_pretrained / load_pipeline besides the components: those of diffusers that hfgan
-# honours, plus allow_nonfinite. trust_remote_code is accepted and changes nothing: hfgan runs no code of a folder.
-LOADING_KWARGS = ("dtype", "torch_dtype", "variant", "use_safetensors", "subfolder", "revision", "token", "cache_dir",
-                  "local_files_only", "force_download", "low_cpu_mem_usage", "device_map", "max_memory",
-                  "offload_folder", "offload_state_dict", "disable_mmap", "allow_nonfinite", "trust_remote_code")
-# diffusers' loading arguments that hfgan refuses, and why.
-UNSUPPORTED_LOADING_KWARGS = {
-    "custom_pipeline": "hfgan pipelines load their own classes",
-    "custom_revision": "hfgan pipelines load their own classes",
-    "proxies": "set the HTTPS_PROXY environment variable instead",
-    "use_onnx": "hfgan pipelines have no ONNX weights",
-    "provider": "hfgan pipelines have no ONNX weights",
-    "sess_options": "hfgan pipelines have no ONNX weights",
-    "provider_options": "hfgan pipelines have no ONNX weights",
-    "quantization_config": "hfgan models are not quantized",
-    "load_connected_pipeline": "hfgan pipelines have no connected pipelines",
-    "use_flashpack": "hfgan loads safetensors weights only",
-}
-UPLOAD_KWARGS = ("commit_message", "private", "token", "create_pr", "revision")
-
-
-def check_kwargs(kwargs: dict, allowed, what: str) -> None:
-    """Refuse keyword arguments outside ``allowed`` (those diffusers knows but hfgan does not support, with the
-    reason) with one :class:`~hfgan.errors.ArgumentError` line, rather than ignore them."""
-    unknown = sorted(k for k in kwargs if k not in allowed)
-    if not unknown:
-        return
-    reasons = [f"{k} ({UNSUPPORTED_LOADING_KWARGS[k]})" for k in unknown if k in UNSUPPORTED_LOADING_KWARGS]
-    others = [k for k in unknown if k not in UNSUPPORTED_LOADING_KWARGS]
-    parts = ([f"unsupported keyword argument{'s' if len(reasons) > 1 else ''} {', '.join(reasons)}"] if reasons else []) + \
-            ([f"unknown keyword argument{'s' if len(others) > 1 else ''} {', '.join(others)}"] if others else [])
-    raise ArgumentError(f"{what}: {'; '.join(parts)} (accepted: {', '.join(sorted(allowed))})")
 
 # Every pipeline class defined on top of _LoadingMixin, by name: what load_pipeline may build. The first class of
 # a name wins, so a later subclass cannot take the place of one of hfgan's own.
@@ -136,47 +107,13 @@ def download_pipeline(repo_id: str, subfolder: Optional[str] = None, **kwargs) -
     return os.path.join(folder, prefix) if prefix else folder
 
 
-def _as_float_dtype(value, what: str) -> torch.dtype:
-    dtype = getattr(torch, value, value) if isinstance(value, str) else value
-    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
-        raise HFGANError(f"{what} must be a floating-point torch.dtype (e.g. torch.float16), got {value!r}")
-    return dtype
-
-
-def _resolve_dtype(kwargs: dict) -> None:
-    """Accept ``dtype`` and ``torch_dtype``: a ``torch.dtype`` (or its name), or diffusers' per-component dict
-    (``{"generator": torch.bfloat16, "default": torch.float32}``), and pass diffusers ``dtype``."""
-    given = [kwargs.pop(key) for key in ("torch_dtype", "dtype") if kwargs.get(key) is not None]
-    resolved = []
-    for value in given:
-        if isinstance(value, dict):
-            if not all(isinstance(name, str) for name in value):
-                raise HFGANError(f"a per-component dtype is keyed by component names (or 'default'), got {sorted(map(repr, value))}")
-            resolved.append({name: _as_float_dtype(d, f"dtype[{name!r}]") for name, d in value.items()})
-        else:
-            resolved.append(_as_float_dtype(value, "dtype"))
-    if len(resolved) > 1 and resolved[0] != resolved[1]:
-        raise HFGANError(f"dtype and torch_dtype disagree: {resolved[1]} and {resolved[0]}")
-    if resolved:
-        kwargs["dtype"] = resolved[0]
-
-
-def _check_dtype_components(dtype, components, path: str) -> None:
-    """A per-component dtype may name the pipeline's components and ``default`` only."""
-    if isinstance(dtype, dict):
-        unknown = sorted(set(dtype) - set(components) - {"default"})
-        if unknown:
-            raise HFGANError(f"could not load {path}: the per-component dtype names {', '.join(unknown)}, which this "
-                             f"pipeline does not have (components: {', '.join(components)}, or 'default')")
-
-
 def _resolve_folder(path: str, kwargs: dict) -> str:
     """The local folder of a pipeline given as a folder or a Hub repo id; pops ``use_safetensors`` and
     ``subfolder`` and turns ``torch_dtype`` into ``dtype`` in ``kwargs``."""
     if kwargs.pop("use_safetensors", True) is False:
         raise HFGANError("hfgan loads safetensors weights only (use_safetensors=False is not supported)")
     kwargs.pop("trust_remote_code", None)  # hfgan imports nothing from a folder: there is nothing to trust
-    _resolve_dtype(kwargs)
+    resolve_dtype(kwargs)
     subfolder = kwargs.pop("subfolder", None)
     if os.path.isdir(path):
         return os.path.join(path, subfolder) if subfolder else path
@@ -244,7 +181,7 @@ class _LoadingMixin:
         if kwargs.get("dtype") is None and kwargs.get("torch_dtype") is None:
             kept = {name: module.dtype for name, module in pipeline.components.items() if isinstance(module, torch.nn.Module)}
         else:
-            _resolve_dtype(kwargs)
+            resolve_dtype(kwargs)
             if isinstance(kwargs["dtype"], dict):
                 raise HFGANError("from_pipe casts the whole pipeline: pass one torch.dtype (per-component dtypes are for "
                                  "from_pretrained)")
@@ -275,7 +212,7 @@ class _LoadingMixin:
         """Load from a local ``folder`` (``path`` is what the caller named, for messages)."""
         components = cls._get_signature_keys(cls)[0]
         check_kwargs(kwargs, set(LOADING_KWARGS) | set(components), f"{cls.__name__}.from_pretrained")
-        _check_dtype_components(kwargs.get("dtype"), components, path)
+        check_dtype_components(kwargs.get("dtype"), components, path)
         weight_keys = check_pipeline_folder(folder, cls.__name__, components, kwargs.get("variant"),
                                             allow_nonfinite=bool(kwargs.pop("allow_nonfinite", False)))
         try:
@@ -294,6 +231,7 @@ class _LoadingMixin:
                 raise CheckpointError(f"{os.path.join(folder, name)}: the weights do not match the config (missing "
                                       f"{sorted(expected - keys)[:3]}, unexpected {sorted(keys - expected)[:3]})")
         pipe.card_data = read_card_data(folder)
+        pipe._card_folder = folder  # where the images its card shows are: a save carries them along
         return pipe
 
     def save_pretrained(self, save_directory: Union[str, os.PathLike], safe_serialization: bool = True,
@@ -302,6 +240,8 @@ class _LoadingMixin:
 
         With ``push_to_hub=True`` the folder is then uploaded as it is (``repo_id``, ``token``, ``private``,
         ``commit_message``, ``create_pr`` as in diffusers): the repo's files only (:func:`hfgan.hub.files_to_upload`).
+        A pipeline loaded from a folder brings along the images its card shows (samples, plots, figures) that are
+        there; an uploaded card shows only the images it uploads.
         A symlink that leads out of the folder, or a FIFO or device, where the save writes or among the files to
         upload, stops it with one :class:`~hfgan.errors.HFGANError` line naming the file: nothing is written through
         it, nor uploaded.
@@ -317,11 +257,30 @@ class _LoadingMixin:
         super().save_pretrained(save_directory, safe_serialization=True, variant=variant, max_shard_size=max_shard_size)
         _use_public_import_paths(os.path.join(save_directory, "model_index.json"))
         repo_id = kwargs.pop("repo_id", None)
-        write_model_card(self, save_directory, repo_id=repo_id)
+        self._carry_card_images(save_directory)
+        card = self
+        if push_to_hub:  # the uploaded card links no image the upload lacks
+            shown = without_missing_images(self.card_data or {}, save_directory)
+            card = dataclasses.replace(self.card_facts(), card_data=shown)
+        write_model_card(card, save_directory, repo_id=repo_id)
         if push_to_hub:
             repo_id = repo_id or os.path.basename(os.path.normpath(save_directory))
             upload_kwargs = {k: kwargs[k] for k in ("commit_message", "private", "token", "create_pr", "revision") if k in kwargs}
             return hub.upload_folder(save_directory, repo_id, **upload_kwargs)
+
+    def _carry_card_images(self, save_directory: str) -> None:
+        """Copy the images the card shows (:func:`hfgan.cards.shown_images`) from the folder this pipeline was loaded
+        from into ``save_directory``, where they are files there and not yet here (none leads out of either)."""
+        source = getattr(self, "_card_folder", None)
+        if not source or not os.path.isdir(source) or os.path.realpath(source) == os.path.realpath(save_directory):
+            return
+        for rel in shown_images(self.card_data or {}):
+            src, dest = os.path.join(source, rel), os.path.join(save_directory, rel)
+            if os.path.lexists(dest) or not os.path.isfile(src) or link_refusal(source, rel) \
+                    or link_refusal(save_directory, rel):
+                continue
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            shutil.copyfile(os.path.realpath(src), dest)
 
     def _refuse_links_out(self, save_directory: str) -> None:
         """Nothing is written through a symlink that leads out of ``save_directory``, nor into a FIFO or device:

@@ -113,7 +113,11 @@ class BuildMixin:
                              "with `hfgan evaluate OUTPUT_DIR` when it ends")
         self.data = self.task.load_data(nets, self.data)
         if len(self.data) < self.global_batch:
-            raise HFGANError(f"the dataset has {len(self.data)} images, fewer than one global batch ({self.global_batch})")
+            per_device = len(self.data) // (acc.num_processes * cfg.gradient_accumulation_steps)
+            fits = f"pass --train_batch_size {per_device} or less" if per_device else "no --train_batch_size fits"
+            raise HFGANError(f"the dataset has {len(self.data)} images, fewer than one global batch of {self.global_batch}"
+                             f" (--train_batch_size {cfg.train_batch_size} per process, {acc.num_processes} process(es), "
+                             f"{cfg.gradient_accumulation_steps} accumulation step(s)): {fits}")
         self.batches_per_epoch = len(self.data) // self.global_batch
         self._perms: Dict[int, torch.Tensor] = {}  # epoch -> permutation, the last two epochs
         self._next_counter = 0  # the next global data batch (checkpointed as the data position)

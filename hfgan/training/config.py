@@ -69,6 +69,8 @@ class TrainConfig:
     ema_halflife_kimg: Optional[float] = None
     ema_rampup: Optional[float] = 0.05  # half-life <= rampup * steps so far (stylegan2-ada); None: off
     ema_start_step: int = 0  # the EMA copies the weights until this step, then averages (BigGAN's ema_start)
+    bn_recalibration_images: Optional[int] = None  # images to re-estimate the saved batch norms from; None: by size
+    # (5120 at 28x28, the same pixels at other sizes: 980 at 64x64, at least 256; hfgan.training.ema.recalibration_images)
     # outputs
     output_dir: str = "runs/hfgan"
     logging_steps: int = 50
@@ -150,6 +152,9 @@ class TrainConfig:
                 raise ConfigError(f"{key} must be >= 1, got {getattr(self, key)}")
         if self.ema_start_step < 0:
             raise ConfigError(f"ema_start_step must be >= 0, got {self.ema_start_step}")
+        if self.bn_recalibration_images is not None and self.bn_recalibration_images < 1:
+            raise ConfigError(f"bn_recalibration_images must be >= 1 (or unset: by image size), got "
+                              f"{self.bn_recalibration_images}")
         _validate_floats(self)
         _validate_run_length(self)
         return self

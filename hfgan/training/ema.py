@@ -2,7 +2,8 @@
 
 import copy
 import math
-from typing import Optional
+import sys
+from typing import Callable, Optional
 
 import torch
 from torch import nn
@@ -55,12 +56,31 @@ class EMAModel:
         return self
 
 
+# The re-estimation's budget: 20 batches of 256 images at 28x28 (what every run did before it had a budget), the same
+# number of pixels at other sizes (980 images at 64x64), never under one batch of 256.
+RECALIBRATION_PIXELS = 20 * 256 * 28 * 28
+MIN_RECALIBRATION_IMAGES = 256
+
+
+def recalibration_images(sample_size: int, budget: Optional[int] = None) -> int:
+    """Images to re-estimate batch-norm statistics from: ``budget`` (``bn_recalibration_images``) when set, else
+    :data:`RECALIBRATION_PIXELS` worth of ``sample_size`` x ``sample_size`` images, at least
+    :data:`MIN_RECALIBRATION_IMAGES`."""
+    if budget is not None:
+        return budget
+    return max(MIN_RECALIBRATION_IMAGES, round(RECALIBRATION_PIXELS / (sample_size * sample_size)))
+
+
 @torch.no_grad()
-def recalibrate_batchnorm(model: nn.Module, sample_inputs, num_batches: int = 20) -> bool:
+def recalibrate_batchnorm(model: nn.Module, sample_inputs, num_batches: int = 20, num_images: Optional[int] = None,
+                          should_stop: Optional[Callable[[], bool]] = None, progress: bool = False) -> bool:
     """Re-estimate batch-norm running statistics of ``model`` with its own weights.
 
-    The EMA generator's copied statistics belong to the raw weights; averaging them again over
-    ``num_batches`` forward passes of ``sample_inputs()`` (``(latents, class_labels)``) fixes that.
+    The EMA generator's copied statistics belong to the raw weights; averaging them again over forward passes of
+    ``sample_inputs()`` (``(latents, class_labels)``) fixes that: ``num_batches`` of them, or, with ``num_images``,
+    as many batches as hold that many images (the last one cut short). ``should_stop()`` is asked after each batch:
+    when it says so, the statistics of the batches so far are kept (at least one) and the rest skipped, with a note
+    on stderr. ``progress`` shows a bar (on a terminal only).
     A model whose statistics are its own to estimate (BigGAN-deep's standing statistics per truncation) has a
     ``recalibrate_batchnorm(sample_inputs)`` method, which does it instead.
     Returns False when the model has no batch norm.
@@ -78,10 +98,37 @@ def recalibrate_batchnorm(model: nn.Module, sample_inputs, num_batches: int = 20
         m.reset_running_stats()
         m.momentum = None  # cumulative average
     model.train()
-    for _ in range(num_batches):
-        latents, class_labels = sample_inputs()
-        model(latents, class_labels) if class_labels is not None else model(latents)
-    for m, momentum in zip(norms, momenta):
-        m.momentum = momentum
-    model.train(was_training)
+    left = num_images
+    bar = _progress_bar(num_images if num_images is not None else num_batches,
+                        "images" if num_images is not None else "batch", progress)
+    done = batches = 0
+    try:
+        while (left > 0) if left is not None else (batches < num_batches):
+            if batches and should_stop is not None and should_stop():
+                total = f"{num_images} images" if num_images is not None else f"{num_batches} batches"
+                print(f"batch-norm statistics re-estimated from {done} images ({batches} batches) of {total}: "
+                      "stopped early", file=sys.stderr, flush=True)
+                break
+            latents, class_labels = sample_inputs()
+            if left is not None and left < len(latents):
+                latents = latents[:left]
+                class_labels = class_labels[:left] if class_labels is not None else None
+            model(latents, class_labels) if class_labels is not None else model(latents)
+            batches += 1
+            done += len(latents)
+            left = left - len(latents) if left is not None else None
+            bar.update(len(latents) if num_images is not None else 1)
+    finally:
+        bar.close()
+        for m, momentum in zip(norms, momenta):
+            m.momentum = momentum
+        model.train(was_training)
     return True
+
+
+def _progress_bar(total: int, unit: str, show: bool):
+    """A tqdm bar over the re-estimation: shown only when asked and stderr is a terminal."""
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="batch-norm statistics", unit=unit, disable=None if show else True,
+                dynamic_ncols=True, mininterval=1.0, leave=False)

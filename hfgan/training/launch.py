@@ -14,6 +14,23 @@ def print_on_rank0(message: str) -> None:
         print(message)
 
 
+def one_of_several_asked() -> bool:
+    """Whether ``accelerate launch`` was asked for several processes but started this one alone: its one-process
+    launcher (``--cpu``, which takes no ``--multi_gpu``) sets a rendezvous (MASTER_ADDR / MASTER_PORT) when
+    ``--num_processes`` is above 1, and no WORLD_SIZE, as a launch of several processes would."""
+    env = os.environ
+    return "ACCELERATE_USE_CPU" in env and "MASTER_PORT" in env and "WORLD_SIZE" not in env
+
+
+def warn_one_of_several() -> None:
+    """Say on stderr, once, that a launch asked for several processes trains in one (:func:`one_of_several_asked`)."""
+    if one_of_several_asked():
+        print("accelerate launch started one process though more were asked (--num_processes with --cpu starts one): "
+              "this run trains in one; for several CPU processes use `accelerate launch --multi_gpu --num_processes N "
+              "-m hfgan.train ...` (on a machine without an accelerator hfgan trains them on the CPU)",
+              file=sys.stderr, flush=True)
+
+
 _ACCELERATORS = ("cuda", "mps", "xpu", "npu", "mlu", "musa", "sdaa", "hpu", "neuron")
 
 

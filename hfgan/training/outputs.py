@@ -22,8 +22,9 @@ from torch import nn
 
 from ..errors import HFGANError
 from . import rundir
-from .ema import recalibrate_batchnorm
+from .ema import recalibrate_batchnorm, recalibration_images
 from .save_errors import intact_checkpoint, is_disk_full, save_failure
+from .stop import stop_requests
 
 
 class OutputsMixin:
@@ -73,7 +74,7 @@ class OutputsMixin:
             for name in self.emas:
                 inputs = self.task.recalibration_inputs(self.accelerator.device) if name == "generator" else None
                 if inputs is not None:
-                    recalibrate_batchnorm(nets[name], inputs)
+                    self._recalibrate(nets[name], inputs)
         pipe = self.task.build_pipeline({name: net.eval() for name, net in nets.items()})
         start, resumes = self.invocations[0], self.invocations[1:]
         pipe.card_data = {
@@ -86,6 +87,16 @@ class OutputsMixin:
         if self.config.init_from:
             pipe.card_data.update(_init_from_card(self.config.init_from, self.init_from_components, pipe.card_data))
         return pipe
+
+    def _recalibrate(self, net: nn.Module, inputs) -> None:
+        """Re-estimate ``net``'s batch-norm statistics from ``bn_recalibration_images`` (by default, by image size);
+        a SIGTERM / Ctrl-C meanwhile ends it early with the statistics so far, and the save goes on."""
+        size = getattr(getattr(net, "config", None), "sample_size", None)
+        size = size[0] if isinstance(size, (tuple, list)) else size
+        num_images = recalibration_images(size or 28, self.config.bn_recalibration_images)
+        with stop_requests("ending the batch-norm re-estimation early, then saving the pipeline") as stops:
+            recalibrate_batchnorm(net, inputs, num_images=num_images, should_stop=stops.requested,
+                                  progress=self.accelerator.is_local_main_process)
 
     def save_outputs(self) -> None:
         """Final pipeline folder, sample grid, progress GIF and loss plot (main process), written whole or not at all
