@@ -64,7 +64,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "data: inception")
     parser.add_argument("--inception-weights", default=None, metavar="PATH",
                         help="FID Inception weights (pt_inception-2015-12-05-6726825d.pth or torch-fidelity's file, "
-                             "or a .safetensors copy) for --features inception; default $HFGAN_INCEPTION_WEIGHTS")
+                             "or a .safetensors copy) for --features inception; default $HFGAN_INCEPTION_WEIGHTS, "
+                             "else pytorch-fid's release file, downloaded on first use (sha256-checked) into the "
+                             "Hugging Face cache; offline (HF_HUB_OFFLINE=1) only a cached copy is used")
     parser.add_argument("--real-vs-real", default=None, metavar="SPLIT",
                         help="score real images of SPLIT (e.g. train) against --split instead of a pipeline")
     parser.add_argument("--batch-size", type=int, default=500, help="images per batch (default 500)")
@@ -134,7 +136,6 @@ def _check(args) -> None:
     """Checks that need no pipeline; those of one kind of pipeline follow in :func:`_gan_options` and
     :func:`_evaluate_translation`."""
     from ..errors import HFGANError
-    from ..metrics import list_feature_extractors
 
     if (args.pipeline is None) == (args.real_vs_real is None):
         raise HFGANError("give either a PIPELINE to evaluate or --real-vs-real SPLIT (not both)")
@@ -154,11 +155,14 @@ def _check(args) -> None:
     if args.reference_num_images is not None and args.reference_num_images < 2:
         raise HFGANError(f"--reference-num-images must be >= 2, got {args.reference_num_images}")
     features = _features(args)
-    for name in features or []:
-        if name not in list_feature_extractors():
-            raise HFGANError(f"unknown --features {name!r}; known: {', '.join(list_feature_extractors())}")
-    if features is not None and not features:
-        raise HFGANError(f"--features names no extractor; known: {', '.join(list_feature_extractors())}")
+    if features is not None:  # the extractors' registry imports torch: only when --features names some
+        from ..metrics import list_feature_extractors
+
+        for name in features:
+            if name not in list_feature_extractors():
+                raise HFGANError(f"unknown --features {name!r}; known: {', '.join(list_feature_extractors())}")
+        if not features:
+            raise HFGANError(f"--features names no extractor; known: {', '.join(list_feature_extractors())}")
     if args.inception_weights and features is not None and "inception" not in features:
         raise HFGANError("--inception-weights only applies to --features inception")
     if features and "inception" in features:  # fail before loading or generating anything
@@ -334,6 +338,10 @@ def _spread(args, seeds, device) -> int:
 
 
 def run(args) -> int:
+    seeds = _seeds(args)
+    args.pipeline = args.pipelines[0] if args.pipelines else None  # several only with --seeds (checked above)
+    args.seed = 0 if args.seed is None else args.seed
+    _check(args)  # a usage error answers before torch and diffusers load
     import torch
 
     from .. import __version__
@@ -342,10 +350,6 @@ def run(args) -> int:
     from ..pipelines import GANImageToImagePipeline, GANPipeline
     from ._common import check_loading, resolve_device
 
-    seeds = _seeds(args)
-    args.pipeline = args.pipelines[0] if args.pipelines else None  # several only with --seeds (checked above)
-    args.seed = 0 if args.seed is None else args.seed
-    _check(args)
     if args.threads:
         torch.set_num_threads(args.threads)
     device = resolve_device(args.device)

@@ -80,6 +80,7 @@ def _labels(args, pipe, start: int, size: int):
 
 
 def run(args) -> int:
+    _check_arguments(args)  # a usage error answers before torch and diffusers load
     import torch
     from tqdm.auto import tqdm
 
@@ -88,7 +89,6 @@ def run(args) -> int:
     from ..viz import label_columns, make_image_grid
     from ._common import check_loading, load_pipeline_quietly, loading_kwargs, resolve_device
 
-    _check_arguments(args)
     device = resolve_device(args.device)
     check_loading(args.pipeline, device, args.revision, args.dtype)
     pipe = load_pipeline_quietly(args.pipeline, allow_nonfinite=args.allow_nonfinite, **loading_kwargs(args))

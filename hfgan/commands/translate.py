@@ -149,19 +149,20 @@ def _pair(source, translated):
 
 
 def run(args) -> int:
+    from ..errors import HFGANError
+
+    if args.batch_size < 1:  # the flags' errors answer before torch and diffusers load
+        raise HFGANError(f"--batch-size must be >= 1, got {args.batch_size}")
+    if args.max_image_pixels is not None and args.max_image_pixels < 1:
+        raise HFGANError(f"--max-image-pixels must be >= 1, got {args.max_image_pixels}")
     from PIL import Image
     from tqdm.auto import tqdm
 
-    from ..errors import HFGANError
     from ..pipelines import GANImageToImagePipeline
     from ..pipelines.memory import MEMORY_FRACTION, available_memory, check_images_fit, max_images_in_memory
     from ..pipelines.image_processor import MAX_INPUT_PIXELS
     from ._common import check_loading, load_pipeline_quietly, loading_kwargs, resolve_device
 
-    if args.batch_size < 1:
-        raise HFGANError(f"--batch-size must be >= 1, got {args.batch_size}")
-    if args.max_image_pixels is not None and args.max_image_pixels < 1:
-        raise HFGANError(f"--max-image-pixels must be >= 1, got {args.max_image_pixels}")
     max_pixels = args.max_image_pixels or MAX_INPUT_PIXELS
     inputs = collect_inputs(args.inputs, max_pixels)
     paths = [path for path, _ in inputs]
