@@ -1,9 +1,9 @@
 """Publishing a saved pipeline folder to the Hub: exactly its repo's files, with its card.
 
 A push uploads exactly the Hub repo (:func:`files_to_upload`): ``model_index.json``, the components' configs and
-safetensors, the card, the images it shows, the loss plot and the training config (without local paths:
-:func:`hfgan.cards.public_config`); never checkpoints, optimizer or
-RNG state, pickles or logs. Only the folder's own regular files: a symlink that leads out of it, or a FIFO or device,
+safetensors, the card, the images it shows, the loss plot, an image-to-image model's example input
+(``example_input.png``) and the training config (without local paths: :func:`hfgan.cards.public_config`); never
+checkpoints, optimizer or RNG state, pickles or logs. Only the folder's own regular files: a symlink that leads out of it, or a FIFO or device,
 stops the push (:func:`hfgan.folder_safety.link_refusal`), and ``pipeline_hfgan.py`` is always hfgan's own one-line
 module, whatever the folder holds. The card is merged into the repo's current one (:func:`hfgan.cards.merge_cards`).
 
@@ -27,8 +27,10 @@ from .folder_safety import link_refusal, refuse_links_out
 
 _COMPONENT_FILE = re.compile(r"^[^/]+\.(json|safetensors)$")
 TRAINING_CONFIG = "training_config.json"  # uploaded without local paths (hfgan.cards.public_config)
-EXTRA_FILES = ("losses.png", TRAINING_CONFIG)
-SHOWN_FILES = {"samples": "samples/grid.png", "losses": "losses.png", "progress": "samples/progress.gif"}
+EXAMPLE_INPUT = "example_input.png"  # an image-to-image folder's example input, opened by its card's usage
+EXTRA_FILES = ("losses.png", EXAMPLE_INPUT, TRAINING_CONFIG)
+SHOWN_FILES = {"samples": "samples/grid.png", "losses": "losses.png", "progress": "samples/progress.gif",
+               "example_input": EXAMPLE_INPUT}
 
 # diffusers' DiffusionPipeline.from_pretrained looks a pipeline class up in diffusers itself, unless model_index.json
 # names it as [module, class] and the folder holds <module>.py, which it imports (with trust_remote_code=True).

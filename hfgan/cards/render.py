@@ -7,6 +7,7 @@ conditional models, ``id2label``. Every function here takes a pipeline (anything
 :class:`~hfgan.cards.facts.CardFacts`.
 """
 
+import dataclasses
 import json
 import os
 from typing import Any, Dict, List, Optional
@@ -94,12 +95,16 @@ def _description(facts: CardFacts, data: Dict[str, Any]) -> str:
 
 
 def _usage(facts: CardFacts, source: str) -> List[str]:
-    """The lines of the card's usage example (``source``, the repo id or folder, as one string literal)."""
+    """The lines of the card's usage example (``source``, the repo id or folder, as one string literal); an
+    image-to-image model opens the example input shipped with it (``card_data["example_input"]``), if any."""
     cls = facts.class_name
     source = json.dumps(str(source))[1:-1]
     if facts.pipeline_tag == "image-to-image":
+        example = facts.card_data.get("example_input")
+        opened = f'Image.open("{url(example)}")' if isinstance(example, str) and example else \
+            'Image.open("input.png")  # an image of the size and channels the model translates'
         lines = ["from PIL import Image", f"from hfgan import {cls}", "", f'pipe = {cls}.from_pretrained("{source}")',
-                 'image = pipe(Image.open("input.png")).images[0]', 'image.save("translated.png")']
+                 f"image = pipe({opened}).images[0]", 'image.save("translated.png")']
         if facts.component("generator_reverse") is not None:
             lines.append('back = pipe(image, direction="reverse").images[0]')
         return lines
@@ -179,7 +184,9 @@ def _evaluation_lines(data: Dict[str, Any]) -> List[str]:
 
 
 # ------------------------------------------------------------------------------------------- its images
-SHOWN_KEYS = ("samples", "losses", "progress")  # card_data keys whose value is an image path the card shows
+# card_data keys whose value is an image path the card shows (or, ``example_input``, its usage opens)
+SHOWN_KEYS = ("samples", "losses", "progress", "example_input")
+EXAMPLE_INPUT = "example_input.png"  # an image-to-image folder's example input, opened by its card's usage
 
 
 def shown_images(card_data: Dict[str, Any]) -> List[str]:
@@ -217,7 +224,7 @@ def model_card_text(pipe, repo_id: Optional[str] = None) -> str:
         head += [f"![samples]({url(data['samples'])})", ""]
     lines = ["---", yaml.safe_dump(meta, sort_keys=False, allow_unicode=True).strip(), "---", ""]
     lines += section("header", head)
-    source = repo_id or data.get("repo_id", "path/to/this/folder")
+    source = repo_id or "."  # pushed: the repo; else the folder the card sits in, run from there
     lines += section("usage", ["## Usage", "", "```python"] + _usage(facts, source) + ["```", ""])
     if facts.num_classes:
         lines += section("classes", ["## Classes", "", ", ".join(f"{i}: {md(n)}" for i, n in enumerate(facts.class_names)), ""])
@@ -236,11 +243,26 @@ def write_model_card(pipe, save_directory: str, repo_id: Optional[str] = None) -
     that leads out of the folder (:func:`~hfgan.folder_safety.link_refusal`) is neither read nor written through:
     one :class:`~hfgan.errors.HFGANError`."""
     refuse_links_out(save_directory, ["README.md"], "write the model card into")
+    facts = with_example_input(facts_of(pipe), save_directory)
     path = os.path.join(save_directory, "README.md")
     old = None
     if os.path.isfile(path):
         with open(path, encoding="utf-8") as f:
             old = f.read()
     with open(path, "w", encoding="utf-8") as f:
-        f.write(merge_cards(old, model_card_text(pipe, repo_id)))
+        f.write(merge_cards(old, model_card_text(facts, repo_id)))
     return path
+
+
+def with_example_input(facts: CardFacts, folder: str) -> CardFacts:
+    """``facts`` whose usage opens the example input of an image-to-image pipeline when ``folder`` holds it (the one
+    ``card_data["example_input"]`` names, else :data:`EXAMPLE_INPUT`), and names none that ``folder`` lacks."""
+    if facts.pipeline_tag != "image-to-image":
+        return facts
+    data = dict(facts.card_data)
+    name = data.get("example_input") if isinstance(data.get("example_input"), str) else EXAMPLE_INPUT
+    if os.path.isfile(os.path.join(folder, name)) and not link_refusal(folder, name):
+        data["example_input"] = name
+    else:
+        data.pop("example_input", None)
+    return dataclasses.replace(facts, card_data=data)

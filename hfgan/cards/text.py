@@ -16,10 +16,14 @@ import shlex
 from typing import Any, Dict, List, Optional
 
 DATASET_IDS = {"fashion_mnist": "zalando-datasets/fashion_mnist"}
+BUILTIN_DATASETS = ("fashion_mnist_edges",)  # built into hfgan, with no Hub copy: named in the card, not a Hub id
 METRIC_NAMES = {"fid": "FID", "kid": "KID", "is": "Inception Score", "precision": "Precision", "recall": "Recall",
                 "accuracy": "Class accuracy"}
 LOCAL_DATASET = "local image folder"
 _DATASET_KEYS = ("dataset", "dataset_a", "dataset_b")
+# folders a run wrote on the machine it ran on: a config keeps their last part, a command drops them (its
+# ``--resume latest`` then reads the output folder of the command it reproduces)
+_RUN_FOLDER_KEYS = ("output_dir", "logging_dir")
 
 
 def _plain(value: Any) -> Any:
@@ -48,14 +52,14 @@ def _public_value(key: str, value: Any) -> Any:
         return value
     if key in _DATASET_KEYS and _is_local_dataset(value):
         return LOCAL_DATASET
-    if looks_like_local_path(value):
+    if looks_like_local_path(value) or key in _RUN_FOLDER_KEYS:
         return os.path.basename(os.path.normpath(os.path.expanduser(value))) or "."
     return value
 
 
 def public_command(command: str) -> str:
-    """A training command without local paths: dataset folders become ``'<local image folder>'``, other absolute
-    paths their last part (``--output_dir /tmp/x/run`` -> ``--output_dir run``)."""
+    """A training command without local paths: dataset folders become ``'<local image folder>'``, the run's own
+    folders (``--output_dir``, ``--logging_dir``) are left out, other absolute paths keep their last part."""
     try:
         tokens = shlex.split(command)
     except ValueError:
@@ -63,6 +67,9 @@ def public_command(command: str) -> str:
     out, previous = [], ""
     for token in tokens:
         key, eq, value = token.partition("=") if token.startswith("--") else ("", "", token)
+        if _run_folder_option(key if eq else token if token.startswith("--") else previous):
+            previous = token if token.startswith("--") and not eq else ""
+            continue
         if token.startswith("--") and not eq:
             out.append(token)
         else:
@@ -78,9 +85,16 @@ def public_command(command: str) -> str:
     return " ".join([program, *(shlex.quote(t) for t in rest)])
 
 
+def _run_folder_option(option: str) -> bool:
+    """``--output_dir`` or ``--logging_dir`` (either spelling): a folder of the machine the run ran on."""
+    return option.startswith("--") and option[2:].replace("-", "_") in _RUN_FOLDER_KEYS
+
+
 def public_card_data(data: Dict[str, Any]) -> Dict[str, Any]:
-    """``card_data`` as a card may show it: plain values, and no local path anywhere."""
+    """``card_data`` as a card may show it: plain values, and no local path anywhere. A ``repo_id`` is left out:
+    a local card's usage loads its own folder, a pushed card's the repo it is pushed to."""
     data = _plain(dict(data or {}))
+    data.pop("repo_id", None)
     for key in ("training",):
         if isinstance(data.get(key), dict):
             data[key] = _public_value(key, data[key])
@@ -115,8 +129,8 @@ def public_config(config: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def dataset_id(dataset: Optional[str]) -> Optional[str]:
-    """The dataset's Hub id, or None for a local folder."""
-    if not dataset or dataset == LOCAL_DATASET:
+    """The dataset's Hub id, or None for a local folder or a dataset built into hfgan with no Hub copy."""
+    if not dataset or dataset == LOCAL_DATASET or dataset in BUILTIN_DATASETS:
         return None
     return DATASET_IDS.get(dataset, dataset)
 

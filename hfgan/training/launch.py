@@ -5,7 +5,7 @@ the model card), and printing on the main process before any Accelerate state ex
 import os
 import shlex
 import sys
-from typing import Optional
+from typing import List, Optional
 
 
 def print_on_rank0(message: str) -> None:
@@ -67,13 +67,45 @@ def accelerate_mixed_precision() -> Optional[str]:
     return str(value) if value in ("no", "fp16", "bf16") else None
 
 
+def _true(name: str) -> bool:
+    """Whether the environment variable ``name`` holds a true value as Accelerate writes one (``True``, ``1``)."""
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes")
+
+
+def launch_flags() -> List[str]:
+    """The ``accelerate launch`` flags that started this process, rebuilt from the variables Accelerate passes to
+    the processes it starts (its own flags never reach their ``sys.argv``): several processes (WORLD_SIZE, and
+    machines from LOCAL_WORLD_SIZE), ``--cpu``, a precision other than ``no``, and ``torch.compile`` settings."""
+    env, flags = os.environ, []
+    world = int(env.get("WORLD_SIZE", "1") or 1)
+    if world > 1:
+        flags += ["--multi_gpu", "--num_processes", str(world)]
+        local = int(env.get("LOCAL_WORLD_SIZE", world) or world)
+        if 0 < local < world and world % local == 0:
+            flags += ["--num_machines", str(world // local)]
+    if _true("ACCELERATE_USE_CPU"):
+        flags.append("--cpu")
+    precision = env.get("ACCELERATE_MIXED_PRECISION", "no").strip().lower()
+    if precision and precision != "no":
+        flags += ["--mixed_precision", precision]
+    backend = env.get("ACCELERATE_DYNAMO_BACKEND", "NO").strip()
+    if backend and backend.upper() != "NO":
+        flags += ["--dynamo_backend", backend.lower()]
+        mode = env.get("ACCELERATE_DYNAMO_MODE", "default").strip()
+        flags += ["--dynamo_mode", mode] if mode and mode != "default" else []
+        flags += ["--dynamo_use_fullgraph"] if _true("ACCELERATE_DYNAMO_USE_FULLGRAPH") else []
+        flags += ["--dynamo_use_dynamic"] if _true("ACCELERATE_DYNAMO_USE_DYNAMIC") else []
+    return flags
+
+
 def command_line() -> str:
-    """The command that started this process, as a user types it, for the model card."""
+    """The command that started this process, as a user types it, for the model card; under ``accelerate launch``
+    the launch itself with its flags (:func:`launch_flags`), then ``-m hfgan.train ...``."""
     program = os.path.basename(sys.argv[0])
     if program in ("cli.py", "__main__.py"):  # python -m hfgan.cli
         program = "hfgan"
     elif program == "train.py" and os.path.basename(os.path.dirname(os.path.abspath(sys.argv[0]))) == "hfgan":
         launched = "ACCELERATE_MIXED_PRECISION" in os.environ or "WORLD_SIZE" in os.environ
-        program = "accelerate launch -m hfgan.train" if launched else "python -m hfgan.train"
-        return " ".join([program, *(shlex.quote(a) for a in sys.argv[1:])])
+        words = ["accelerate", "launch", *launch_flags()] if launched else ["python"]
+        return " ".join([*words, "-m", "hfgan.train", *(shlex.quote(a) for a in sys.argv[1:])])
     return " ".join(shlex.quote(a) for a in [program, *sys.argv[1:]])

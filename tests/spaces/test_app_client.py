@@ -30,7 +30,7 @@ def test_generate_conditional_with_class_name(client):
 
 def test_model_info(client):
     summary, gen_class, class_a, class_b, note, blend_a, blend_b, style_note, style_class, _, truncation, *_ = \
-        client.predict("cdcgan-tiny", api_name="/model_info")
+        client.predict("cdcgan-tiny", api_name="/model_controls")
     assert "shirt, shoe, bag" in summary
     assert gen_class["visible"] and [c[0] for c in gen_class["choices"]][1:] == ["shirt", "shoe", "bag"]
     assert class_a["value"] == "shirt"
@@ -38,12 +38,12 @@ def test_model_info(client):
     assert (truncation["minimum"], truncation["maximum"]) == (0.0, 2.0)
     assert style_note["visible"] and not style_class["visible"]  # style mixing: StyleGAN2 only
     summary, gen_class, *_, note, blend_a, _, _, _, _, truncation, _, _, _, ladder, _ = client.predict(
-        "dcgan-tiny", api_name="/model_info")
+        "dcgan-tiny", api_name="/model_controls")
     assert "Tiny DCGAN" in summary and "| FID | 123.4 |" in summary and not gen_class["visible"]
     assert note["visible"] and not blend_a["visible"] and not ladder["visible"]
-    *_, truncation, _, _, _, ladder, _ = client.predict("biggan-tiny", api_name="/model_info")
+    *_, truncation, _, _, _, ladder, _ = client.predict("biggan-tiny", api_name="/model_controls")
     assert (truncation["minimum"], truncation["maximum"]) == (0.05, 1.0) and not ladder["visible"]
-    *_, ladder, _ = client.predict("progan-tiny", api_name="/model_info")
+    *_, ladder, _ = client.predict("progan-tiny", api_name="/model_controls")
     assert ladder["visible"]
 
 
@@ -56,7 +56,7 @@ def test_class_interpolate(client):
 
 def test_style_mixing(client):
     *_, style_note, _, layers, truncation, _, _, style_truncation, ladder, _ = client.predict(
-        "stylegan2-tiny", api_name="/model_info")
+        "stylegan2-tiny", api_name="/model_controls")
     assert not style_note["visible"] and not ladder["visible"]
     assert "coarse 0, middle 1–2, fine 3–5" in layers["info"]
     assert (truncation["minimum"], truncation["maximum"]) == (0.0, 2.0) and "average w" in truncation["info"]
@@ -110,14 +110,14 @@ def test_translate_an_example(client, app_module):
     with Image.open(out) as image:
         assert image.format == "PNG" and image.size == (16, 16)
     assert caption.startswith("forward (source → target) · 16×16 output from a 28×28 input")
-    summary, gen_class, *_ = client.predict("cyclegan-sneaker2boot-tiny", api_name="/model_info")
+    summary, gen_class, *_ = client.predict("cyclegan-sneaker2boot-tiny", api_name="/model_controls")
     assert "image-to-image" in summary and "forward and reverse (two-way)" in summary and not gen_class["visible"]
 
 
 def test_bad_input_is_a_message_and_the_app_keeps_serving(client, tmp_path):
     with pytest.raises(AppError, match="could not reach the Hugging Face Hub to fetch 'nobody/no-such-gan'"):
         client.predict("nobody/no-such-gan", 16, 0, "", 1.0, api_name="/generate")
-    summary, gen_class, *_ = client.predict("other-pipeline", api_name="/model_info")  # shown in the card panel
+    summary, gen_class, *_ = client.predict("other-pipeline", api_name="/model_controls")  # shown in the card panel
     assert summary.startswith("### Could not load `other-pipeline`") and "not an hfgan pipeline" in summary
     assert not gen_class["visible"]
     with pytest.raises(AppError, match="unknown model 'rm -rf'"):

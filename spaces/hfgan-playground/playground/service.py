@@ -12,7 +12,7 @@ from .models import PipelineCache, default_pipelines_dir, discover_models, pipel
 from .settings import (ALL_CLASSES, CACHE_SIZE, DEFAULT_CLASS_STEPS, DEFAULT_FRAMES, DEFAULT_IMAGES, MAX_CLASS_STEPS,
                        MAX_FRAMES, MAX_IMAGES, MAX_LADDER_ROWS, MAX_SEED, MIN_CLASS_STEPS, MIN_FRAMES,
                        STYLE_CUSTOM, TRANSLATION_PIPELINE, TRUNCATION_MAX, TRUNCATION_MIN)
-from .summary import model_summary
+from .summary import card_facts, model_summary
 from .text import md_text
 
 
@@ -74,6 +74,22 @@ class Playground:
                 "w_space": generator and style_mixing.w_space(pipe),
                 "style_layers": style_mixing.layer_presets(pipe) if generator and style_mixing.w_space(pipe) else None,
                 "resolutions": (list(getattr(pipe, "resolutions", None) or []) or None) if generator else None}
+
+    def model_info(self, model: Optional[str]) -> Dict:
+        """A model's facts as a plain dict (JSON-able), for API callers: :func:`summary.card_facts` plus the truncation
+        it takes (its kind and range), whether its classes blend, its style layers, resolutions and directions."""
+        pipe = self.pipeline(model)
+        info = {"model": model_name(model), **card_facts(pipe, model_name(model))}
+        if translation.is_translator(pipe):
+            return {**info, "directions": list(translation.directions(pipe))}
+        low, high = generation.truncation_range(pipe)
+        kind = ("standing statistics" if generation.standing_stats(pipe) else
+                "w space" if style_mixing.w_space(pipe) else "latent scale")
+        layers = style_mixing.layer_presets(pipe) if style_mixing.w_space(pipe) else None
+        return {**info, "truncation": {"kind": kind, "min": float(low), "max": float(high)},
+                "class_blend": generation.can_blend_classes(pipe),
+                "style_layers": {k: [int(i) for i in v] for k, v in layers.items()} if layers else None,
+                "resolutions": list(getattr(pipe, "resolutions", None) or [])}
 
     def _truncation(self, pipe, truncation, notes: List[str]) -> float:
         low, high = generation.truncation_range(pipe)

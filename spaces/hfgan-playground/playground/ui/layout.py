@@ -107,7 +107,15 @@ def build_demo(pipelines_dir=None, playground: Optional[Playground] = None,
                                            classes.class_a, classes.class_b, styles.note, styles.class_picker,
                                            styles.layers, gen.truncation, interp.truncation, classes.truncation,
                                            styles.truncation, gen.ladder, gen.ladder_caption],
-                     api_name="model_info").success(ui(to_img2img), model, [img2img.model, tabs], api_visibility="private")
+                     api_name="model_controls", api_visibility="undocumented",  # the page's updates, not the API's
+                     ).success(ui(to_img2img), model, [img2img.model, tabs], api_visibility="private")
+
+        def model_info(model: str) -> dict:
+            """A model's facts as a plain dict: name, family, task, sizes, channels, classes, truncation, metrics
+            (``ui`` shows the empty notes list returned beside it)."""
+            return play.model_info(model), []
+
+        gr.api(ui(model_info), api_name="model_info", api_description=model_info.__doc__)
         img2img.tab.select(img2img.card, img2img.model, summary, queue=False, api_visibility="private")
         for tab in (gen.tab, interp.tab, classes.tab, styles.tab, compare.tab):
             tab.select(ui(main_card), model, summary, queue=False, api_visibility="private")
