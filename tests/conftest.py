@@ -148,3 +148,28 @@ def procs():
     import types
 
     return types.SimpleNamespace(run=run_process, free_port=free_port)
+
+
+@pytest.fixture
+def offline_hub(monkeypatch, tmp_path):
+    """``HfApi`` without the network: each upload's folder is copied to ``offline_hub.uploads``; the repo has no
+    card yet."""
+    import shutil
+    import types
+
+    from huggingface_hub import HfApi
+
+    state = types.SimpleNamespace(uploads=[])
+
+    def upload_folder(self, *, repo_id, folder_path, **kwargs):
+        state.uploads.append(tmp_path / f"uploaded-{len(state.uploads)}")
+        shutil.copytree(folder_path, state.uploads[-1])
+        return f"https://huggingface.co/{repo_id}/commit/{len(state.uploads)}"
+
+    def hf_hub_download(self, *, repo_id, filename, **kwargs):
+        raise FileNotFoundError(f"{repo_id} has no {filename}")
+
+    monkeypatch.setattr(HfApi, "create_repo", lambda self, repo_id, **kwargs: types.SimpleNamespace(repo_id=repo_id))
+    monkeypatch.setattr(HfApi, "upload_folder", upload_folder)
+    monkeypatch.setattr(HfApi, "hf_hub_download", hf_hub_download)
+    return state

@@ -6,11 +6,9 @@ import json
 import os
 import shutil
 import subprocess
-import types
 from pathlib import Path
 
 import pytest
-from huggingface_hub import HfApi
 
 from hfgan.errors import HFGANError
 from hfgan.hub import DIFFUSERS_MODULE_TEXT, files_to_upload
@@ -21,23 +19,9 @@ PLANTED = ("tqdm", "torch", "json", "runpy", "hfgan", "argparse")
 
 
 @pytest.fixture
-def hub(monkeypatch, tmp_path):
-    """``HfApi`` without the network: each upload is copied to ``hub.uploads``; the repo has no card yet."""
-    state = types.SimpleNamespace(uploads=[])
-
-    def upload_folder(self, *, repo_id, folder_path, **kwargs):
-        copy = tmp_path / f"uploaded-{len(state.uploads)}"
-        shutil.copytree(folder_path, copy)
-        state.uploads.append(copy)
-        return f"https://huggingface.co/{repo_id}/commit/{len(state.uploads)}"
-
-    def hf_hub_download(self, *, repo_id, filename, **kwargs):
-        raise FileNotFoundError(f"{repo_id} has no {filename}")
-
-    monkeypatch.setattr(HfApi, "create_repo", lambda self, repo_id, **kwargs: types.SimpleNamespace(repo_id=repo_id))
-    monkeypatch.setattr(HfApi, "upload_folder", upload_folder)
-    monkeypatch.setattr(HfApi, "hf_hub_download", hf_hub_download)
-    return state
+def hub(offline_hub):
+    """Uploads copied to ``hub.uploads`` (``offline_hub`` of conftest)."""
+    return offline_hub
 
 
 @pytest.fixture

@@ -3,11 +3,8 @@ is uploaded with it. The Hub API is patched: uploads are copied aside."""
 
 import json
 import os
-import shutil
-import types
 
 import pytest
-from huggingface_hub import HfApi
 
 from hfgan import GANPipeline
 from hfgan.cards import card_images
@@ -20,22 +17,9 @@ def files_under(folder):
 
 
 @pytest.fixture
-def uploads(monkeypatch, tmp_path):
-    """``HfApi`` without the network: each upload's folder is copied into the returned list."""
-    copies = []
-
-    def upload_folder(self, *, repo_id, folder_path, **kwargs):
-        copies.append(tmp_path / f"uploaded-{len(copies)}")
-        shutil.copytree(folder_path, copies[-1])
-        return f"https://huggingface.co/{repo_id}/commit/{len(copies)}"
-
-    def hf_hub_download(self, *, repo_id, filename, **kwargs):
-        raise FileNotFoundError(f"{repo_id} has no {filename}")
-
-    monkeypatch.setattr(HfApi, "create_repo", lambda self, repo_id, **kwargs: types.SimpleNamespace(repo_id=repo_id))
-    monkeypatch.setattr(HfApi, "upload_folder", upload_folder)
-    monkeypatch.setattr(HfApi, "hf_hub_download", hf_hub_download)
-    return copies
+def uploads(offline_hub):
+    """Each upload's folder, copied aside (``offline_hub`` of conftest)."""
+    return offline_hub.uploads
 
 
 def test_push_uploads_a_training_config_without_local_paths(tiny_pipeline, tmp_path, uploads):
