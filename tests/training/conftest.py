@@ -40,3 +40,38 @@ def _tiny_args(output_dir, **extra):
 def tiny_args():
     """``tiny_args(output_dir, key=value, ...)`` -> ``["--key", "value", ...]`` for a tiny real run."""
     return _tiny_args
+
+
+PRESET = "mlp-gan-fashion-mnist"  # the tiny runs of these tests: the fastest preset
+
+
+@pytest.fixture
+def make_config(tmp_path, tiny_args):
+    """``make_config(name="run", **config)``: the preset's config for a tiny run in ``tmp_path / name`` (or an
+    absolute ``name``)."""
+    from hfgan.training import load_config
+    from hfgan.training.config import parse_overrides
+
+    def make(name="run", **extra):
+        return load_config(PRESET, parse_overrides(tiny_args(tmp_path / name, **extra)))
+
+    return make
+
+
+@pytest.fixture
+def train(tiny_args, monkeypatch, capsys):
+    """``train(output_dir, *extra_args, **config)`` -> (status, stdout + stderr), as the ``hfgan`` command."""
+    import sys
+
+    from hfgan.cli import main
+
+    def run(output_dir, *extra, **config):
+        argv = ["train", PRESET, *tiny_args(output_dir, checkpointing_steps=2, **config), *extra]
+        monkeypatch.setattr(sys, "argv", ["hfgan", *argv])
+        capsys.readouterr()
+        status = main(argv)
+        out = capsys.readouterr()
+        return status, out.out + out.err
+
+    return run
+

@@ -14,17 +14,9 @@ import torch
 from safetensors.torch import load_file
 
 from hfgan.errors import CheckpointError, HFGANError
-from hfgan.training import GANTrainer, load_config, parse_overrides
+from hfgan.training import GANTrainer
 from hfgan.training import checkpoint as ckpt
 from hfgan.training.checkpoint import list_checkpoints
-
-
-@pytest.fixture
-def make_config(tmp_path, tiny_args):
-    def make(name="run", **extra):
-        return load_config("mlp-gan-fashion-mnist", parse_overrides(tiny_args(tmp_path / name, **extra)))
-
-    return make
 
 
 def _weights(folder):

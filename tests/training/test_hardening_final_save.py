@@ -15,20 +15,10 @@ from safetensors.torch import load_file
 
 from hfgan import GANPipeline
 from hfgan.errors import HFGANError
-from hfgan.training import GANTrainer, load_config, parse_overrides, rundir
+from hfgan.training import GANTrainer, rundir
 from hfgan.training.checkpoint import list_checkpoints
 
-PRESET = "mlp-gan-fashion-mnist"
 FULL = "Error while serializing: I/O error: No space left on device (os error 28)"  # what safetensors raises
-
-
-@pytest.fixture
-def make_config(tmp_path, tiny_args):
-    def make(name="run", **extra):
-        folder = name if os.path.isabs(str(name)) else tmp_path / name
-        return load_config(PRESET, parse_overrides(tiny_args(folder, **extra)))
-
-    return make
 
 
 def _weights(folder):

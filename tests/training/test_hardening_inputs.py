@@ -17,14 +17,6 @@ from hfgan.training.trainer_state import check_trainer_state, read_trainer_state
 from hfgan.viz import caption_image, label_columns, make_image_grid
 
 
-@pytest.fixture
-def make_config(tmp_path, tiny_args):
-    def make(name="run", **extra):
-        return load_config("mlp-gan-fashion-mnist", parse_overrides(tiny_args(tmp_path / name, **extra)))
-
-    return make
-
-
 def _image_folder(root, classes, per_class=8):
     for label in classes:
         os.makedirs(root / label)

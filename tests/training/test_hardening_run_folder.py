@@ -4,30 +4,13 @@ folder that holds no hfgan run."""
 
 import json
 import os
-import sys
 
 import pytest
 
-from hfgan.cli import main
 from hfgan.errors import HFGANError
 from hfgan.training import rundir
 from hfgan.training.checkpoint import list_checkpoints
 
-PRESET = "mlp-gan-fashion-mnist"
-
-
-@pytest.fixture
-def train(tiny_args, monkeypatch, capsys):
-    """``train(output_dir, *extra_args, **config)`` -> (status, stdout + stderr), as the ``hfgan`` command."""
-    def run(output_dir, *extra, **config):
-        argv = ["train", PRESET, *tiny_args(output_dir, checkpointing_steps=2, **config), *extra]
-        monkeypatch.setattr(sys, "argv", ["hfgan", *argv])
-        capsys.readouterr()
-        status = main(argv)
-        out = capsys.readouterr()
-        return status, out.out + out.err
-
-    return run
 
 
 def _precious(folder):

@@ -4,7 +4,6 @@ built, and a launch reports once."""
 
 import signal
 
-import pytest
 import torch
 from torch import nn
 

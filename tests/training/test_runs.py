@@ -16,20 +16,6 @@ from hfgan.training.launch import only_cpu
 PRESET = "mlp-gan-fashion-mnist"
 
 
-@pytest.fixture
-def train(tiny_args, monkeypatch, capsys):
-    """``train(output_dir, *extra_args, **config)`` -> (status, stdout + stderr), as the ``hfgan`` command."""
-    def run(output_dir, *extra, **config):
-        argv = ["train", PRESET, *tiny_args(output_dir, checkpointing_steps=2, **config), *extra]
-        monkeypatch.setattr(sys, "argv", ["hfgan", *argv])
-        capsys.readouterr()
-        status = main(argv)
-        out = capsys.readouterr()
-        return status, out.out + out.err
-
-    return run
-
-
 def test_resume_latest_needs_a_checkpoint_and_auto_starts_fresh_or_continues(tmp_path, train):
     status, out = train(tmp_path / "run", "--resume", "latest", max_train_steps=2)
     assert status == 2 and "--resume latest: " in out and "has no checkpoint to resume from" in out

@@ -10,17 +10,9 @@ import torch
 from safetensors.torch import load_file
 
 from hfgan import GANPipeline
-from hfgan.training import GANTrainer, NonFiniteLossError, load_config, parse_overrides
+from hfgan.training import GANTrainer, NonFiniteLossError
 from hfgan.training.checkpoint import list_checkpoints
 
-
-
-@pytest.fixture
-def make_config(tmp_path, tiny_args):
-    def make(name="run", **extra):
-        return load_config("mlp-gan-fashion-mnist", parse_overrides(tiny_args(tmp_path / name, **extra)))
-
-    return make
 
 
 def _weights(folder):
